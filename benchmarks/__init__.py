@@ -1,0 +1,1 @@
+"""Task suites (YAML), importers for public formats, and benchmark metrics."""

@@ -1,0 +1,66 @@
+"""The ``p2s`` command line: subcommands live in ``pipeline/commands/<name>.py``.
+
+Each command module defines ``HELP`` (one line), ``EPILOG`` (examples), ``add_arguments(parser)`` and
+``run(args) -> int``; heavy imports stay inside ``run`` so ``p2s --help`` is instant. A
+:class:`~pipeline.errors.UserError` anywhere becomes one ``p2s: error:`` line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from pipeline.errors import UserError
+
+COMMANDS = ["doctor", "verify", "translate", "synth", "run", "bench", "train", "import"]
+
+
+def _module(name: str):
+    return importlib.import_module(f"pipeline.commands.{name.replace('-', '_')}_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="p2s",
+        description="Proof2Silicon: natural-language spec -> verified Dafny -> Python -> HLS C -> RTL.",
+        epilog="Run 'p2s COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every tool command that runs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = _module(name)
+        except ModuleNotFoundError:
+            continue  # a command whose module is not part of this build
+        p = sub.add_parser(
+            name, help=mod.HELP, description=mod.HELP, epilog=getattr(mod, "EPILOG", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except UserError as exc:
+        print(f"p2s: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("p2s: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

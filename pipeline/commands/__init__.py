@@ -1,0 +1,1 @@
+"""One module per ``p2s`` subcommand (``<name>_cmd.py``); see :mod:`pipeline.cli`."""

@@ -1,0 +1,115 @@
+"""Stage records: the status every stage reports and the context (manifest) that passes between stages.
+
+A stage is a function ``run(ctx: RunContext) -> StageResult``. It reads the artifacts it understands from
+``ctx.artifacts`` (name -> path), writes its own files under ``ctx.stage_dir(name)``, and returns them in
+``StageResult.artifacts``; the runner merges them into the manifest for the next stage. Stages never call
+their neighbours.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pipeline.task import Task
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class StageResult:
+    """What one stage reports: status, time, a one-line reason, its files and its figures."""
+
+    stage: str
+    status: Status
+    seconds: float = 0.0
+    detail: str = ""
+    artifacts: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "status": self.status.value,
+            "seconds": round(self.seconds, 3),
+            "detail": self.detail,
+            "artifacts": dict(self.artifacts),
+            "metrics": self.metrics,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StageResult:
+        return cls(
+            stage=data["stage"],
+            status=Status(data["status"]),
+            seconds=data.get("seconds", 0.0),
+            detail=data.get("detail", ""),
+            artifacts=dict(data.get("artifacts", {})),
+            metrics=dict(data.get("metrics", {})),
+        )
+
+
+@dataclass
+class RunOptions:
+    """Options every stage may read; one resolved record, dumped into the run folder.
+
+    Precedence is CLI > task YAML > these defaults.
+    """
+
+    hls: str = "circt"
+    runner: str = "local"
+    simulator: str = "icarus"
+    verify_timeout: float = 60.0
+    exec_timeout: float = 20.0
+    exec_memory_mb: int = 1024
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunContext:
+    """The manifest passed along the stages: the task, the run folder, options and artifacts so far."""
+
+    task: Task
+    out_dir: Path
+    options: RunOptions = field(default_factory=RunOptions)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    results: list[StageResult] = field(default_factory=list)
+
+    def stage_dir(self, stage: str) -> Path:
+        d = self.out_dir / stage
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def result(self, stage: str) -> StageResult | None:
+        return next((r for r in self.results if r.stage == stage), None)
+
+
+StageFn = Callable[[RunContext], StageResult]
+
+
+def timed(stage: str, fn: StageFn, ctx: RunContext) -> StageResult:
+    """Run one stage, filling in its time; an unexpected exception becomes a failure with its message."""
+    start = time.monotonic()
+    try:
+        result = fn(ctx)
+    except Exception as exc:  # a bug in a stage must not lose the report of the others
+        result = StageResult(stage, Status.FAIL, detail=f"internal error: {type(exc).__name__}: {exc}")
+        import traceback
+
+        (ctx.stage_dir(stage) / "traceback.txt").write_text(traceback.format_exc())
+    result.stage = stage
+    if not result.seconds:
+        result.seconds = time.monotonic() - start
+    return result
