@@ -99,7 +99,11 @@ def prepare_run(task: Task, out_dir: str | Path, options: RunOptions | None = No
 
 
 def run_dafny_file(
-    task: Task, dafny_path: str | Path, out_dir: str | Path, options: RunOptions | None = None, stages: list[str] | None = None
+    task: Task,
+    dafny_path: str | Path,
+    out_dir: str | Path,
+    options: RunOptions | None = None,
+    stages: list[str] | None = None,
 ) -> RunContext:
     """verify -> python -> c -> rtl -> cosim -> estimate on a Dafny file; writes ``report.json``."""
     ctx = prepare_run(task, out_dir, options)

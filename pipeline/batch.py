@@ -1,0 +1,215 @@
+"""Batch runs over a suite: parallel workers, a live progress display, and resumption after any crash.
+
+Every finished task becomes one line of ``results.jsonl`` (see :mod:`pipeline.journal`), written by the
+parent process only. Re-running the same command skips the tasks already there, so a batch killed even
+with ``kill -9`` finishes the rest without redoing or losing anything. The summary and report are
+rebuilt from the journal at the end of every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.journal import Journal
+from pipeline.runner import STAGES, run_dafny_file
+from pipeline.stage import RunContext, RunOptions
+from pipeline.task import Task, load_task
+
+FUNNEL = list(STAGES)
+
+
+@dataclass
+class BatchConfig:
+    """One resolved batch configuration (CLI > defaults); dumped as ``config.json`` in the batch folder."""
+
+    suite: str
+    out_dir: str
+    split: str | None = None
+    llm: str = "reference"
+    agent: str = "none"
+    attempts: int = 1
+    checkpoint: str | None = None
+    hls: str = "circt"
+    runner: str = "local"
+    workers: int = 1
+    seed: int = 0
+    temperature: float | None = None
+    limit: int | None = None
+    stages: list[str] = field(default_factory=lambda: list(STAGES))
+
+    def run_options(self) -> RunOptions:
+        return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed)
+
+
+def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The journal line of one task: its stage statuses, the first failure and the figures."""
+    stages = {
+        r.stage: {"status": r.status.value, "seconds": round(r.seconds, 3), "detail": r.detail} for r in ctx.results
+    }
+    failed = next((r for r in ctx.results if r.status.value != "pass"), None)
+    metrics: dict[str, Any] = {}
+    for r in ctx.results:
+        metrics.update({f"{r.stage}.{k}": v for k, v in r.metrics.items() if isinstance(v, (int, float, str, bool))})
+    return {
+        "task": ctx.task.id,
+        "split": ctx.task.split,
+        "difficulty": ctx.task.difficulty,
+        "ok": bool(ctx.results) and failed is None,
+        "stages": stages,
+        "first_failure": {"stage": failed.stage, "status": failed.status.value, "detail": failed.detail}
+        if failed
+        else None,
+        "metrics": metrics,
+        "run_dir": str(ctx.out_dir),
+        **(extra or {}),
+    }
+
+
+def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
+    """Run the pipeline for one task and return its journal line."""
+    start = time.monotonic()
+    if config.llm == "reference" and config.agent == "none":
+        if not task.reference:
+            return {
+                "task": task.id,
+                "split": task.split,
+                "difficulty": task.difficulty,
+                "ok": False,
+                "stages": {},
+                "first_failure": {"stage": "generate", "status": "fail", "detail": "task has no reference solution"},
+                "metrics": {},
+                "run_dir": str(run_dir),
+                "seconds": 0.0,
+            }
+        src = run_dir / "reference.dfy"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        src.write_text(task.reference)
+        ctx = run_dafny_file(task, src, run_dir, config.run_options(), stages=config.stages)
+        extra: dict[str, Any] = {"attempts": 0, "tokens": 0}
+    else:
+        from pipeline.generate import run_task_from_spec
+
+        ctx, extra = run_task_from_spec(
+            task,
+            llm=config.llm,
+            agent=config.agent,
+            attempts=config.attempts,
+            options=config.run_options(),
+            out_dir=run_dir,
+            checkpoint=config.checkpoint,
+            temperature=config.temperature,
+        )
+    return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3)})
+
+
+def _worker(task_path: str, config_data: dict[str, Any]) -> dict[str, Any]:
+    """Process-pool entry point: load the task, run it, and never raise (a crash becomes a record)."""
+    config = BatchConfig(**config_data)
+    task = load_task(task_path)
+    run_dir = Path(config.out_dir) / "tasks" / task.id
+    try:
+        return run_one(task, config, run_dir)
+    except Exception as exc:  # one task's crash must not stop the batch
+        return {
+            "task": task.id,
+            "split": task.split,
+            "difficulty": task.difficulty,
+            "ok": False,
+            "stages": {},
+            "first_failure": {"stage": "internal", "status": "fail", "detail": f"{type(exc).__name__}: {exc}"},
+            "metrics": {},
+            "run_dir": str(run_dir),
+        }
+
+
+def select_tasks(config: BatchConfig) -> list[Task]:
+    from benchmarks.index import load_suite
+
+    tasks = load_suite(config.suite, split=config.split)
+    return tasks[: config.limit] if config.limit else tasks
+
+
+class BatchProgress:
+    """A progress bar with counts per stage; quiet when stdout is not a terminal (CI, scripts)."""
+
+    def __init__(self, total: int, done: int, enabled: bool) -> None:
+        self.counts: Counter[str] = Counter()
+        self.enabled = enabled
+        self._progress = None
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("[bold]bench"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[stages]}"),
+            )
+            self._progress.start()
+            self._bar = self._progress.add_task("bench", total=total, completed=done, stages="")
+
+    def update(self, record: dict[str, Any]) -> None:
+        for stage, info in record.get("stages", {}).items():
+            if info["status"] == "pass":
+                self.counts[stage] += 1
+        line = " ".join(f"{s}:{self.counts[s]}" for s in FUNNEL if s in self.counts)
+        if self._progress is not None:
+            self._progress.update(self._bar, advance=1, stages=line)
+        else:
+            status = "ok" if record.get("ok") else (record.get("first_failure") or {}).get("stage", "?")
+            print(f"  {record['task']}: {status}", flush=True)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bool | None = None) -> dict[str, Any]:
+    """Run (or resume) a batch and write ``results.jsonl``, ``summary.json`` and ``report.md``.
+
+    Returns:
+        The summary dictionary (also written to ``summary.json``).
+    """
+    from pipeline.summary import write_summary
+
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    journal = Journal(out / "results.jsonl")
+    tasks = tasks if tasks is not None else select_tasks(config)
+    done = journal.done_keys()
+    todo = [t for t in tasks if t.id not in done]
+    bar = BatchProgress(len(tasks), len(tasks) - len(todo), os.isatty(1) if progress is None else progress)
+    try:
+        _execute(todo, config, journal, bar)
+    finally:
+        bar.close()
+    wanted = {t.id for t in tasks}
+    records = [r for r in journal.records() if r["task"] in wanted]
+    return write_summary(records, out, config)
+
+
+def _execute(todo: list[Task], config: BatchConfig, journal: Journal, bar: BatchProgress) -> None:
+    data = asdict(config)
+    if config.workers <= 1:
+        for task in todo:
+            record = _worker(str(task.path), data)
+            journal.append(record)
+            bar.update(record)
+        return
+    with ProcessPoolExecutor(max_workers=config.workers) as pool:
+        pending: set[Future] = {pool.submit(_worker, str(t.path), data) for t in todo}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                record = fut.result()
+                journal.append(record)
+                bar.update(record)
