@@ -27,6 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=None, help="sampling temperature for the LLM")
     p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
+    p.add_argument("--stages", help="comma-separated stages to run (default: all; e.g. verify,python)")
     p.add_argument("--out", help="batch folder (default runs/bench__{suite}__{llm}__{agent}__{time})")
 
 
@@ -35,9 +36,16 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.batch import BatchConfig, run_batch
     from pipeline.errors import UserError
+    from pipeline.runner import STAGES
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    stages = list(STAGES)
+    if args.stages:
+        stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+        unknown = [s for s in stages if s not in STAGES]
+        if unknown:
+            raise UserError(f"unknown stage(s) {', '.join(unknown)} in --stages (valid: {', '.join(STAGES)})")
     attempts = args.attempts if args.attempts is not None else (1 if args.agent == "none" else 7)
     name = Path(args.suite).name or "suite"
     llm = args.llm.replace(":", "-").replace("/", "_")
@@ -56,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         temperature=args.temperature,
         limit=args.limit,
+        stages=stages,
     )
     summary = run_batch(config)
     funnel = "  ".join(f"{s} {v['pass']}/{summary['tasks']}" for s, v in summary["stages"].items())
