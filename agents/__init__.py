@@ -1,0 +1,1 @@
+"""LLM backends, prompts, reply extraction and (later) the PREFACE prompt-repair agent."""

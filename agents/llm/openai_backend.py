@@ -1,0 +1,139 @@
+"""``openai:MODEL``: any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, a llama.cpp server).
+
+The base URL and key come from ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` (or keyword arguments). The
+client's own retries are off; this module retries 429, 5xx, timeouts and dropped connections itself with
+exponential backoff (honouring ``Retry-After``), so the policy is explicit and tested. A semaphore bounds
+concurrent calls, and each call has its own timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from agents.llm.base import LLM, Completion, GenParams, Message, Request, Usage
+from agents.llm.registry import register
+from pipeline.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@register("openai")
+class OpenAILLM(LLM):
+    """Chat (or raw completion) calls with retries, a per-call timeout and a concurrency limit."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        max_concurrency: int = 4,
+    ) -> None:
+        import openai
+
+        self.model = model
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        api_key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not api_key:
+            if not base_url:
+                raise UserError("openai backend: set OPENAI_API_KEY (and OPENAI_BASE_URL for a non-OpenAI server)")
+            api_key = "unused"  # local servers (vLLM, llama.cpp, Ollama) accept any key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_concurrency = max(1, max_concurrency)
+        self._sem = threading.BoundedSemaphore(self.max_concurrency)
+        self._openai = openai
+        self.client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        self.retries = 0  # how many retries this instance made (tests and reports read it)
+
+    @classmethod
+    def from_spec(cls, arg: str, task=None, **kwargs: object) -> OpenAILLM:
+        if not arg:
+            raise UserError("openai backend needs a model name: --llm openai:MODEL (e.g. openai:gpt-4o-mini)")
+        return cls(arg, **kwargs)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------------------------------ calls
+
+    def _request(self, messages: list[Message], params: GenParams):
+        common = {
+            "model": self.model,
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "seed": params.seed,
+            "timeout": self.timeout,
+        }
+        if params.stop:
+            common["stop"] = list(params.stop)
+        if params.style == "completion":
+            resp = self.client.completions.create(prompt=messages[0]["content"], **common)
+            return resp.choices[0].text or "", resp.usage
+        resp = self.client.chat.completions.create(messages=messages, **common)
+        return resp.choices[0].message.content or "", resp.usage
+
+    def _retryable(self, exc: Exception) -> bool:
+        o = self._openai
+        if isinstance(exc, (o.RateLimitError, o.APITimeoutError, o.APIConnectionError, o.InternalServerError)):
+            return True
+        return isinstance(exc, o.APIStatusError) and exc.status_code >= 500
+
+    def _delay(self, exc: Exception, attempt: int) -> float:
+        delay = min(self.max_backoff, self.backoff * (2**attempt))
+        response = getattr(exc, "response", None)
+        retry_after = response.headers.get("retry-after") if response is not None else None
+        if retry_after:
+            try:
+                delay = min(self.max_backoff, max(0.0, float(retry_after)))
+            except ValueError:
+                pass
+        return delay
+
+    def _complete(self, messages: list[Message], params: GenParams) -> Completion:
+        start = time.monotonic()
+        with self._sem:
+            for attempt in range(self.max_retries + 1):
+                try:
+                    text, usage = self._request(messages, params)
+                    break
+                except Exception as exc:
+                    if not isinstance(exc, self._openai.OpenAIError):
+                        raise
+                    if not self._retryable(exc) or attempt == self.max_retries:
+                        raise UserError(self._explain(exc)) from None
+                    delay = self._delay(exc, attempt)
+                    log.warning("openai: %s; retry %d in %.1fs", type(exc).__name__, attempt + 1, delay)
+                    self.retries += 1
+                    time.sleep(delay)
+        u = Usage(getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+        return Completion(text, u, time.monotonic() - start, self.model)
+
+    def _explain(self, exc: Exception) -> str:
+        where = self.base_url or "api.openai.com"
+        if isinstance(exc, self._openai.APITimeoutError):
+            return f"openai: no answer from {where} within {self.timeout:g}s after {self.max_retries} retries"
+        if isinstance(exc, self._openai.AuthenticationError):
+            return f"openai: {where} rejected the key: set OPENAI_API_KEY"
+        if isinstance(exc, self._openai.NotFoundError):
+            return f"openai: {where} does not know model {self.model!r} (or the path): check --llm and OPENAI_BASE_URL"
+        status = getattr(exc, "status_code", None)
+        return f"openai: call to {where} failed" + (f" with HTTP {status}" if status else "") + f": {exc}"
+
+    def generate(self, requests: list[Request]) -> list[Completion]:
+        """Answer a batch concurrently (at most ``max_concurrency`` calls in flight), in order."""
+        if len(requests) <= 1:
+            return super().generate(requests)
+        with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
+            return list(pool.map(lambda r: self.complete(r.message_list(), r.params), requests))
+
+    def close(self) -> None:
+        self.client.close()
