@@ -1,0 +1,117 @@
+"""p2s run: the whole chain from the task's natural-language description to RTL."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+HELP = "generate verified Dafny from a task with an LLM, then run the hardware stages (python, c, rtl, cosim, estimate)"
+EPILOG = """examples:
+  p2s run --task benchmarks/examples/max2.yaml                       # embedded Qwen2.5-Coder-0.5B, one shot
+  p2s run --task benchmarks/examples/clamp.yaml --agent repair --attempts 4
+  p2s run --task T.yaml --llm embedded:1.5b --agent repair
+  p2s run --task T.yaml --llm openai:gpt-4o-mini                    # OPENAI_BASE_URL / OPENAI_API_KEY
+  p2s run --task T.yaml --llm reference                             # the task's own solution (no model)
+  p2s run --task T.yaml --llm replay:runs/<run>/transcript.jsonl     # replay a recorded run
+The run folder holds report.json, transcript.jsonl (every LLM call), attempts.jsonl and each stage's files.
+Exit status 0 only when every stage passed.
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", required=True, help="task YAML file")
+    p.add_argument("--llm", default="embedded",
+                   help="embedded[:0.5b|1.5b|smollm2] (default), openai:MODEL, hf:PATH, reference, replay:FILE")
+    p.add_argument("--agent", default="none", help="none (one shot, default) or repair (feed diagnostics back)")
+    p.add_argument("--attempts", type=int, default=None, help="attempt budget (default 1 for none, 4 for repair)")
+    p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
+                   help="prompt style (auto: few-shot completion for embedded models, chat otherwise)")
+    p.add_argument("--examples", type=int, default=3, help="few-shot examples in the prompt (0-3)")
+    p.add_argument("--max-tokens", type=int, default=768, help="reply length limit")
+    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0: greedy)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (attempt i uses seed + i - 1)")
+    p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
+    p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
+    p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
+    p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds per verifier call")
+    p.add_argument("--out", help="run folder (default runs/{task}__{llm}__{seed}__{time})")
+    p.add_argument("--json", action="store_true", help="print report.json instead of the summary table")
+
+
+class Progress:
+    """A one-line live status (stage, attempt) on a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self.status = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status("starting")
+            self.status.start()
+
+    def __call__(self, event: str, **info) -> None:
+        if self.status is None:
+            return
+        if event == "loading":
+            self.status.update(f"loading LLM {info['llm']}")
+        elif event == "attempt":
+            self.status.update(f"generate: attempt {info['index']}/{info['budget']} (LLM)")
+        elif event == "llm_done":
+            self.status.update(f"verify: attempt {info['index']} ({info['tokens']} tokens)")
+        elif event == "stage" and info.get("result") is None:
+            self.status.update(f"stage {info['name']}")
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+def print_summary(ctx, extra: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.stage import Status
+
+    console = Console()
+    table = Table(title=f"p2s run {ctx.task.id}", show_lines=False)
+    for col in ("stage", "status", "seconds", "detail"):
+        table.add_column(col)
+    colors = {Status.PASS: "green", Status.FAIL: "red", Status.SKIPPED: "yellow"}
+    for r in ctx.results:
+        table.add_row(r.stage, f"[{colors[r.status]}]{r.status.value}[/]", f"{r.seconds:.1f}", r.detail[:90])
+    console.print(table)
+    console.print(f"attempts {extra['attempts']}, tokens {extra['tokens']}; report: {ctx.out_dir / 'report.json'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    import re
+    from pathlib import Path
+
+    from pipeline.errors import UserError
+    from pipeline.generate import run_task_from_spec
+    from pipeline.stage import RunOptions, Status
+    from pipeline.task import load_task
+
+    task = load_task(args.task)
+    if args.attempts is not None and args.attempts < 1:
+        raise UserError("--attempts must be at least 1")
+    attempts = args.attempts if args.attempts is not None else (1 if args.agent == "none" else 4)
+    llm_tag = re.sub(r"[^\w.-]+", "_", args.llm.replace(":", "-").split("/")[-1])[:40]
+    out = Path(args.out or f"runs/{task.id}__{llm_tag}__{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}")
+    options = RunOptions(hls=args.hls, runner=args.runner, seed=args.seed, verify_timeout=args.verify_timeout)
+    progress = Progress()
+    try:
+        ctx, extra = run_task_from_spec(
+            task, llm=args.llm, agent=args.agent, attempts=attempts, options=options, out_dir=out,
+            checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt,
+            n_examples=args.examples, max_tokens=args.max_tokens, on_event=progress,
+        )
+    finally:
+        progress.stop()
+    if args.json:
+        print((ctx.out_dir / "report.json").read_text())
+    else:
+        print_summary(ctx, extra)
+    return 0 if ctx.results and all(r.status is Status.PASS for r in ctx.results) else 1

@@ -1,0 +1,377 @@
+"""The generate -> gate -> verify -> repair loop that turns a task into verified Dafny.
+
+``p2s run`` (and ``p2s bench`` with a model) call :func:`run_task_from_spec`: a prompt goes to the LLM, the
+program is extracted from the reply, and ``verifiers.api.verify_source`` checks it (integrity gate with the
+pinned spec spliced in, then the verifier). With ``--agent repair`` a failure turns into a repair prompt
+carrying the verifier's diagnostics, up to ``attempts`` times; ``none`` is one shot. Every attempt is a
+typed :class:`Attempt` record, one line of ``attempts.jsonl``, and a folder ``attempts/NN/`` with the
+prompt, the raw reply, the candidate and its verification; every LLM call lands in ``transcript.jsonl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from agents.extract import extract_dafny
+from agents.llm.base import LLM, GenParams
+from agents.prompts import Feedback, Prompt, PromptBuilder, feedback_from_result
+from pipeline.errors import UserError
+from pipeline.stage import RunContext, RunOptions, StageResult, Status
+from pipeline.task import Task
+
+AGENTS = ("none", "repair", "preface")
+PROMPT_STYLES = ("auto", "chat", "completion")
+TRANSCRIPT = "transcript.jsonl"
+
+VerifyFn = Callable[[str, Task, float], Any]
+EventFn = Callable[..., None]
+
+
+@dataclass
+class Attempt:
+    """One round: the prompt, what the model said, what was extracted and what the verifier decided."""
+
+    index: int
+    prompt_hash: str
+    prompt_kind: str
+    reply: str
+    code: str
+    extraction: str
+    verified: bool
+    phase: str
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    verified_count: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_seconds: float = 0.0
+    verify_seconds: float = 0.0
+    folder: str = ""
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def seconds(self) -> float:
+        return self.llm_seconds + self.verify_seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(tokens=self.tokens, seconds=round(self.seconds, 3))
+        d["llm_seconds"], d["verify_seconds"] = round(self.llm_seconds, 3), round(self.verify_seconds, 3)
+        return d
+
+
+@dataclass
+class Generation:
+    """All attempts for one task and the verified program, if any."""
+
+    attempts: list[Attempt]
+    verified: bool
+    program: str | None = None  # the candidate as the model wrote it (extracted)
+    verified_program: str | None = None  # as verified (pinned spec spliced, dialect bridged)
+    verification: dict[str, Any] | None = None
+    llm: str = ""
+    agent: str = "none"
+    style: str = "chat"
+
+    @property
+    def tokens(self) -> int:
+        return sum(a.tokens for a in self.attempts)
+
+    @property
+    def seconds(self) -> float:
+        return sum(a.seconds for a in self.attempts)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "llm": self.llm, "agent": self.agent, "prompt_style": self.style, "verified": self.verified,
+            "attempts": len(self.attempts), "tokens": self.tokens, "seconds": round(self.seconds, 3),
+            "verified_at": next((a.index for a in self.attempts if a.verified), None),
+        }
+
+
+# ------------------------------------------------------------------------------------------------ policies
+
+
+@dataclass
+class GenerationState:
+    """What a policy sees when it proposes the next prompt."""
+
+    task: Task
+    builder: PromptBuilder
+    attempts: list[Attempt]
+    feedback: Feedback | None
+
+
+class Policy(Protocol):
+    def propose(self, state: GenerationState) -> Prompt: ...
+
+
+class OneShot:
+    """``--agent none``: the first prompt only."""
+
+    max_attempts = 1
+
+    def propose(self, state: GenerationState) -> Prompt:
+        return state.builder.initial(state.task)
+
+
+class RepairLoop:
+    """``--agent repair``: after a failure, show the model its program and the verifier's diagnostics."""
+
+    max_attempts: int | None = None
+
+    def propose(self, state: GenerationState) -> Prompt:
+        if state.feedback is None:
+            return state.builder.initial(state.task)
+        return state.builder.repair(state.task, state.feedback)
+
+
+def make_policy(agent: str, checkpoint: str | None = None) -> Policy:
+    """The policy behind ``--agent``; ``preface`` comes from ``agents.policies`` (the trained agent)."""
+    if agent == "none":
+        return OneShot()
+    if agent == "repair":
+        return RepairLoop()
+    try:  # trained and baseline agents beyond these two live in agents.policies
+        from agents.policies import get_policy  # type: ignore[attr-defined]
+    except ImportError:
+        raise UserError(f"--agent {agent} is not available in this build: use --agent repair or none") from None
+    return get_policy(agent, checkpoint=checkpoint)
+
+
+# ------------------------------------------------------------------------------------------------ verify
+
+
+def default_verify(source: str, task: Task, timeout: float) -> Any:
+    """``verifiers.api.verify_source``: the integrity gate plus the Dafny verifier."""
+    try:
+        from verifiers.api import verify_source
+    except ImportError:
+        raise UserError("the Dafny verifier adapter (verifiers.api) is not available: run 'make setup'") from None
+    return verify_source(source, task, timeout)
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+def _no_code_result() -> dict[str, Any]:
+    return {
+        "verified": False, "phase": "extract", "verified_count": 0, "error_count": 1, "seconds": 0.0,
+        "diagnostics": [{"phase": "extract", "line": 0, "column": 0, "related": [],
+                         "message": "no Dafny program in the reply: answer with one ```dafny code block"}],
+    }
+
+
+# ------------------------------------------------------------------------------------------------ the loop
+
+
+def resolve_style(style: str, llm_spec: str) -> str:
+    """``auto``: few-shot completion for the small embedded models, chat elsewhere; replay follows its file."""
+    if style not in PROMPT_STYLES:
+        raise UserError(f"unknown prompt style {style!r}: choose one of {', '.join(PROMPT_STYLES)}")
+    if style != "auto":
+        return style
+    name, _, arg = llm_spec.partition(":")
+    if name == "replay" and arg and Path(arg).is_file():
+        for line in Path(arg).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                return json.loads(line).get("params", {}).get("style", "chat")
+    return "completion" if name in ("embedded", "") else "chat"
+
+
+def generate(
+    task: Task,
+    llm: LLM,
+    *,
+    policy: Policy,
+    builder: PromptBuilder,
+    attempts: int = 1,
+    params: GenParams | None = None,
+    verify: VerifyFn | None = None,
+    verify_timeout: float = 60.0,
+    out_dir: str | Path | None = None,
+    on_event: EventFn | None = None,
+) -> Generation:
+    """Ask, extract, verify; repeat per the policy until verified or ``attempts`` are used.
+
+    Args:
+        task: the task to solve.
+        llm: the backend (already wrapped to record its transcript).
+        policy: proposes each prompt (see :class:`OneShot`, :class:`RepairLoop`).
+        builder: renders the prompts.
+        attempts: the attempt budget (the policy may cap it: one-shot uses 1).
+        params: sampling parameters; the seed is offset by the attempt index.
+        verify: ``(source, task, timeout) -> VerificationResult``; default :func:`default_verify`.
+        out_dir: where ``attempts/NN/`` and ``attempts.jsonl`` go (nothing is written when ``None``).
+        on_event: progress callback ``(event, **info)`` with events ``attempt``, ``llm_done``, ``verified``.
+    """
+    verify = verify or default_verify
+    params = params or GenParams()
+    cap = getattr(policy, "max_attempts", None)
+    budget = max(1, min(attempts, cap) if cap else attempts)
+    out = Path(out_dir) if out_dir else None
+    done: list[Attempt] = []
+    feedback: Feedback | None = None
+    final: dict[str, Any] | None = None
+    for index in range(1, budget + 1):
+        if on_event:
+            on_event("attempt", index=index, budget=budget)
+        prompt = policy.propose(GenerationState(task, builder, done, feedback))
+        call_params = prompt.params(GenParams(params.max_tokens, params.temperature, params.top_p,
+                                              params.seed + index - 1, params.stop, prompt.style))
+        completion = llm.complete(prompt.messages, call_params)
+        if on_event:
+            on_event("llm_done", index=index, tokens=completion.usage.total_tokens, seconds=completion.seconds)
+        extraction = extract_dafny(prompt.prefix + completion.text, task.signature.name)
+        start = time.monotonic()
+        result = _result_dict(verify(extraction.code, task, verify_timeout)) if extraction.found else _no_code_result()
+        verify_seconds = time.monotonic() - start
+        attempt = Attempt(
+            index=index, prompt_hash=prompt.hash, prompt_kind=prompt.meta.get("kind", ""), reply=completion.text,
+            code=extraction.code, extraction=extraction.how, verified=bool(result.get("verified")),
+            phase=result.get("phase", ""), diagnostics=list(result.get("diagnostics") or []),
+            verified_count=int(result.get("verified_count") or 0),
+            prompt_tokens=completion.usage.prompt_tokens, completion_tokens=completion.usage.completion_tokens,
+            llm_seconds=completion.seconds, verify_seconds=verify_seconds,
+        )
+        if out:
+            _write_attempt(out, task, prompt, attempt, result)
+        done.append(attempt)
+        final = result
+        if on_event:
+            on_event("verified" if attempt.verified else "failed", index=index, phase=attempt.phase)
+        if attempt.verified:
+            break
+        feedback = feedback_from_result(extraction.code, completion.text, result)
+        if not extraction.found:
+            feedback.phase = "extract"
+    last = done[-1]
+    return Generation(
+        attempts=done, verified=last.verified, program=last.code if last.verified else None,
+        verified_program=(final or {}).get("program") or (last.code if last.verified else None),
+        verification=final, llm=llm.name, style=builder.style,
+    )
+
+
+def _spec_hash(task: Task) -> str:
+    text = json.dumps({"signature": task.signature.text, "requires": task.requires, "ensures": task.ensures})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _write_attempt(out: Path, task: Task, prompt: Prompt, attempt: Attempt, result: dict[str, Any]) -> None:
+    folder = out / "attempts" / f"{attempt.index:02d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "prompt.json").write_text(json.dumps(prompt.to_dict(), indent=2, ensure_ascii=False))
+    (folder / "reply.txt").write_text(attempt.reply)
+    (folder / "candidate.dfy").write_text(attempt.code)
+    (folder / "verify.json").write_text(json.dumps(result, indent=2, default=str))
+    attempt.folder = str(folder.relative_to(out))
+    line = {"task": task.id, "spec_hash": _spec_hash(task), **attempt.to_dict()}
+    with (out / "attempts.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+
+# ------------------------------------------------------------------------------------------------ a whole run
+
+
+def verify_stage_result(ctx: RunContext, gen: Generation) -> StageResult:
+    """The ``verify`` stage record of a generation, with the artifacts the verify stage would write."""
+    folder = ctx.stage_dir("verify")
+    ver = gen.verification or {}
+    (folder / "verify.json").write_text(json.dumps(ver, indent=2, default=str))
+    artifacts = {"verify_json": str(folder / "verify.json")}
+    metrics = {"verified_count": int(ver.get("verified_count") or 0), "attempts": len(gen.attempts),
+               "tokens": gen.tokens}
+    seconds = sum(a.verify_seconds for a in gen.attempts)
+    if gen.verified:
+        verified = folder / "verified.dfy"
+        verified.write_text(gen.verified_program or gen.program or "")
+        artifacts["verified_dfy"] = str(verified)
+        detail = f"verified at attempt {next(a.index for a in gen.attempts if a.verified)} of {len(gen.attempts)}"
+        return StageResult("verify", Status.PASS, seconds, detail, artifacts, metrics)
+    last = gen.attempts[-1]
+    first = next((d for d in last.diagnostics if d.get("message")), None)
+    why = f"{last.phase}" + (f" at line {first.get('line')}: {first['message']}" if first else "")
+    detail = f"not verified after {len(gen.attempts)} attempt(s): {why}"
+    return StageResult("verify", Status.FAIL, seconds, detail[:300], artifacts, metrics)
+
+
+def run_task_from_spec(
+    task: Task,
+    *,
+    llm: str | LLM = "embedded",
+    agent: str = "none",
+    attempts: int = 1,
+    options: RunOptions | None = None,
+    out_dir: str | Path,
+    checkpoint: str | None = None,
+    temperature: float | None = None,
+    prompt_style: str = "auto",
+    n_examples: int = 3,
+    max_tokens: int = 768,
+    stages: list[str] | None = None,
+    verify: VerifyFn | None = None,
+    on_event: EventFn | None = None,
+) -> tuple[RunContext, dict[str, Any]]:
+    """The whole chain from the task's text: generate verified Dafny, then the hardware stages.
+
+    Returns the run context (results and artifacts) and the report's extra fields (``generation``,
+    ``attempts``). ``report.json`` is written in ``out_dir``.
+    """
+    from agents.llm import get_llm
+    from pipeline.runner import HARDWARE_STAGES, prepare_run, run_stages, write_report
+
+    options = options or RunOptions()
+    ctx = prepare_run(task, out_dir, options)
+    transcript = ctx.out_dir / TRANSCRIPT
+    spec = llm if isinstance(llm, str) else llm.name
+    style = resolve_style(prompt_style, spec)
+    if on_event:
+        on_event("loading", llm=spec)
+    model = get_llm(llm, task=task, transcript=transcript) if isinstance(llm, str) else _recording(llm, transcript)
+    builder = PromptBuilder(style, n_examples)
+    params = GenParams(max_tokens=max_tokens, temperature=temperature or 0.0, seed=options.seed)
+    try:
+        gen = generate(
+            task, model, policy=make_policy(agent, checkpoint), builder=builder, attempts=attempts, params=params,
+            verify=verify, verify_timeout=options.verify_timeout, out_dir=ctx.out_dir, on_event=on_event,
+        )
+    finally:
+        if isinstance(llm, str):
+            model.close()
+    gen.agent = agent
+    gen.llm = spec
+    if gen.verified:
+        candidate = ctx.out_dir / "candidate.dfy"
+        candidate.write_text(gen.program or "")
+        ctx.artifacts["dafny"] = str(candidate)
+    result = verify_stage_result(ctx, gen)
+    ctx.artifacts.update(result.artifacts)
+    ctx.results.append(result)
+    hardware = [s for s in (stages or HARDWARE_STAGES) if s != "verify"]
+    if gen.verified:
+        run_stages(ctx, hardware, on_stage=(lambda n, r: on_event("stage", name=n, result=r)) if on_event else None)
+    else:
+        ctx.results.extend(StageResult(s, Status.SKIPPED, detail="verify fail") for s in hardware)
+    extra = {
+        "generation": gen.summary(),
+        "attempts": [a.to_dict() for a in gen.attempts],
+        "transcript": TRANSCRIPT,
+    }
+    write_report(ctx, extra)
+    return ctx, {"attempts": len(gen.attempts), "tokens": gen.tokens, "verified_at": gen.summary()["verified_at"]}
+
+
+def _recording(llm: LLM, transcript: Path) -> LLM:
+    from agents.llm.transcript import RecordingLLM
+
+    return RecordingLLM(llm, transcript)
