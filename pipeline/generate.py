@@ -357,9 +357,17 @@ def run_task_from_spec(
     result = verify_stage_result(ctx, gen)
     ctx.artifacts.update(result.artifacts)
     ctx.results.append(result)
-    hardware = [s for s in (stages or HARDWARE_STAGES) if s != "verify"]
+    hardware = [s for s in (HARDWARE_STAGES if stages is None else stages) if s != "verify"]
     if gen.verified:
-        run_stages(ctx, hardware, on_stage=(lambda n, r: on_event("stage", name=n, result=r)) if on_event else None)
+        present = _present_stages(hardware)
+        run_stages(ctx, present, on_stage=(lambda n, r: on_event("stage", name=n, result=r)) if on_event else None)
+        missing = hardware[len(present):]
+        if missing:
+            blocker = ctx.results[-1] if ctx.results[-1].status is not Status.PASS else None
+            for s in missing:
+                why = f"{blocker.stage} {blocker.status.value}" if blocker else "stage module not part of this build"
+                ctx.results.append(StageResult(s, Status.SKIPPED, detail=why))
+                blocker = blocker or ctx.results[-1]
     else:
         ctx.results.extend(StageResult(s, Status.SKIPPED, detail="verify fail") for s in hardware)
     extra = {
@@ -369,6 +377,25 @@ def run_task_from_spec(
     }
     write_report(ctx, extra)
     return ctx, {"attempts": len(gen.attempts), "tokens": gen.tokens, "verified_at": gen.summary()["verified_at"]}
+
+
+def _present_stages(names: list[str]) -> list[str]:
+    """The leading stages whose modules exist (a partial checkout skips the rest instead of crashing)."""
+    import importlib.util
+
+    from pipeline.runner import STAGES
+
+    present = []
+    for name in names:
+        module = STAGES[name].split(":")[0]
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            break
+        present.append(name)
+    return present
 
 
 def _recording(llm: LLM, transcript: Path) -> LLM:
