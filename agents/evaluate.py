@@ -1,0 +1,239 @@
+"""Evaluation of a prompt-repair policy: verified rate, attempts and tokens per verified task, with a confidence
+interval over seeds.
+
+``evaluate_policy`` plays one episode per (task, seed) in :class:`~agents.env.RepairEnv` with the same budget
+for every agent, records each episode as one JSON line (so an interrupted evaluation resumes where it
+stopped), and summarises them in an :class:`EvalReport`. ``p2s bench --agent`` and the README's comparison
+table call it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents.env import RepairEnv, RewardConfig, Transcript
+from agents.policies import make_policy
+from agents.policies.base import Policy
+from pipeline.task import Task
+
+# two-sided 95% Student t quantiles by degrees of freedom (a normal 1.96 beyond the table)
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        15: 2.131, 20: 2.086, 30: 2.042}
+
+
+@dataclass
+class EpisodeRecord:
+    """One task under one seed: did it verify, after how many attempts and tokens, and what the policy did."""
+
+    task: str
+    seed: int
+    verified: bool
+    attempts: int
+    tokens: int
+    seconds: float
+    phases: list[str]
+    actions: list[str]
+    reward: float
+
+
+@dataclass
+class EvalReport:
+    """The summary a comparison table needs (``ci95`` is over seeds, or over tasks with a single seed)."""
+
+    agent: str
+    llm: str
+    budget: int
+    seeds: list[int]
+    tasks: int
+    verified_rate: float
+    ci95: tuple[float, float]
+    ci_method: str
+    per_seed_rate: dict[int, float]
+    attempts_per_verified: float | None
+    tokens_per_verified: float | None
+    mean_attempts: float
+    seconds: float
+    episodes: list[EpisodeRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["per_seed_rate"] = {str(k): v for k, v in self.per_seed_rate.items()}
+        return data
+
+    def row(self) -> str:
+        """One Markdown table row: agent, verified, rate [CI], attempts and tokens per verified task."""
+        verified = sum(e.verified for e in self.episodes)
+        apv = "-" if self.attempts_per_verified is None else f"{self.attempts_per_verified:.2f}"
+        tpv = "-" if self.tokens_per_verified is None else f"{self.tokens_per_verified:.0f}"
+        return (f"| {self.agent} | {verified}/{len(self.episodes)} | {self.verified_rate:.1%} "
+                f"[{self.ci95[0]:.1%}, {self.ci95[1]:.1%}] | {apv} | {tpv} | {self.seconds:.0f} |")
+
+
+def t95(df: int) -> float:
+    if df in _T95:
+        return _T95[df]
+    larger = [k for k in _T95 if k > df]
+    return _T95[min(larger)] if larger else 1.96
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a proportion (sensible at 0 and n, unlike the normal approximation)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes: list[EpisodeRecord],
+              seconds: float = 0.0) -> EvalReport:
+    """Rates per seed, their mean and 95% interval, and the cost of the verified tasks."""
+    per_seed = {}
+    for s in seeds:
+        eps = [e for e in episodes if e.seed == s]
+        per_seed[s] = sum(e.verified for e in eps) / len(eps) if eps else 0.0
+    rates = list(per_seed.values())
+    mean = statistics.fmean(rates) if rates else 0.0
+    if len(rates) >= 2:
+        half = t95(len(rates) - 1) * statistics.stdev(rates) / math.sqrt(len(rates))
+        ci, method = (max(0.0, mean - half), min(1.0, mean + half)), f"t over {len(rates)} seeds"
+    else:
+        ci, method = wilson(sum(e.verified for e in episodes), len(episodes)), "Wilson over tasks (one seed)"
+    won = [e for e in episodes if e.verified]
+    return EvalReport(
+        agent=agent, llm=llm, budget=budget, seeds=list(seeds), tasks=len({e.task for e in episodes}),
+        verified_rate=mean, ci95=ci, ci_method=method, per_seed_rate=per_seed,
+        attempts_per_verified=statistics.fmean(e.attempts for e in won) if won else None,
+        tokens_per_verified=statistics.fmean(e.tokens for e in won) if won else None,
+        mean_attempts=statistics.fmean(e.attempts for e in episodes) if episodes else 0.0,
+        seconds=seconds or sum(e.seconds for e in episodes), episodes=episodes,
+    )
+
+
+def run_episode(env: RepairEnv, policy: Policy) -> EpisodeRecord:
+    """Play one episode: the policy proposes, the environment answers, until verified or out of budget."""
+    state = env.reset()
+    cap = min(env.budget, policy.max_attempts or env.budget)
+    done, info = False, {}
+    actions = []
+    while not done and state.attempt < cap:
+        prompt = policy.propose(state)
+        actions.append(str(prompt.action))
+        state, _, done, info = env.step(prompt)
+    summary = env.info()
+    return EpisodeRecord(
+        task=env.task.id, seed=int(env.seed), verified=bool(summary["verified"]), attempts=summary["attempts"],
+        tokens=summary["tokens"], seconds=round(sum(a.seconds for a in env.attempts), 3),
+        phases=summary["phases"], actions=actions, reward=round(summary["return"], 4),
+    )
+
+
+def _done_episodes(path: Path) -> dict[tuple[str, int], EpisodeRecord]:
+    done: dict[tuple[str, int], EpisodeRecord] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    rec = EpisodeRecord(**json.loads(line))
+                except (json.JSONDecodeError, TypeError):
+                    continue  # a line cut by a kill: that episode runs again
+                done[(rec.task, rec.seed)] = rec
+    return done
+
+
+def evaluate_policy(
+    tasks: Sequence[Task],
+    llm_spec: str,
+    agent: str,
+    checkpoint: str | Path | None = None,
+    seeds: Sequence[int] = (0,),
+    budget: int = 7,
+    out_dir: str | Path | None = None,
+    *,
+    policy: Policy | None = None,
+    llm: Any = None,
+    verifier: Callable[..., Any] | None = None,
+    reward: RewardConfig | None = None,
+    policy_options: dict[str, Any] | None = None,
+    verify_timeout: float = 30.0,
+    prompt_style: str = "auto",
+    log: Callable[[str], None] | None = None,
+) -> EvalReport:
+    """Evaluate ``agent`` on ``tasks`` with ``len(seeds)`` independent runs at the same attempt budget.
+
+    Args:
+        tasks: the tasks (e.g. a suite's test split).
+        llm_spec: the frozen LLM (``--llm`` spec); ``llm`` overrides it with a built backend (tests).
+        agent: a policy name (see :data:`agents.policies.POLICY_NAMES`).
+        checkpoint: a trained policy's checkpoint (file or ``p2s train`` folder).
+        seeds: one run per seed (the seed sets the LLM's sampling seeds and the policy's own).
+        budget: attempts per task for every agent (``none`` uses one of them).
+        out_dir: where ``episodes.jsonl``, ``transcript.jsonl`` and ``report.json`` go; reruns skip done episodes.
+        policy: an already built policy (overrides ``agent``/``checkpoint``).
+        verifier: ``verify_source`` stand-in (tests); default the real one.
+        reward: reward table (recorded per episode; does not change what counts as verified).
+        policy_options: extra options for :func:`~agents.policies.make_policy`.
+        verify_timeout: seconds per verifier call.
+        prompt_style: the frozen LLM's base prompt style (``auto``, ``chat``, ``completion``), the same for all.
+        log: progress sink (one line per episode).
+    """
+    from agents.policies.base import PromptConfig, initial_prompt
+    from pipeline.generate import resolve_style
+
+    base = PromptConfig(mode=resolve_style(prompt_style, llm_spec))
+    options = {"config": base, **(policy_options or {})}
+    start = time.monotonic()
+    out = Path(out_dir) if out_dir else None
+    done: dict[tuple[str, int], EpisodeRecord] = {}
+    transcript = Transcript(None)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        done = _done_episodes(out / "episodes.jsonl")
+        transcript = Transcript(out / "transcript.jsonl")
+    shared_llm = llm
+    per_task_llm = llm is None and llm_spec.split(":", 1)[0] == "reference"
+    if shared_llm is None and not per_task_llm:
+        from agents.llm import get_llm
+
+        shared_llm = get_llm(llm_spec)
+    episodes: list[EpisodeRecord] = []
+    for seed in seeds:
+        pol = policy or make_policy(agent, checkpoint, seed=seed, **options)
+        for task in tasks:
+            if (task.id, seed) in done:
+                episodes.append(done[(task.id, seed)])
+                continue
+            if per_task_llm:
+                from agents.llm import get_llm
+
+                task_llm = get_llm(llm_spec, task=task)
+            else:
+                task_llm = shared_llm
+            env = RepairEnv(task, task_llm, verifier=verifier, budget=budget, reward=reward, transcript=transcript,
+                            verify_timeout=verify_timeout, tag={"agent": agent, "seed": seed}, seed=seed,
+                            initial_prompt=lambda t: initial_prompt(t, base))
+            rec = run_episode(env, pol)
+            episodes.append(rec)
+            if out:
+                with (out / "episodes.jsonl").open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(asdict(rec)) + "\n")
+            if log:
+                log(f"{agent} seed {seed} {task.id}: {'verified' if rec.verified else 'failed'} "
+                    f"after {rec.attempts} attempt(s) [{' '.join(rec.phases)}]")
+    report = summarise(agent, llm_spec, budget, seeds, episodes, time.monotonic() - start)
+    if out:
+        (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2))
+    return report
+
+
+TABLE_HEADER = ("| agent | verified | rate [95% CI] | attempts / verified | tokens / verified | seconds |\n"
+                "| --- | --- | --- | --- | --- | --- |")
