@@ -1,0 +1,66 @@
+"""The ``c`` stage: Python reference model → HLS C, then C simulation against the reference on every vector.
+
+Reads the ``python`` artifact; writes ``c`` (the design), ``c_testbench``, ``interface`` (interface.json)
+and ``c_results`` (per-vector outcomes). Passes only when the design compiles with
+``gcc -std=c99 -Wall -Wextra -Werror`` and every test vector's C outputs equal the Python model's.
+A program with no hardware form fails with the compiler's reason (construct, line, why).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.stage import RunContext, StageResult, Status
+
+STAGE = "c"
+
+
+def c_stage(ctx: RunContext) -> StageResult:
+    from pipeline.hls_c import NotSynthesizable, compile_to_c
+    from pipeline.hls_c.reference import run_reference
+    from pipeline.hls_c.simulate import gcc_path, simulate
+
+    py_path = ctx.artifacts.get("python")
+    if not py_path or not Path(py_path).is_file():
+        return StageResult(STAGE, Status.FAIL, detail="no Python reference model (the python stage produced none)")
+    out = ctx.stage_dir(STAGE)
+    try:
+        program = compile_to_c(Path(py_path).read_text(encoding="utf-8"), ctx.task)
+    except NotSynthesizable as exc:
+        (out / "refused.txt").write_text(str(exc) + "\n")
+        return StageResult(STAGE, Status.FAIL, detail=str(exc),
+                           metrics={"refused": exc.construct, "refused_line": exc.line})
+    design = out / "design.c"
+    design.write_text(program.source)
+    iface_path = out / "interface.json"
+    program.interface.save(iface_path)
+    artifacts = {"c": str(design), "interface": str(iface_path)}
+    metrics: dict = {"functions": len(program.functions), "helpers": len(program.helpers)}
+    if gcc_path() is None:
+        return StageResult(STAGE, Status.SKIPPED, artifacts=artifacts, metrics=metrics,
+                           detail="C generated, not simulated: gcc not found (apt-get install gcc, or 'make setup')")
+    if not ctx.task.tests:
+        return StageResult(STAGE, Status.FAIL, artifacts=artifacts, metrics=metrics,
+                           detail="the task has no test vectors: nothing checks the C against the reference")
+    timeout, memory = ctx.options.exec_timeout, ctx.options.exec_memory_mb
+    reference = run_reference(py_path, ctx.task, ctx.task.tests, out, timeout=timeout, memory_mb=memory)
+    report = simulate(program, ctx.task, reference, out, timeout=timeout, memory_mb=memory)
+    artifacts["c_testbench"] = str(out / "testbench.c")
+    results_path = out / "c_results.json"
+    results_path.write_text(json.dumps(report.to_dict(), indent=2, default=str))
+    artifacts["c_results"] = str(results_path)
+    total, passed = len(report.outcomes), report.passed
+    metrics |= {"vectors_total": total, "vectors_passed": passed, "failures": total - passed,
+                "ubsan": report.sanitizer}
+    if not report.compiled:
+        tail = [ln for ln in report.compile_log.splitlines() if "error" in ln][:1]
+        return StageResult(STAGE, Status.FAIL, artifacts=artifacts, metrics=metrics,
+                           detail="generated C does not compile with gcc -Wall -Wextra -Werror"
+                           + (f": {tail[0].strip()}" if tail else ""))
+    if passed == total:
+        return StageResult(STAGE, Status.PASS, artifacts=artifacts, metrics=metrics,
+                           detail=f"{passed}/{total} vectors match the Python reference (top {program.top})")
+    first = next(o for o in report.outcomes if not o.ok)
+    return StageResult(STAGE, Status.FAIL, artifacts=artifacts, metrics=metrics,
+                       detail=f"{passed}/{total} vectors match; vector {first.index}: {first.reason}")

@@ -1,0 +1,96 @@
+"""Test values at the task boundary: canonical JSON form, Python-model form, and fit checks against C types.
+
+A test value is canonical when it is what the task YAML holds: integers, booleans, one-character strings for
+``char``, strings for ``string``, lists for arrays and sequences (lists of lists for ``array2``). The C side
+prints numbers (characters as codes); :func:`from_c` turns them back, so both sides compare in one form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.hls_c.ctype import IntT, value_range
+from pipeline.hw_interface import HwPort
+from pipeline.types import DafnyType
+
+
+def to_python(value: Any, t: DafnyType) -> Any:
+    """The value as the Python reference model takes it (arrays are lists, sequences tuples)."""
+    if t.kind in ("array",):
+        return [to_python(v, t.elem) for v in value]  # type: ignore[arg-type]
+    if t.kind == "array2":
+        return [[to_python(v, t.elem) for v in row] for row in value]  # type: ignore[arg-type]
+    if t.kind == "seq":
+        if t.elem is not None and t.elem.kind == "char" and isinstance(value, str):
+            return value
+        return tuple(to_python(v, t.elem) for v in value)  # type: ignore[arg-type]
+    return value
+
+
+def canonical(value: Any, t: DafnyType) -> Any:
+    """A Python-model value in the canonical (task YAML) form."""
+    if t.kind in ("array", "seq"):
+        if isinstance(value, str):
+            return list(value)
+        return [canonical(v, t.elem) for v in value]  # type: ignore[arg-type]
+    if t.kind == "array2":
+        return [[canonical(v, t.elem) for v in row] for row in value]  # type: ignore[arg-type]
+    if t.kind == "string":
+        return "".join(value) if not isinstance(value, str) else value
+    return value
+
+
+def from_c(value: Any, t: DafnyType) -> Any:
+    """A value the C testbench printed, in canonical form (character codes back to characters)."""
+    if t.kind == "char":
+        return chr(value) if isinstance(value, int) else value
+    if t.kind == "string":
+        return "".join(chr(v) for v in value)
+    if t.kind in ("array", "seq"):
+        return [from_c(v, t.elem) for v in value]  # type: ignore[arg-type]
+    if t.kind == "array2":
+        return [[from_c(v, t.elem) for v in row] for row in value]  # type: ignore[arg-type]
+    return value
+
+
+def c_int(value: Any, t: DafnyType) -> int | bool:
+    """A canonical scalar as the number the C side holds."""
+    if t.kind == "char":
+        return ord(value)
+    return value
+
+
+def elements(value: Any, t: DafnyType) -> list[Any]:
+    if t.kind == "array2":
+        return [x for row in value for x in row]
+    if t.kind == "string":
+        return list(value)
+    if t.kind in ("array", "seq"):
+        return list(value)
+    return [value]
+
+
+def misfit(name: str, value: Any, t: DafnyType, port: HwPort, cols: int | None = None) -> str | None:
+    """Why ``value`` does not fit ``port`` (a C type and depth), or ``None`` when it fits."""
+    elem_t = t.elem if t.elem is not None else (DafnyType("char") if t.kind == "string" else t)
+    if t.kind in ("array", "seq", "string"):
+        if len(value) > port.depth:
+            return f"{name} has {len(value)} elements, more than the buffer's {port.depth} (hardware.max_array_length)"
+    if t.kind == "array2":
+        rows, cap_cols = port.dims[0], port.dims[1]
+        if len(value) > rows or any(len(r) > cap_cols for r in value):
+            return f"{name} is larger than the {rows}x{cap_cols} buffer (hardware.max_array_length)"
+    for x in elements(value, t):
+        if elem_t.kind == "bool":
+            continue
+        if elem_t.kind == "char":
+            if ord(x) > 255:
+                return f"{name} holds the character {x!r}, outside 8-bit characters"
+            continue
+        lo, hi = value_range(IntT(port.width if elem_t.kind != "bv" else elem_t.width, port.signed,
+                                  "nat" if elem_t.kind == "nat" else "int"))
+        if isinstance(x, bool) or not isinstance(x, int):
+            return f"{name} holds {x!r}, not an integer"
+        if not lo <= x <= hi:
+            return f"{name} holds {x}, outside {port.c_type} ({lo}..{hi}; hardware.int_width)"
+    return None
