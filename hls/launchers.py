@@ -1,0 +1,183 @@
+"""Launchers: every HLS tool command runs through one, locally or in a container image.
+
+A command is a logical tool name plus arguments (``("vitis_hls", ["-f", "run_hls.tcl"])``). The
+:class:`LocalLauncher` resolves the tool on ``PATH`` (or the HLS environment for ``circt-python``); the
+:class:`DockerLauncher` runs it in the tool's image through the docker SDK, with the work folder mounted at
+the same path, no network, the caller's uid:gid, a time limit, and the container removed afterwards (the
+``--rm`` of ``docker run``). Arguments must name files inside the work folder so both launchers see them.
+When no container engine answers, :func:`get_launcher` says so and falls back to the local tools.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from hls.toolenv import SETUP_HINT, hls_python
+from pipeline.errors import ToolMissingError, UserError
+from pipeline.process import CommandResult, run_command
+
+log = logging.getLogger(__name__)
+
+# Container images per tool: override with P2S_IMAGE_<TOOL> (e.g. P2S_IMAGE_VITIS_HLS) or HlsOptions.image.
+TOOLCHAIN_IMAGE = "proof2silicon/toolchain:latest"
+VITIS_IMAGE = "proof2silicon/vitis:2023.2"
+IMAGES: dict[str, str] = {
+    "circt-python": TOOLCHAIN_IMAGE,
+    "bambu": TOOLCHAIN_IMAGE,
+    "yosys": TOOLCHAIN_IMAGE,
+    "vitis_hls": VITIS_IMAGE,
+    "vivado_hls": VITIS_IMAGE,
+}
+# The executable of each logical tool inside the images (docker/Dockerfile.*).
+CONTAINER_EXECUTABLES: dict[str, str] = {"circt-python": "/opt/hls-venv/bin/python"}
+
+INSTALL_HINTS: dict[str, str] = {
+    "circt-python": SETUP_HINT,
+    "bambu": "install PandA Bambu (https://panda.deib.polimi.it, AppImage) or use --runner docker with the "
+    "toolchain image (docker/README.md)",
+    "vitis_hls": "install AMD Vitis HLS and source its settings64.sh, or build the Vitis image from your installer "
+    "(docker/README.md) and use --runner docker",
+    "vivado_hls": "install Vivado HLS (2020.1 or older) and source its settings64.sh, or build the Vitis image "
+    "(docker/README.md) and use --runner docker",
+}
+
+
+def image_for(tool: str, override: str | None = None) -> str:
+    env = os.environ.get(f"P2S_IMAGE_{tool.upper().replace('-', '_')}")
+    return override or env or IMAGES.get(tool, TOOLCHAIN_IMAGE)
+
+
+class Launcher:
+    """Runs ``tool args`` in ``cwd`` with a time limit and appends the transcript to ``log_path``."""
+
+    name = "base"
+    note = ""  # a message for the user (e.g. why this launcher replaced the one asked for)
+
+    def run(self, tool: str, args: list[str], cwd: Path, timeout: float, log_path: Path,
+            env: dict[str, str] | None = None) -> CommandResult:
+        raise NotImplementedError
+
+    def describe(self, tool: str, args: list[str]) -> str:
+        return shlex.join([tool, *args])
+
+
+class LocalLauncher(Launcher):
+    name = "local"
+
+    def resolve(self, tool: str) -> str:
+        """The executable for ``tool``; raises :class:`ToolMissingError` with the install hint."""
+        if tool == "circt-python":
+            python = hls_python()
+            if python is None:
+                raise ToolMissingError("HLS environment (Python 3.13 with circt)", SETUP_HINT)
+            return str(python)
+        found = shutil.which(tool)
+        if found is None:
+            raise ToolMissingError(tool, INSTALL_HINTS.get(tool, f"install {tool} or put it on PATH"))
+        return found
+
+    def run(self, tool, args, cwd, timeout, log_path, env=None) -> CommandResult:
+        return run_command([self.resolve(tool), *args], cwd=cwd, env=env, timeout=timeout, log_path=log_path)
+
+
+class DockerLauncher(Launcher):
+    """Runs tools in container images through the docker SDK (``client`` injectable for tests)."""
+
+    name = "docker"
+
+    def __init__(self, client: Any = None, image: str | None = None) -> None:
+        self._client = client
+        self.image = image
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import docker
+
+            self._client = docker.from_env(timeout=10)
+        return self._client
+
+    def available(self) -> tuple[bool, str]:
+        """Whether an engine answers ``ping``; the reason when it does not."""
+        try:
+            self.client.ping()
+            return True, ""
+        except Exception as exc:  # DockerException, connection refused, missing socket, ...
+            return False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'}"
+
+    def run(self, tool, args, cwd, timeout, log_path, env=None) -> CommandResult:
+        image = image_for(tool, self.image)
+        exe = CONTAINER_EXECUTABLES.get(tool, tool)
+        work = str(Path(cwd).resolve())
+        argv = [exe, *args]
+        start = time.monotonic()
+        container = self.client.containers.run(
+            image,
+            command=argv,
+            detach=True,
+            working_dir=work,
+            volumes={work: {"bind": work, "mode": "rw"}},
+            user=f"{os.getuid()}:{os.getgid()}",
+            network_disabled=True,
+            environment=env or {},
+        )
+        timed_out = False
+        code = -1
+        try:
+            try:
+                status = container.wait(timeout=timeout)
+                code = int(status.get("StatusCode", -1))
+            except Exception:  # requests' ReadTimeout / ConnectionError: the time limit was reached
+                timed_out = True
+                container.kill()
+            stdout = _decode(container.logs(stdout=True, stderr=False))
+            stderr = _decode(container.logs(stdout=False, stderr=True))
+        finally:
+            container.remove(force=True)
+        result = CommandResult(argv, code, stdout, stderr, time.monotonic() - start, timed_out)
+        _append_log(log_path, f"docker run --rm --network none -v {work}:{work} {image} {shlex.join(argv)}",
+                    work, result)
+        return result
+
+
+def _decode(data: Any) -> str:
+    return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data or "")
+
+
+def _append_log(path: Path, quoted: str, cwd: str, result: CommandResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    status = "TIMEOUT" if result.timed_out else f"exit {result.returncode}"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"$ {quoted}\n# cwd: {cwd}\n# {status} after {result.seconds:.2f}s\n{result.output}\n")
+
+
+RUNNERS = ("local", "docker")
+
+
+def get_launcher(name: str, client: Any = None, image: str | None = None, fallback: bool = True) -> Launcher:
+    """The launcher called ``name``; ``docker`` without an answering engine falls back to local.
+
+    Raises:
+        UserError: an unknown runner name, or ``docker`` unavailable with ``fallback=False``.
+    """
+    if name == "local":
+        return LocalLauncher()
+    if name != "docker":
+        raise UserError(f"unknown runner '{name}' (choose from: {', '.join(RUNNERS)})")
+    launcher = DockerLauncher(client, image)
+    ok, why = launcher.available()
+    if ok:
+        return launcher
+    message = f"no container engine answers ({why}); running the HLS tools locally instead"
+    if not fallback:
+        raise UserError(f"--runner docker: {message.split(';')[0]}: start Docker or use --runner local")
+    log.warning(message)
+    local = LocalLauncher()
+    local.note = message
+    return local
