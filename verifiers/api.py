@@ -1,0 +1,146 @@
+"""The verification entry points other parts call: :func:`verify_source`, :func:`verify_many` and
+:func:`ghost_free_program`.
+
+``verify_source`` runs the whole chain: integrity gate (and, with a task, the contract splice) -> dialect
+bridge -> Dafny (cached) -> diagnostics mapped back to the user's lines -> the "at least one declaration
+verified" rule. Escape hatches (``assume``, ``{:axiom}``, ...) are rejected with or without a task: a program
+that uses them is not verified in any sense this project relies on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from pipeline.errors import UserError
+from pipeline.task import Task
+from verifiers.bridge import bridge
+from verifiers.dafny import Dafny
+from verifiers.diagnostics import Diagnostic, VerificationResult
+from verifiers.integrity import gate
+from verifiers.lexer import LexError, tokenize
+from verifiers.rewrite import Rewrite
+
+
+def _map(d: Diagnostic, mapping: Rewrite, file: str | None) -> Diagnostic:
+    """Move a diagnostic from the verified text's coordinates to the user's, noting spliced contract lines."""
+    message = d.message
+    line, col = d.line, d.column
+    if line > 0:
+        line, col, note = mapping.locate(d.line, d.column)
+        if note:
+            message = f"{message} [{note}]"
+    related = []
+    for r in d.related:
+        r = dict(r)
+        if r.get("line", 0) > 0:
+            r["line"], r["column"], note = mapping.locate(r["line"], r["column"])
+            if note:
+                r["message"] = f"{r.get('message', '')} [{note}]".strip()
+        r["file"] = file
+        related.append(r)
+    return Diagnostic(d.phase, line, col, message, related, file, d.severity)
+
+
+def verify_source(
+    source: str,
+    task: Task | None = None,
+    timeout: float = 60,
+    *,
+    dafny: Dafny | None = None,
+    file: str | None = None,
+    use_cache: bool = True,
+) -> VerificationResult:
+    """Verify a Dafny program (Dafny 4 or 3 dialect), against ``task``'s pinned contract when given.
+
+    Args:
+        source: the program text as the user (or LLM) wrote it.
+        task: the task whose target method and contract the program must implement; ``None``: no task.
+        timeout: seconds for the whole Dafny call (also Dafny's per-procedure limit).
+        dafny: the verifier to use (default: the installed one).
+        file: the name diagnostics carry (e.g. the user's path).
+        use_cache: read and write the content-addressed result cache.
+
+    Returns:
+        The result; ``verified`` only in phase ``ok``. Positions are the user's lines and columns.
+
+    Raises:
+        ToolMissingError: no Dafny is installed (when ``dafny`` is not given).
+    """
+    start = time.monotonic()
+    dafny = dafny or Dafny()
+    version = dafny.version.text
+    try:
+        tokens = tokenize(source)
+    except LexError as exc:
+        diag = Diagnostic("parse", exc.line, exc.col, str(exc).split(": ", 1)[-1], file=file)
+        return VerificationResult(False, "parse", [diag], 0, 1, time.monotonic() - start, version, source)
+    checked = gate(source, task, tokens)
+    if not checked.ok:
+        diags = [Diagnostic(v.phase, v.line, v.column, v.message, [], file) for v in checked.violations]
+        return VerificationResult(False, "integrity", diags, 0, len(diags), time.monotonic() - start, version, source)
+    bridged = bridge(checked.rewrite.text, dafny.dialect)
+    mapping = checked.rewrite.then(bridged.rewrite)
+    raw = dafny.verify(bridged.text, timeout=timeout, use_cache=use_cache)
+    diags = [_map(d, mapping, file) for d in raw.diagnostics]
+    result = VerificationResult(
+        verified=raw.verified,
+        phase=raw.phase,
+        diagnostics=diags,
+        verified_count=raw.verified_count,
+        error_count=raw.error_count,
+        seconds=time.monotonic() - start,
+        dafny_version=version,
+        program=bridged.text,
+        timeout_count=raw.timeout_count,
+        cached=raw.cached,
+    )
+    if result.phase == "ok" and result.verified_count < 1:
+        result.verified = False
+        result.phase = "integrity"
+        result.diagnostics.append(Diagnostic("integrity", 0, 0, "nothing was verified (0 verified, 0 errors): "
+                                             "there is no proof obligation Dafny checked", file=file))
+    return result
+
+
+def verify_many(
+    items: Iterable[str | tuple[str, Task | None]],
+    timeout: float = 60,
+    workers: int | None = None,
+    *,
+    dafny: Dafny | None = None,
+    use_cache: bool = True,
+) -> list[VerificationResult]:
+    """Verify several programs at once (one Dafny process per worker; default: one per core).
+
+    ``items`` are sources or ``(source, task)`` pairs; the results come back in the same order.
+    """
+    jobs = [(it, None) if isinstance(it, str) else it for it in items]
+    dafny = dafny or Dafny()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+
+    def one(job: tuple[str, Task | None]) -> VerificationResult:
+        return verify_source(job[0], job[1], timeout, dafny=dafny, use_cache=use_cache)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, jobs))
+
+
+def ghost_free_program(source: str, timeout: float = 60, *, dafny: Dafny | None = None) -> str:
+    """The program bridged to the installed dialect, resolved, with ghost code erased.
+
+    This is the input of the Dafny -> Python compiler: types are explicit (``var k: int := 1``), specs,
+    lemmas, ghost variables and asserts are gone, and compiled functions are ``function method`` on Dafny 3.
+
+    Raises:
+        ToolMissingError: no Dafny is installed.
+        UserError: the program does not parse or resolve.
+    """
+    dafny = dafny or Dafny()
+    try:
+        bridged = bridge(source, dafny.dialect)
+    except LexError as exc:
+        raise UserError(f"the Dafny program cannot be read: {exc}") from None
+    return dafny.ghost_free(bridged.text, timeout=timeout)

@@ -1,0 +1,253 @@
+"""Dialect bridge: rewrite a program for the dialect of the installed Dafny, keeping a position map.
+
+LLMs and current corpora write Dafny 4; Debian ships Dafny 2.3 (the "dafny3" dialect). Towards dafny3:
+
+* a compiled ``function``/``predicate`` becomes ``function method``/``predicate method``;
+  ``ghost function``/``ghost predicate`` become ``function``/``predicate`` (ghost by default there);
+  ``opaque function`` becomes ``function method {:opaque}``;
+* ``least``/``greatest`` predicates and lemmas become ``inductive``/``co`` ones;
+* ``for i := lo to hi`` (and ``downto``, and the unbounded ``to *``) become ``while`` loops with Dafny 4's
+  own semantics: the bounds evaluated once, the index invariant ``lo <= i <= hi``, the index stepped at the
+  end (``to``) or start (``downto``) of the body, the whole wrapped in a block so the index goes out of scope;
+* a ``while s != {}`` loop without ``decreases`` gets the termination metric Dafny 3.2+ guesses for it
+  (``decreases |s|``; likewise ``!= multiset{}`` and ``!= []``). Dafny 2.3 guesses only for integer guards.
+  The metric is still checked by the verifier, so this adds no trust, only Dafny 4's default.
+
+Towards dafny4 (when a 4.x verifier is installed and the program is written in the old dialect) the
+function keywords go the other way. Array displays (``new int[] [1, 2]``) and named function results need
+no rewrite: Dafny 2.3 accepts both. Every rewrite stays on the lines of the construct it replaces, and the
+:class:`~verifiers.rewrite.Rewrite` maps each character back, so diagnostics point at the user's text.
+Attributes such as ``{:verify false}`` are left alone: the integrity gate rejects them before this runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verifiers.lexer import Token, tokenize
+from verifiers.rewrite import Edit, Rewrite, apply_edits
+from verifiers.syntax import (
+    Decl,
+    ForLoop,
+    WhileLoop,
+    find_decls,
+    find_for_loops,
+    find_while_loops,
+    is_op,
+    split_top,
+    strip_parens,
+)
+
+DIALECTS = ("dafny3", "dafny4")
+
+
+@dataclass
+class Bridged:
+    """The rewritten program, its position map and what was changed (for logs and reports)."""
+
+    text: str
+    rewrite: Rewrite
+    source_dialect: str
+    target_dialect: str
+    changes: list[str] = field(default_factory=list)
+
+
+def detect_dialect(tokens: list[Token], decls: list[Decl] | None = None) -> str:
+    """``dafny3`` if the program uses ``function method``, ``inductive``, ``copredicate`` or ``colemma``; else
+    ``dafny4`` (the default: programs without either marker are read as Dafny 4, which LLMs write)."""
+    decls = find_decls(tokens) if decls is None else decls
+    if any(d.compiled_marker is not None for d in decls):
+        return "dafny3"
+    if any(t.kind == "keyword" and t.text in ("inductive", "copredicate", "colemma") for t in tokens):
+        return "dafny3"
+    return "dafny4"
+
+
+def bridge(source: str, target: str) -> Bridged:
+    """Rewrite ``source`` for ``target`` (``dafny3`` or ``dafny4``).
+
+    Raises:
+        LexError: the source cannot be tokenized (unterminated comment or string).
+        ValueError: ``target`` is not a known dialect.
+    """
+    if target not in DIALECTS:
+        raise ValueError(f"unknown dialect {target!r} (known: {', '.join(DIALECTS)})")
+    tokens = tokenize(source)
+    decls = find_decls(tokens)
+    dialect = detect_dialect(tokens, decls)
+    edits: list[Edit] = []
+    changes: list[str] = []
+    if target == "dafny3":
+        if dialect == "dafny4":
+            for d in decls:
+                _decl_to_dafny3(tokens, d, edits, changes)
+        for loop in find_for_loops(tokens):
+            _for_to_while(source, tokens, loop, edits, changes)
+        for wloop in find_while_loops(tokens):
+            _guess_decreases(source, tokens, wloop, edits, changes)
+    elif dialect == "dafny3":
+        for d in decls:
+            _decl_to_dafny4(tokens, d, edits, changes)
+    rewrite = apply_edits(source, edits) if edits else Rewrite.identity(source)
+    return Bridged(rewrite.text, rewrite, dialect, target, changes)
+
+
+# ------------------------------------------------------------------------------------------ declarations
+
+
+def _replace(tok: Token, text: str) -> Edit:
+    return Edit(tok.start, tok.end, text)
+
+
+def _delete(tokens: list[Token], i: int) -> Edit:
+    """Delete token ``i`` and the blanks after it on the same line."""
+    tok = tokens[i]
+    end = tok.end
+    nxt = tokens[i + 1].start if i + 1 < len(tokens) else end
+    if tokens[i + 1 :] and tokens[i + 1].line == tok.line:
+        end = nxt
+    return Edit(tok.start, end, "")
+
+
+def _decl_to_dafny3(tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str]) -> None:
+    kw = tokens[d.keyword]
+    mods = {tokens[i].text: i for i in d.modifiers}
+    if "least" in mods:
+        edits.append(_replace(tokens[mods["least"]], "inductive"))
+        changes.append(f"line {kw.line}: least {d.kind} -> inductive {d.kind}")
+        return
+    if "greatest" in mods:
+        edits.append(_delete(tokens, mods["greatest"]))
+        edits.append(_replace(kw, "copredicate" if d.kind == "predicate" else "colemma"))
+        changes.append(f"line {kw.line}: greatest {d.kind} -> co{d.kind}")
+        return
+    if d.kind not in ("function", "predicate") or d.compiled_marker is not None:
+        return
+    if "ghost" in mods:
+        edits.append(_delete(tokens, mods["ghost"]))
+        changes.append(f"line {kw.line}: ghost {d.kind} {d.name} -> {d.kind} (ghost by default in Dafny 3)")
+        return
+    if "twostate" in mods:
+        return
+    extra = " method"
+    if "opaque" in mods:
+        edits.append(_delete(tokens, mods["opaque"]))
+        extra += " {:opaque}"
+    edits.append(Edit(kw.end, kw.end, extra, anchor=kw.start))
+    changes.append(f"line {kw.line}: {d.kind} {d.name} -> {d.kind} method (compiled in Dafny 4)")
+
+
+def _decl_to_dafny4(tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str]) -> None:
+    kw = tokens[d.keyword]
+    mods = {tokens[i].text: i for i in d.modifiers}
+    if "inductive" in mods:
+        edits.append(_replace(tokens[mods["inductive"]], "least"))
+        changes.append(f"line {kw.line}: inductive {d.kind} -> least {d.kind}")
+        return
+    if d.kind in ("copredicate", "colemma"):
+        edits.append(_replace(kw, "greatest predicate" if d.kind == "copredicate" else "greatest lemma"))
+        changes.append(f"line {kw.line}: {d.kind} -> greatest {d.kind[2:]}")
+        return
+    if d.kind not in ("function", "predicate") or "twostate" in mods:
+        return
+    if d.compiled_marker is not None:
+        edits.append(_delete(tokens, d.compiled_marker))
+        changes.append(f"line {kw.line}: {d.kind} method {d.name} -> {d.kind}")
+    elif "ghost" not in mods:
+        edits.append(Edit(kw.start, kw.start, "ghost "))
+        changes.append(f"line {kw.line}: {d.kind} {d.name} -> ghost {d.kind}")
+
+
+# ------------------------------------------------------------------------------------------- for loops
+
+
+def _span_text(source: str, tokens: list[Token], span: tuple[int, int]) -> str:
+    a, b = span
+    return source[tokens[a].start : tokens[b - 1].end] if b > a else ""
+
+
+def _for_to_while(source: str, tokens: list[Token], loop: ForLoop, edits: list[Edit], changes: list[str]) -> None:
+    """``for i: T := a to b`` -> ``{ var i__lo: T, i__hi: T := a, b; var i: T := i__lo; while i < i__hi ...``."""
+    name = tokens[loop.index].text
+    if name == "_":
+        name = f"p2s_i{tokens[loop.start].start}"
+    typ = f": {_span_text(source, tokens, loop.type_span)}" if loop.type_span else ""
+    first = _span_text(source, tokens, loop.first)
+    lo, hi = f"{name}__lo", f"{name}__hi"
+    has_decreases = any(c.kind == "decreases" for c in loop.clauses)
+    up = loop.direction == "to"
+    if loop.second is not None:
+        second = _span_text(source, tokens, loop.second)
+        lo_e, hi_e = (first, second) if up else (second, first)
+        init = lo if up else hi
+        guard = f"{name} < {hi}" if up else f"{lo} < {name}"
+        header = (f"{{ var {lo}{typ}, {hi}{typ} := {lo_e}, {hi_e}; var {name}{typ} := {init}; "
+                  f"while {guard} invariant {lo} <= {name} <= {hi}")
+        header_end = tokens[loop.second[1] - 1].end
+    else:
+        bound = lo if up else hi
+        inv = f"{lo} <= {name}" if up else f"{name} <= {hi}"
+        header = f"{{ var {bound}{typ} := {first}; var {name}{typ} := {bound}; while true invariant {inv}"
+        if not has_decreases:
+            header += " decreases *"
+        header_end = _star_end(tokens, loop)
+    start_tok = tokens[loop.start]
+    edits.append(Edit(start_tok.start, header_end, header, anchor=start_tok.start))
+    if loop.body is None:
+        last = tokens[loop.spec_end - 1]
+        edits.append(Edit(last.end, last.end, " }", anchor=last.start))
+    else:
+        if loop.body[1] >= len(tokens):  # unclosed body: leave the loop for Dafny to report
+            edits.pop()
+            return
+        open_b, close_b = tokens[loop.body[0]], tokens[loop.body[1]]
+        if up:
+            edits.append(Edit(close_b.start, close_b.end, f"{name} := {name} + 1; }} }}", anchor=close_b.start))
+        else:
+            edits.append(Edit(open_b.end, open_b.end, f" {name} := {name} - 1;", anchor=open_b.start))
+            edits.append(Edit(close_b.start, close_b.end, "} }", anchor=close_b.start))
+    changes.append(f"line {start_tok.line}: for {tokens[loop.index].text} := ... {loop.direction} ... -> while loop")
+
+
+def _guess_decreases(source: str, tokens: list[Token], loop: WhileLoop, edits: list[Edit],
+                     changes: list[str]) -> None:
+    """Add Dafny 3.2+'s guessed ``decreases |s|`` to ``while s != {}`` (also ``multiset{}``, ``[]``)."""
+    if any(c.kind == "decreases" for c in loop.clauses):
+        return
+    guard = strip_parens(tokens[loop.guard[0] : loop.guard[1]])
+    sides = split_top(guard, "!=")
+    if len(sides) != 2:
+        return
+    empty = [_is_empty_collection(s) for s in sides]
+    if empty[0] == empty[1]:
+        return
+    other = sides[1] if empty[0] else sides[0]
+    if not _is_path(other):
+        return
+    name = " ".join(t.text for t in other).replace(" . ", ".")
+    last = tokens[loop.guard[1] - 1]
+    edits.append(Edit(last.end, last.end, f" decreases |{name}|", anchor=tokens[loop.start].start))
+    changes.append(f"line {tokens[loop.start].line}: while {name} != ... -> decreases |{name}| (Dafny 4's guess)")
+
+
+def _is_empty_collection(toks: list[Token]) -> bool:
+    texts = [t.text for t in toks]
+    return texts in (["{", "}"], ["[", "]"], ["multiset", "{", "}"])
+
+
+def _is_path(toks: list[Token]) -> bool:
+    """``x`` or ``this.x.y``: a name whose value the metric can mention."""
+    if not toks or len(toks) % 2 == 0:
+        return False
+    for k, t in enumerate(toks):
+        if k % 2 == 0 and not (t.kind == "ident" or (t.kind == "keyword" and t.text == "this")):
+            return False
+        if k % 2 == 1 and not is_op(t, "."):
+            return False
+    return True
+
+
+def _star_end(tokens: list[Token], loop: ForLoop) -> int:
+    """End offset of the ``*`` bound of ``for i := a to *``."""
+    k = loop.first[1] + 1  # the token after to/downto
+    return tokens[k].end

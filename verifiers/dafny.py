@@ -1,0 +1,215 @@
+"""The Dafny tool wrapper: finds the installed Dafny, knows its version and dialect, and speaks its CLI.
+
+Two command lines exist in the wild:
+
+* Dafny 2.x-3.8 (legacy): ``dafny /compile:0 /timeLimit:N f.dfy``; ``function`` is ghost and compiled
+  functions are ``function method`` (the "dafny3" dialect). Debian's package is Dafny 2.3 under mono.
+* Dafny 3.9+ and 4.x: ``dafny verify --verification-time-limit N f.dfy``; from 4.0 ``function`` is
+  compiled and ghost ones are ``ghost function`` (the "dafny4" dialect).
+
+Every call runs in a scratch directory with a wall-clock limit; a prover that hangs is killed with its whole
+process group and the call is reported in phase ``timeout``. No memory rlimit is set: mono reserves a large
+address space up front and fails under RLIMIT_AS, and Dafny is trusted code. Results are cached by content
+(see :mod:`verifiers.cache`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.doctor import ToolStatus
+from pipeline.errors import ToolMissingError, UserError
+from pipeline.process import run_command
+from verifiers import cache as result_cache
+from verifiers.diagnostics import Diagnostic, VerificationResult, parse_output
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "apt-get install dafny (or run 'make setup'); set P2S_DAFNY to use another dafny executable"
+PROGRAM_NAME = "program.dfy"
+
+
+@dataclass(frozen=True)
+class DafnyVersion:
+    """A parsed ``Dafny X.Y.Z`` version with the command line and dialect it implies."""
+
+    text: str
+    major: int
+    minor: int
+
+    @property
+    def cli(self) -> str:
+        """``legacy`` (``/compile:0 /timeLimit:N``) before 3.9, ``verb`` (``dafny verify``) from 3.9."""
+        return "legacy" if (self.major, self.minor) < (3, 9) else "verb"
+
+    @property
+    def dialect(self) -> str:
+        """``dafny3``: ``function method`` is compiled, ``function`` ghost; ``dafny4``: ``function`` compiled."""
+        return "dafny3" if self.major < 4 else "dafny4"
+
+
+def parse_version(text: str) -> DafnyVersion | None:
+    """Find a Dafny version in ``dafny --version`` / ``dafny /version`` output."""
+    m = re.search(r"(?:Dafny\s+)?\b(\d+)\.(\d+)\.(\d+)(?:[.+][\w.+-]*)?", text)
+    if not m:
+        return None
+    return DafnyVersion(m.group(0).replace("Dafny", "").strip(), int(m.group(1)), int(m.group(2)))
+
+
+@functools.lru_cache(maxsize=8)
+def _detect_version(path: str, mtime: float) -> DafnyVersion | None:
+    # Dafny 4 answers --version; Dafny 2.3 rejects it ("unknown switch") but prints its banner for /version.
+    for flag in ("--version", "/version"):
+        try:
+            res = run_command([path, flag], timeout=60)
+        except OSError:
+            return None
+        out = res.output
+        if "unknown switch" in out and flag == "--version":
+            continue
+        v = parse_version(out)
+        if v is not None:
+            return v
+    return None
+
+
+def find_dafny() -> str | None:
+    """The Dafny executable: ``$P2S_DAFNY`` if set, else ``dafny`` on PATH."""
+    exe = os.environ.get("P2S_DAFNY") or "dafny"
+    return shutil.which(exe)
+
+
+class Dafny:
+    """The installed Dafny verifier.
+
+    Raises:
+        ToolMissingError: on construction, when no Dafny is on PATH or it does not report a version.
+    """
+
+    # options this wrapper passes, by CLI (documented in one place)
+    OPTIONS = {
+        "legacy": {
+            "verify": ["/compile:0", "/errorTrace:0", "/timeLimit:{limit}"],
+            "ghost_free": ["/compile:0", "/noVerify", "/rprint:-", "/printMode:NoGhost"],
+        },
+        "verb": {
+            "verify": ["verify", "--verification-time-limit", "{limit}"],
+            "ghost_free": ["/compile:0", "/noVerify", "/rprint:-", "/printMode:NoGhost"],
+        },
+    }
+
+    def __init__(self, executable: str | None = None) -> None:
+        path = shutil.which(executable) if executable else find_dafny()
+        if not path:
+            raise ToolMissingError("dafny", INSTALL_HINT)
+        version = _detect_version(path, os.path.getmtime(path))
+        if version is None:
+            raise ToolMissingError("dafny", f"{path} did not report a Dafny version; {INSTALL_HINT}")
+        self.path = path
+        self.version = version
+
+    @property
+    def dialect(self) -> str:
+        return self.version.dialect
+
+    def _argv(self, action: str, file: str, limit: float) -> list[str]:
+        opts = [o.replace("{limit}", str(max(1, int(limit)))) for o in self.OPTIONS[self.version.cli][action]]
+        return [self.path, *opts, file]
+
+    def verify_argv(self, file: str, time_limit: float) -> list[str]:
+        """The command line that verifies ``file`` with a per-procedure time limit."""
+        return self._argv("verify", file, time_limit)
+
+    def verify(self, program: str, timeout: float = 60.0, use_cache: bool = True) -> VerificationResult:
+        """Verify ``program`` (text in this Dafny's dialect); positions are in ``program``'s coordinates.
+
+        ``timeout`` is both Dafny's per-procedure limit and the wall-clock limit of the whole call; when the
+        wall clock runs out the process group is killed and the result is in phase ``timeout``.
+        """
+        key = result_cache.cache_key(program, self.version.text, {"timeout": timeout, "cli": self.version.cli})
+        if use_cache:
+            hit = result_cache.load(key)
+            if hit is not None:
+                hit.cached = True
+                return hit
+        start = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="p2s-dafny-") as scratch:
+            Path(scratch, PROGRAM_NAME).write_text(program, encoding="utf-8")
+            argv = self.verify_argv(PROGRAM_NAME, timeout)
+            res = run_command(argv, cwd=scratch, timeout=timeout, env={"DOTNET_CLI_TELEMETRY_OPTOUT": "1"})
+        seconds = time.monotonic() - start
+        if res.timed_out:
+            diag = Diagnostic("timeout", 0, 0, f"Dafny did not finish within {timeout:g} s; it was stopped")
+            result = VerificationResult(False, "timeout", [diag], 0, 0, seconds, self.version.text, program,
+                                        timeout_count=1)
+        else:
+            parsed = parse_output(res.output, res.returncode)
+            result = VerificationResult(
+                verified=parsed.phase == "ok",
+                phase=parsed.phase,
+                diagnostics=parsed.diagnostics,
+                verified_count=parsed.verified_count,
+                error_count=parsed.error_count,
+                seconds=seconds,
+                dafny_version=self.version.text,
+                program=program,
+                timeout_count=parsed.timeout_count,
+            )
+        if use_cache and result.phase not in ("timeout", "crash"):
+            result_cache.store(key, result)
+        return result
+
+    def ghost_free(self, program: str, timeout: float = 60.0) -> str:
+        """The resolved program with ghost code erased (``/rprint:- /printMode:NoGhost``).
+
+        Raises:
+            UserError: the program does not parse or resolve (the message carries Dafny's first errors).
+        """
+        with tempfile.TemporaryDirectory(prefix="p2s-dafny-") as scratch:
+            Path(scratch, PROGRAM_NAME).write_text(program, encoding="utf-8")
+            res = run_command(self._argv("ghost_free", PROGRAM_NAME, timeout), cwd=scratch, timeout=timeout)
+        if res.timed_out:
+            raise UserError(f"dafny did not print the resolved program within {timeout:g} s")
+        parsed = parse_output(res.stdout + "\n" + res.stderr, res.returncode)
+        if parsed.phase in ("parse", "resolution"):
+            first = "; ".join(f"line {d.line}: {d.message}" for d in parsed.errors[:3])
+            raise UserError(f"the program does not {parsed.phase.replace('resolution', 'resolve')}: {first}")
+        printed = extract_printed_program(res.stdout)
+        return printed if printed.strip() else program
+
+
+def extract_printed_program(stdout: str) -> str:
+    """The program part of ``/rprint:-`` output: between the ``// Dafny`` header and the verifier summary."""
+    lines = stdout.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("// Dafny ")), None)
+    if start is None:
+        return ""
+    body: list[str] = []
+    for ln in lines[start:]:
+        if ln.startswith("Dafny program verifier"):
+            break
+        body.append(ln)
+    while body and (body[0].startswith("//") or not body[0].strip()):
+        body.pop(0)
+    text = "\n".join(body).rstrip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def doctor_check() -> ToolStatus:
+    """``p2s doctor`` line for Dafny: version, command line and dialect, or how to install it."""
+    try:
+        d = Dafny()
+    except ToolMissingError as exc:
+        return ToolStatus("dafny", False, hint=exc.hint)
+    except Exception as exc:  # the doctor must never raise
+        return ToolStatus("dafny", False, detail=f"check failed: {exc}", hint=INSTALL_HINT)
+    cli = "legacy CLI /compile:0" if d.version.cli == "legacy" else "dafny verify"
+    return ToolStatus("dafny", True, d.version.text, detail=f"{cli}, dialect {d.version.dialect}, {d.path}")

@@ -1,0 +1,243 @@
+"""The integrity gate: a candidate counts as verified only if nothing escapes the verifier and it proves the
+task's own contract.
+
+Checks, on tokens (so comments and strings never trigger or hide anything):
+
+* no escape hatch anywhere in the program: ``assume``, ``expect`` (a run-time check the proof would rest
+  on), ``{:axiom}``, ``{:verify false}``, ``{:extern}``, ``{:only}``, ``{:termination false}`` (and Dafny 4's
+  ``@Axiom``/``@Verify``/``@Extern``), ``include`` of other files, ``decreases *``, and no method, function,
+  lemma, loop or ``forall ... ensures`` statement without a body (abstract members of a ``trait`` are fine:
+  a class must implement them, with a proof);
+* with a task: the target method exists once, at top level, compiled, with the task's parameter and result
+  names and types; each of its ``requires`` conjuncts is one of the task's (an extra one weakens the spec);
+  the program does not define a function or predicate that the pinned contract mentions (it could define
+  it to be ``true``);
+* the task's pinned ``requires``/``ensures`` are spliced into the target method before verification (the
+  candidate's own ``ensures`` stay: more to prove is fine);
+* after verification, at least one declaration was verified ("0 verified, 0 errors" is a failure; see
+  :func:`verifiers.api.verify_source`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.task import Task, parse_signature
+from verifiers.diagnostics import Diagnostic
+from verifiers.lexer import Token, tokenize
+from verifiers.rewrite import Edit, Rewrite, apply_edits
+from verifiers.syntax import (
+    Decl,
+    expression_end,
+    find_decls,
+    find_for_loops,
+    find_while_loops,
+    is_kw,
+    is_op,
+    split_top,
+    statement_start,
+    strip_parens,
+)
+
+FORBIDDEN_ATTRIBUTES = {
+    "axiom": "{:axiom} makes Dafny trust a declaration without proof",
+    "extern": "{:extern} declares code outside Dafny that is never verified",
+    "only": "{:only} makes Dafny skip every other declaration",
+}
+FORBIDDEN_AT_ATTRIBUTES = {"axiom", "verify", "extern", "only"}
+
+
+@dataclass
+class GateResult:
+    """Violations found (empty: the gate passes) and the program to verify (the contract spliced in)."""
+
+    violations: list[Diagnostic]
+    rewrite: Rewrite
+    target: Decl | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def _violation(tok: Token, message: str) -> Diagnostic:
+    return Diagnostic("integrity", tok.line, tok.col, message)
+
+
+# ------------------------------------------------------------------------------------------ escapes
+
+
+def check_escapes(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
+    """Every construct that lets a claim through without proof."""
+    out: list[Diagnostic] = []
+    for i, t in enumerate(tokens):
+        if t.kind == "keyword" and t.text == "assume":
+            out.append(_violation(t, "assume statement: an assumption the verifier does not prove"))
+        elif t.kind == "keyword" and t.text == "expect" and statement_start(tokens, i):
+            out.append(_violation(t, "expect statement: the proof would rest on a run-time check"))
+        elif t.kind == "keyword" and t.text == "include":
+            out.append(_violation(t, "include: the program must be self-contained"))
+        elif t.kind == "keyword" and t.text == "decreases" and i + 1 < len(tokens) and is_op(tokens[i + 1], "*"):
+            out.append(_violation(t, "decreases *: termination would not be proved"))
+        elif t.kind == "attr":
+            why = _attribute_escape(t)
+            if why:
+                out.append(_violation(t, why))
+        elif is_op(t, "@") and i + 1 < len(tokens) and tokens[i + 1].kind == "ident":
+            if tokens[i + 1].text.lower() in FORBIDDEN_AT_ATTRIBUTES and not _is_old_label(tokens, i):
+                out.append(_violation(t, f"@{tokens[i + 1].text}: an attribute that escapes verification"))
+    out.extend(_bodyless(tokens, decls))
+    return sorted(out, key=lambda d: (d.line, d.column))
+
+
+def _attribute_escape(t: Token) -> str | None:
+    name = t.attr_name
+    if name in FORBIDDEN_ATTRIBUTES:
+        return f"{{:{name}}}: {FORBIDDEN_ATTRIBUTES[name]}"
+    if name == "verify" and t.attr_args != "true":
+        return f"{{:verify {t.attr_args}}}: the declaration would not be verified"
+    if name == "termination" and t.attr_args == "false":
+        return "{:termination false}: termination would not be checked"
+    return None
+
+
+def _is_old_label(tokens: list[Token], i: int) -> bool:
+    return i > 0 and is_kw(tokens[i - 1], "old", "unchanged", "fresh", "allocated")
+
+
+def _bodyless(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
+    out = []
+    for d in decls:
+        if d.body is None and not (d.container and d.container.kind == "trait"):
+            what = f"{d.kind} {d.name}".strip()
+            out.append(_violation(tokens[d.keyword], f"{what} has no body: its contract would be trusted, not proved"))
+    for loop in find_while_loops(tokens):
+        if loop.body is None:
+            out.append(_violation(tokens[loop.start], "while loop without a body: its invariant would be trusted"))
+    for floop in find_for_loops(tokens):
+        if floop.body is None:
+            out.append(_violation(tokens[floop.start], "for loop without a body: its invariant would be trusted"))
+    for i, t in enumerate(tokens):
+        if t.kind == "keyword" and t.text == "forall" and statement_start(tokens, i):
+            k = expression_end(tokens, i + 1, frozenset({"ensures"}))
+            has_ensures = False
+            while k < len(tokens) and is_kw(tokens[k], "ensures"):
+                has_ensures = True
+                k = expression_end(tokens, k + 1, frozenset({"ensures"}))
+            if has_ensures and not (k < len(tokens) and is_op(tokens[k], "{")):
+                out.append(_violation(t, "forall statement with ensures and no body: its conclusion would be trusted"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the target
+
+
+def _norm(tokens: list[Token]) -> str:
+    return " ".join(t.text for t in strip_parens(tokens))
+
+
+def conjuncts(tokens: list[Token]) -> list[str]:
+    """Top-level ``&&`` conjuncts of an expression, each normalized (layout and outer parentheses ignored)."""
+    return [_norm(part) for part in split_top(strip_parens(tokens), "&&") if part]
+
+
+def _header_text(tokens: list[Token], d: Decl) -> str:
+    end = (d.returns[1] if d.returns else d.params[1] if d.params else d.keyword) + 1
+    return " ".join(t.text for t in tokens[d.keyword : end] if t.kind != "attr")
+
+
+def check_target(tokens: list[Token], decls: list[Decl], task: Task) -> tuple[list[Diagnostic], Decl | None]:
+    """Find the target method and check its header and ``requires`` against the task."""
+    sig = task.signature
+    first = tokens[0] if tokens else Token("op", "", 0, 0, 1, 1)
+    found = [d for d in decls if d.name == sig.name]
+    methods = [d for d in found if d.kind == "method"]
+    if not methods:
+        others = ", ".join(sorted({d.kind for d in found}))
+        extra = f" (there is a {others} of that name)" if others else ""
+        return [_violation(first, f"target method {sig.name} not found{extra}; expected `{sig.text}`")], None
+    if len(methods) > 1:
+        return [_violation(tokens[methods[1].keyword], f"method {sig.name} is defined more than once")], None
+    d = methods[0]
+    kw = tokens[d.keyword]
+    out: list[Diagnostic] = []
+    if d.container is not None and d.container.kind != "module":
+        out.append(_violation(kw, f"method {sig.name} must be at top level, not inside {d.container.kind} "
+                                  f"{d.container.name}"))
+    if "ghost" in d.modifier_texts(tokens):
+        out.append(_violation(kw, f"method {sig.name} must be compiled, not ghost"))
+    header = _header_text(tokens, d)
+    try:
+        found_sig = parse_signature(header)
+    except ValueError as exc:
+        out.append(_violation(kw, f"the header of {sig.name} cannot be read ({exc}); expected `{sig.text}`"))
+        return out, d
+    want = ([(p.name, p.type) for p in sig.params], [(p.name, p.type) for p in sig.returns])
+    got = ([(p.name, p.type) for p in found_sig.params], [(p.name, p.type) for p in found_sig.returns])
+    if want != got:
+        out.append(_violation(kw, f"signature differs from the task's: expected `{sig.text}`, "
+                                  f"found `{found_sig.text}`"))
+    allowed = {c for r in task.requires for c in conjuncts(tokenize(r))}
+    for clause in d.clauses:
+        if clause.kind != "requires":
+            continue
+        for c in conjuncts(clause.expr_tokens(tokens)):
+            if c not in allowed:
+                out.append(_violation(tokens[clause.keyword], f"extra requires `{c}` weakens the task's contract "
+                                                              f"(only the task's requires are allowed)"))
+    out.extend(_redefined_helpers(tokens, decls, task))
+    return out, d
+
+
+def _redefined_helpers(tokens: list[Token], decls: list[Decl], task: Task) -> list[Diagnostic]:
+    used = {t.text for expr in task.requires + task.ensures for t in tokenize(expr) if t.kind == "ident"}
+    out = []
+    for d in decls:
+        if d.name in used and d.kind in ("function", "predicate", "copredicate"):
+            out.append(_violation(tokens[d.keyword], f"{d.kind} {d.name} is used by the task's pinned contract and "
+                                                     f"must not be defined by the candidate"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the splice
+
+
+def splice_contract(source: str, tokens: list[Token], target: Decl, task: Task) -> Rewrite:
+    """Insert the task's pinned ``requires``/``ensures`` into the target method, on lines of their own.
+
+    A pinned clause the candidate already states (same tokens) is not repeated.
+    """
+    if target.body is None:
+        return Rewrite.identity(source)
+    present = {(c.kind, _norm(c.expr_tokens(tokens))) for c in target.clauses}
+    before = tokens[target.body[0] - 1]
+    pieces: list[tuple[str, str]] = []
+    for kind, exprs in (("requires", task.requires), ("ensures", task.ensures)):
+        for k, expr in enumerate(exprs, 1):
+            if (kind, _norm(tokenize(expr))) not in present:
+                pieces.append((f"\n  {kind} {expr}", f"task's pinned {kind} #{k}: {expr}"))
+    if not pieces:
+        return Rewrite.identity(source)
+    anchor = tokens[target.keyword].start
+    rewrite = apply_edits(source, [Edit(before.end, before.end, "".join(p[0] for p in pieces), anchor=anchor)])
+    pos = before.end
+    for text, note in pieces:  # each inserted clause carries its own note
+        for i in range(pos, pos + len(text)):
+            rewrite.notes[i] = note
+        pos += len(text)
+    return rewrite
+
+
+def gate(source: str, task: Task | None, tokens: list[Token] | None = None) -> GateResult:
+    """Run the pre-verification checks and, with a task, splice its contract into the target method."""
+    tokens = tokenize(source) if tokens is None else tokens
+    decls = find_decls(tokens)
+    violations = check_escapes(tokens, decls)
+    target = None
+    if task is not None:
+        more, target = check_target(tokens, decls, task)
+        violations += more
+    if violations or task is None or target is None:
+        return GateResult(violations, Rewrite.identity(source), target)
+    return GateResult([], splice_contract(source, tokens, target, task), target)
