@@ -10,10 +10,19 @@ File level
   * ``#include <stdint.h>`` and ``#include <stdbool.h>`` only; no other library calls, no dynamic memory,
     no globals, no ``struct``/``union``/``enum``/``typedef``, no pointer arithmetic, no ``switch``/``goto``,
     no recursion (it is converted to loops or refused), no function prototypes (callees are defined first).
-  * A guard block ``#if defined(__SYNTHESIS__) && !defined(P2S_HLS) / #define P2S_HLS 1 / #endif``; every
-    ``#pragma HLS`` sits inside ``#ifdef P2S_HLS ... #endif`` (gcc's ``-Wall`` rejects unknown pragmas;
-    Vitis/Vivado HLS define ``__SYNTHESIS__``; other tools may pass ``-DP2S_HLS``). Preprocess with
-    ``gcc -E`` (or ``cpp``) before pycparser; with ``-DP2S_HLS`` the pragmas appear as ``#pragma HLS`` lines.
+  * Preprocessor: only ``#include <stdint.h>``, ``#include <stdbool.h>``, ``#ifndef``, ``#define NAME``
+    (no value) and ``#endif``. A guard block near the top::
+
+        #ifndef __SYNTHESIS__
+        #ifndef P2S_HLS
+        #define P2S_PLAIN_C
+        #endif
+        #endif
+
+    and every ``#pragma HLS`` sits inside ``#ifndef P2S_PLAIN_C ... #endif``: gcc's ``-Wall`` rejects unknown
+    pragmas, so a plain C compiler must not see them; Vitis/Vivado HLS define ``__SYNTHESIS__`` and see
+    them; other HLS tools pass ``-DP2S_HLS``. A front end that blanks directive lines (keeping ``#pragma``
+    lines) reads the file correctly.
   * ``static inline`` runtime helpers named ``p2s_*`` (only those used): ``p2s_div_iW``/``p2s_mod_iW``
     (Euclidean ``/``/``%``), ``p2s_fdiv_iW``/``p2s_fmod_iW`` (Python floor ``//``/``%``), ``p2s_shl_uW``/
     ``p2s_shr_uW`` (shifts that give 0 for a count >= W). Their bodies use only the constructs below.

@@ -336,7 +336,7 @@ class BoundInference:
         if isinstance(av, (ir.ASlice, ir.AUpdate)):
             return av.base.bound
         if isinstance(av, ir.AConcat):
-            return sum(self.size(facts, p, line) for p in av.parts)
+            return self._concat_size(facts, av.parts, line)
         if isinstance(av, ir.ALit):
             return len(av.items)
         if isinstance(av, ir.AFill):
@@ -359,6 +359,49 @@ class BoundInference:
                 raise NotSynthesizable("2-D array", line, "its size cannot be bounded")
             return rows
         raise AssertionError(av)
+
+
+    def _concat_size(self, facts: _FunctionFacts, parts: list[ir.AExpr], line: int | None) -> int:
+        """Sum of the parts, except that ``b[:X] ... b[Y:]`` with ``Y >= X`` (the update idiom) counts ``b`` once."""
+        used: set[int] = set()
+        total = 0
+        for i, p in enumerate(parts):
+            if not (isinstance(p, ir.ASlice) and p.lo is None and p.hi is not None):
+                continue
+            for j in range(i + 1, len(parts)):
+                q = parts[j]
+                if j in used or not (isinstance(q, ir.ASlice) and q.base is p.base and q.hi is None and q.lo is not None):
+                    continue
+                if _at_least(q.lo, p.hi):
+                    used.update((i, j))
+                    total += p.base.bound
+                    break
+        return total + sum(self.size(facts, p, line) for k, p in enumerate(parts) if k not in used)
+
+
+def _at_least(a: ir.Expr, b: ir.Expr) -> bool:
+    """Structurally ``a >= b``: equal expressions, ``b + k`` with ``k >= 0``, or constants."""
+    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+        return int(a.value) >= int(b.value)
+    if _same(a, b):
+        return True
+    if isinstance(a, ir.Bin) and a.op == "+" and isinstance(a.right, ir.Const) and int(a.right.value) >= 0:
+        return _same(a.left, b)
+    return False
+
+
+def _same(a: ir.Expr, b: ir.Expr) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ir.Const):
+        return a.value == b.value  # type: ignore[attr-defined]
+    if isinstance(a, (ir.Ref, ir.Len)):
+        return a.sym is b.sym and getattr(a, "dim", 0) == getattr(b, "dim", 0)  # type: ignore[attr-defined]
+    if isinstance(a, ir.Cast):
+        return _same(a.expr, b.expr)  # type: ignore[attr-defined]
+    if isinstance(a, ir.Bin):
+        return a.op == b.op and _same(a.left, b.left) and _same(a.right, b.right)  # type: ignore[attr-defined]
+    return False
 
 
 def call_line(call: ir.Call, f: ir.Function) -> int | None:

@@ -3,8 +3,9 @@
 Locals are declared at the top of each function (scalars initialised to 0/false), expressions are fully
 parenthesised, conversions between C types are explicit casts, and names that are never read get a
 ``(void)x;`` so that ``gcc -Wall -Wextra -Werror`` accepts every generated file. HLS pragmas sit inside
-``#ifdef P2S_HLS`` blocks: gcc's ``-Wall`` rejects unknown pragmas, and ``P2S_HLS`` is defined whenever
-``__SYNTHESIS__`` is (Vitis/Vivado HLS) or when a backend passes ``-DP2S_HLS``.
+``#ifndef P2S_PLAIN_C`` blocks: gcc's ``-Wall`` rejects unknown pragmas, and ``P2S_PLAIN_C`` is defined
+unless ``__SYNTHESIS__`` (Vitis/Vivado HLS) or ``P2S_HLS`` (any other tool, ``-DP2S_HLS``) is. Only
+``#ifndef``/``#define``/``#endif`` are used, so a minimal preprocessor handles the file.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import re
 from pipeline.hls_c import ir
 from pipeline.hls_c.ctype import Arr2T, ArrT, BoolT, CType, IntT, VoidT
 
-PRAGMA_GUARD = """/* HLS directives are active under an HLS tool: Vitis/Vivado HLS define __SYNTHESIS__; other tools
-   may pass -DP2S_HLS. Plain C compilers skip them (gcc -Wall rejects unknown pragmas). */
-#if defined(__SYNTHESIS__) && !defined(P2S_HLS)
-#define P2S_HLS 1
+PRAGMA_GUARD = """/* HLS directives: an HLS tool sees them, a plain C compiler skips them (gcc -Wall rejects unknown
+   pragmas). Vitis/Vivado HLS define __SYNTHESIS__; other HLS tools may pass -DP2S_HLS. */
+#ifndef __SYNTHESIS__
+#ifndef P2S_HLS
+#define P2S_PLAIN_C
+#endif
 #endif"""
 
 
@@ -122,7 +125,7 @@ class FunctionWriter:
             return self.read(self.len_name(e.sym, e.dim))
         if isinstance(e, ir.Load):
             idx = "".join(f"[{self.expr(i)}]" for i in e.index)
-            return f"{self.read(e.sym.name)}{idx}"
+            return f"{self.read(e.sym.buffer)}{idx}"
         if isinstance(e, ir.Bin):
             return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
         if isinstance(e, ir.Un):
@@ -138,7 +141,7 @@ class FunctionWriter:
     def arg(self, a: object) -> str:
         if isinstance(a, ir.ArrArg):
             s = a.sym
-            names = [s.name] + ([s.rows_name, s.cols_name] if isinstance(s.type, Arr2T) else [s.len_name])
+            names = [s.buffer] + ([s.rows_name, s.cols_name] if isinstance(s.type, Arr2T) else [s.len_name])
             return ", ".join(self.read(n) for n in names)
         if isinstance(a, ir.OutArg):
             s = a.sym
@@ -150,11 +153,12 @@ class FunctionWriter:
                 return s.name if ptr else f"&{s.name}"
             lens = [s.rows_name, s.cols_name] if isinstance(s.type, Arr2T) else [s.len_name]
             self.mentions.update(lens)
+            self.mentions.add(s.buffer)
             if ptr:
                 self.reads.update([s.name, *lens])
             else:
-                self.reads.add(s.name)
-            return ", ".join([s.name] + [n if ptr else f"&{n}" for n in lens])
+                self.reads.add(s.buffer)
+            return ", ".join([s.buffer] + [n if ptr else f"&{n}" for n in lens])
         return self.expr(a)
 
     def target(self, t: ir.Expr) -> str:
@@ -166,9 +170,9 @@ class FunctionWriter:
             return f"*{t.sym.name}"
         if isinstance(t, ir.Load):
             idx = "".join(f"[{self.expr(i)}]" for i in t.index)
-            self.mentions.add(t.sym.name)
-            self.reads.add(t.sym.name)  # element stores keep the buffer alive
-            return f"{t.sym.name}{idx}"
+            self.mentions.add(t.sym.buffer)
+            self.reads.add(t.sym.buffer)  # element stores keep the buffer alive
+            return f"{t.sym.buffer}{idx}"
         raise TypeError(f"cannot assign to {t!r}")
 
     # ------------------------------------------------------------------------------------- statements
@@ -178,7 +182,7 @@ class FunctionWriter:
 
     def pragmas(self, depth: int, pragmas: list[str]) -> None:
         if pragmas:
-            self.lines.append("#ifdef P2S_HLS")
+            self.lines.append("#ifndef P2S_PLAIN_C")
             for p in pragmas:
                 self.line(depth, f"#pragma HLS {p}")
             self.lines.append("#endif")
@@ -269,7 +273,7 @@ class FunctionWriter:
             voids.extend(n for n in _names(p) if n not in self.reads)
         head = [self.signature() + " {"]
         if fn.interface_pragmas:
-            head.append("#ifdef P2S_HLS")
+            head.append("#ifndef P2S_PLAIN_C")
             head.extend(f"#pragma HLS {p}" for p in fn.interface_pragmas)
             head.append("#endif")
         head.extend(f"    {d}" for d in decls)
@@ -301,6 +305,8 @@ def _unique(syms: list[ir.Sym]) -> list[ir.Sym]:
 
 
 def _names(s: ir.Sym) -> list[str]:
+    if s.storage is not None:
+        return [s.len_name]
     if isinstance(s.type, Arr2T):
         return [s.name, s.rows_name, s.cols_name]
     if isinstance(s.type, ArrT):
@@ -331,6 +337,8 @@ def out_decls(o: ir.Sym) -> list[str]:
 
 
 def local_decls(s: ir.Sym) -> list[str]:
+    if s.storage is not None:  # lives in a result buffer: only its length is local
+        return [f"int32_t {s.len_name} = 0;"]
     if isinstance(s.type, Arr2T):
         return [f"{c_type(s.type.elem)} {s.name}{dims_text(s)};", f"int32_t {s.rows_name} = 0;",
                 f"int32_t {s.cols_name} = 0;"]

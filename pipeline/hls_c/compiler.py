@@ -13,7 +13,7 @@ from pipeline.hls_c.bounds import infer_bounds
 from pipeline.hls_c.ctype import BOOL, CHAR, VOID, Arr2T, ArrT, CType, IntT, TupleT, VoidT, bv_type, int_type
 from pipeline.hls_c.errors import NotSynthesizable
 from pipeline.hls_c.frontend import FuncSig, FunctionCompiler, Namespace, ProgramContext, dims_of, sanitize
-from pipeline.hls_c.lower import SequenceLowering, insert_pragmas
+from pipeline.hls_c.lower import SequenceLowering, alias_results, insert_pragmas
 from pipeline.hls_c.module import ModuleInfo, TypeResolver, reachable_order, read_module
 from pipeline.hls_c.recursion import eliminate_recursion
 from pipeline.task import Signature, Task
@@ -96,10 +96,10 @@ class ProgramCompiler:
             ret = self.ctx.resolver.resolve(fn.returns, fn.lineno) if fn.returns is not None else VOID
             fn = eliminate_recursion(fn, isinstance(ret, ArrT))
             self.info.functions[name] = fn
-        c_names = {self.top_py: self.ctx.globals.alloc(self.top_py)}
+        c_names = {self.top_py: self.ctx.globals.alloc(sanitize(self.top_py))}
         for name in order:
             if name != self.top_py:
-                c_names[name] = self.ctx.globals.alloc(name)
+                c_names[name] = self.ctx.globals.alloc(sanitize(name))
         for name in order:
             self.ctx.sigs[name] = self.signature(self.info.functions[name], c_names[name], name == self.top_py)
         functions: list[ir.Function] = []
@@ -110,6 +110,8 @@ class ProgramCompiler:
             functions.append(fn)
         top = functions[-1]
         hw = self.task.hardware
+        for fn in functions:
+            alias_results(fn)
         infer_bounds(functions, top, hw.max_array_length)
         for fn in functions:
             SequenceLowering(fn).run()
@@ -134,9 +136,9 @@ class ProgramCompiler:
                 raise NotSynthesizable(f"function {fn.name}", fn.lineno, f"unsupported parameter or result type {t}")
         params = []
         for a, t in zip(args.args, ptypes, strict=True):
-            params.append(ir.Sym(ns.alloc(a.arg, dims_of(t)), t, "param", a.arg, line=fn.lineno))
+            params.append(ir.Sym(ns.alloc(sanitize(a.arg), dims_of(t)), t, "param", a.arg, line=fn.lineno))
         use_outs = len(results) > 1 or any(isinstance(t, (ArrT, Arr2T)) for t in results)
-        outs = [ir.Sym(ns.alloc(n, dims_of(t)), t, "out", n, line=fn.lineno) for n, t in zip(out_names, results, strict=True)] \
+        outs = [ir.Sym(ns.alloc(sanitize(n), dims_of(t)), t, "out", n, line=fn.lineno) for n, t in zip(out_names, results, strict=True)] \
             if use_outs else []
         c_ret = results[0] if (results and not use_outs) else VOID
         return FuncSig(fn.name, c_name, params, results, outs, c_ret, ns, fn.lineno, [a.arg for a in args.args])

@@ -58,7 +58,8 @@ UNSUPPORTED_NODES = {
 
 
 def sanitize(name: str) -> str:
-    if name.startswith("p2s_"):
+    """A Python name as a C name that cannot clash with C keywords or the compiler's ``p2s_`` names."""
+    if name.startswith(("p2s_", "P2S_")):
         name = "u_" + name
     if name in C_RESERVED:
         name = name + "_"
@@ -76,7 +77,9 @@ class Namespace:
         return {0: [], 1: [f"{name}_len"], 2: [f"{name}_rows", f"{name}_cols"]}[dims]
 
     def alloc(self, base: str, dims: int = 0) -> str:
-        base = sanitize(base)
+        """A fresh name from ``base``: user names are sanitized (``p2s_`` is the compiler's prefix)."""
+        if not base.startswith("p2s_"):
+            base = sanitize(base)
         cand, k = base, 1
         while cand in self.taken or any(d in self.taken for d in self._derived(cand, dims)):
             cand, k = f"{base}_{k}", k + 1
@@ -176,14 +179,13 @@ class FunctionCompiler:
     def new_sym(self, py_name: str | None, t: CType, role: str = "local", base: str | None = None) -> ir.Sym:
         if isinstance(t, (VoidT, TupleT)):
             raise self.err(f"variable {py_name}", f"has no value type ({t})")
-        name = self.ns.alloc(base or py_name or "t", dims_of(t))
+        name = self.ns.alloc(sanitize(base or py_name or "t"), dims_of(t))
         sym = ir.Sym(name, t, role, py_name, line=self.line)
         self.locals.append(sym)
         return sym
 
     def temp(self, t: CType, base: str = "p2s_t") -> ir.Sym:
         name = self.ns.alloc(base if base.startswith("p2s_") else "p2s_" + base, dims_of(t))
-        name = name if name.startswith("p2s_") else name
         sym = ir.Sym(name, t, "temp", None, line=self.line)
         self.locals.append(sym)
         return sym
@@ -278,7 +280,7 @@ class FunctionCompiler:
             sides = (node.left, node.right)
             if isinstance(node.op, ast.Mult):
                 return any(isinstance(s, (ast.List, ast.Tuple)) or self.is_array_node(s) for s in sides)
-            return any(self.is_array_node(s) or _is_str_literal(s, multi=True) for s in sides)
+            return any(self.is_array_node(s) or _is_str_literal(s, multi=True) or self.is_string_char(s) for s in sides)
         if isinstance(node, (ast.List, ast.Tuple, ast.ListComp)):
             return True
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -292,6 +294,15 @@ class FunctionCompiler:
             sig = self.ctx.sigs.get(f)
             if sig is not None:
                 return len(sig.results) == 1 and isinstance(sig.results[0], (ArrT, Arr2T))
+        return False
+
+    def is_string_char(self, node: ast.expr) -> bool:
+        """``s[i]`` of a string, or a ``char`` variable: in a concatenation it is a one-character string."""
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and isinstance(node.value, ast.Name):
+            t = self.type_of_name(node.value.id)
+            return isinstance(t, ArrT) and t.kind == "string"
+        if isinstance(node, ast.Name):
+            return self.type_of_name(node.id) == CHAR
         return False
 
     # ----------------------------------------------------------------------------------------- statements
@@ -744,16 +755,16 @@ class FunctionCompiler:
                "LShift": "<<", "RShift": ">>", "FloorDiv": "/", "Mod": "%"}[op]
         if isinstance(a.t, BoolT) and isinstance(b.t, BoolT) and cop in "&|^":
             return ir.Bin(cop, a, b, BOOL)
+        if cop in ("<<", ">>"):
+            if not isinstance(a.t, IntT) or a.t.signed or not isinstance(b.t, IntT):
+                raise self.err(f"shift {cop}", "only bit-vectors are shifted in hardware", node)
+            ct = compute_type(a.t)
+            name = self.helper(f"p2s_{'shl' if cop == '<<' else 'shr'}_u{ct.width}")
+            u32 = IntT(32, False, "bv")
+            shift = ir.Cast(b, u32) if b.t.c_name != u32.c_name else b
+            return ir.Call(name, [self.coerce(a, ct), shift], ct)
         t = unify(a.t, b.t, getattr(node, "lineno", None), f"operator {cop}")
         assert isinstance(t, IntT)
-        if cop in ("<<", ">>"):
-            if t.signed:
-                raise self.err(f"shift {cop}", "shifts of signed integers are not synthesized", node)
-            ct = compute_type(a.t) if isinstance(a.t, IntT) else compute_type(t)
-            name = self.helper(f"p2s_{'shl' if cop == '<<' else 'shr'}_u{ct.width}")
-            shift = ir.Cast(b, IntT(32, False, "bv")) if b.t != IntT(32, False, "bv") else b
-            res_t = ct if cop == "<<" else (a.t if isinstance(a.t, IntT) else t)
-            return ir.Call(name, [self.coerce(a, ct), shift], res_t)  # type: ignore[arg-type]
         a, b = self.coerce(a, t), self.coerce(b, t)
         if cop in ("/", "%"):
             if t.signed:
@@ -1136,8 +1147,12 @@ class FunctionCompiler:
                 (tmp,) = self.call_into_temps(node, sig)
                 return ir.ARef(tmp, line)
             raise self.err(f"call of {f}", "does not return a sequence that can be synthesized", node)
+        if self.is_string_char(node) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return ir.ALit([self.coerce(self.scalar(node, CHAR), CHAR)], line)
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-            raise self.err("2-D array row", "rows of 2-D arrays are not values; index both dimensions", node)
+            if isinstance(self.type_of_name(node.value.id), Arr2T):
+                raise self.err("2-D array row", "rows of 2-D arrays are not values; index both dimensions", node)
+            raise self.err(f"element {ast.unparse(node)}", "used where a sequence is expected", node)
         name = type(node).__name__
         if name in UNSUPPORTED_NODES:
             raise self.err(UNSUPPORTED_NODES[name], "not synthesizable", node)

@@ -30,6 +30,12 @@ class Sym:
     bound: int = 0
     cols: int = 0
     line: int | None = None
+    storage: str | None = None  # a local array that lives in a result buffer: that buffer's name
+
+    @property
+    def buffer(self) -> str:
+        """The C array that holds this symbol's elements."""
+        return self.storage or self.name
 
     @property
     def is_array(self) -> bool:

@@ -99,50 +99,54 @@ class SequenceLowering:
             return out
         if isinstance(t.type, Arr2T):
             return self.assign2(t, v)
+        if isinstance(v, ir.ARef) and t.role == "out" and v.sym.storage == t.name:
+            return [self.set_len(t, ir.Len(v.sym))]  # the local already lives in the result buffer
         if _reads(v, t):
             if isinstance(v, ir.AConcat) and isinstance(v.parts[0], ir.ARef) and v.parts[0].sym is t \
                     and not any(_reads(p, t) for p in v.parts[1:]) and t.role != "out":
-                pos = self.temp(LEN, "p2s_p")
-                out.append(ir.Assign(ir.Ref(pos), ir.Len(t)))
-                for p in v.parts[1:]:
-                    self.append(t, p, pos, out)
-                out.append(self.set_len(t, ir.Ref(pos)))
+                end = self.append_all(t, v.parts[1:], ir.Len(t), out)
+                out.append(self.set_len(t, end))
                 return out
             if isinstance(v, ir.ASlice) and v.base is t:
                 lo = self.simple(v.lo, out) if v.lo is not None else ir.Const(0, LEN)
-                hi = self.simple(v.hi, out) if v.hi is not None else self.simple(ir.Len(t), out)
+                hi = self.simple(v.hi, out) if v.hi is not None else ir.Len(t)
                 n = self.simple(self.sub(hi, lo), out)
                 k = self.counter()
-                out.append(ir.For(k, ir.Const(0, LEN), n, 1, [self.store(t, ir.Ref(k), ir.Load(t, [self.add(lo, ir.Ref(k))]))]))
+                out.append(ir.For(k, ir.Const(0, LEN), n, 1,
+                                  [self.store(t, ir.Ref(k), ir.Load(t, [self.add(lo, ir.Ref(k))]))]))
                 out.append(self.set_len(t, n))
                 return out
-            if isinstance(v, ir.AUpdate) and v.base is t and not _expr_reads(v.index, t) and not _expr_reads(v.value, t):
+            if isinstance(v, ir.AUpdate) and v.base is t and not _expr_reads(v.index, t) \
+                    and not _expr_reads(v.value, t):
                 out.append(self.store(t, v.index, v.value))
                 return out
             tmp = self.temp(t.type, "p2s_buf", like=t)
             out.extend(self.assign(tmp, v))
             out.extend(self.assign(t, ir.ARef(tmp)))
             return out
-        pos = self.temp(LEN, "p2s_p")
-        out.append(ir.Assign(ir.Ref(pos), ir.Const(0, LEN)))
-        self.append(t, v, pos, out)
-        out.append(self.set_len(t, ir.Ref(pos)))
+        parts = v.parts if isinstance(v, ir.AConcat) else [v]
+        end = self.append_all(t, parts, ir.Const(0, LEN), out)
+        out.append(self.set_len(t, end))
         return out
 
-    def append(self, t: ir.Sym, v: ir.AExpr, pos: ir.Sym, out: list[ir.Stmt]) -> None:
-        """Write ``v`` at ``t[pos...]`` and advance ``pos`` (``t`` is not read by ``v``)."""
-        at = ir.Ref(pos)
+    def append_all(self, t: ir.Sym, parts: list[ir.AExpr], at: ir.Expr, out: list[ir.Stmt]) -> ir.Expr:
+        """Write the parts one after the other from ``t[at]``; returns the end position."""
+        for i, p in enumerate(parts):
+            at = self.append(t, p, at, out)
+            if i < len(parts) - 1 and not isinstance(at, (ir.Const, ir.Ref)):
+                at = self.simple(at, out, "p2s_p")
+        return at
+
+    def append(self, t: ir.Sym, v: ir.AExpr, at: ir.Expr, out: list[ir.Stmt]) -> ir.Expr:
+        """Write ``v`` at ``t[at...]`` (``t`` is not read by ``v``); returns the end position."""
         if isinstance(v, ir.AConcat):
-            for p in v.parts:
-                self.append(t, p, pos, out)
-            return
+            return self.append_all(t, v.parts, at, out)
         if isinstance(v, ir.ARef):
             src = v.sym
             k = self.counter()
             out.append(ir.For(k, ir.Const(0, LEN), ir.Len(src), 1,
                               [self.store(t, self.add(at, ir.Ref(k)), ir.Load(src, [ir.Ref(k)]))]))
-            out.append(ir.Assign(ir.Ref(pos), self.add(at, ir.Len(src))))
-            return
+            return self.add(at, ir.Len(src))
         if isinstance(v, ir.ASlice):
             lo = self.simple(v.lo, out) if v.lo is not None else ir.Const(0, LEN)
             hi = self.simple(v.hi, out) if v.hi is not None else ir.Len(v.base)
@@ -150,20 +154,19 @@ class SequenceLowering:
             k = self.counter()
             out.append(ir.For(k, ir.Const(0, LEN), n, 1,
                               [self.store(t, self.add(at, ir.Ref(k)), ir.Load(v.base, [self.add(lo, ir.Ref(k))]))]))
-            out.append(ir.Assign(ir.Ref(pos), self.add(at, n)))
-            return
+            return self.add(at, n)
         if isinstance(v, ir.ALit):
-            for item in v.items:
-                out.append(self.store(t, at, item))
-                out.append(ir.Assign(ir.Ref(pos), self.add(at, ir.Const(1, LEN))))
-            return
+            if len(v.items) > 1 and not isinstance(at, (ir.Const, ir.Ref)):
+                at = self.simple(at, out, "p2s_p")
+            for i, item in enumerate(v.items):
+                out.append(self.store(t, self.add(at, ir.Const(i, LEN)), item))
+            return self.add(at, ir.Const(len(v.items), LEN))
         if isinstance(v, ir.AFill):
             value = self.simple(v.value, out, "p2s_v")
             n = self.simple(v.count, out)
             k = self.counter()
             out.append(ir.For(k, ir.Const(0, LEN), n, 1, [self.store(t, self.add(at, ir.Ref(k)), value)]))
-            out.append(ir.Assign(ir.Ref(pos), self.add(at, n)))
-            return
+            return self.add(at, n)
         if isinstance(v, ir.AComp):
             lo = self.simple(v.lo, out)
             hi = self.simple(v.hi, out)
@@ -171,16 +174,14 @@ class SequenceLowering:
             idx = self.add(at, self.sub(ir.Ref(v.var), lo))
             out.append(ir.For(v.var, lo, hi, 1, prelude + [self.store(t, idx, v.elem)]))
             n = ir.Cond(ir.Bin(">", hi, lo, BOOL), self.sub(hi, lo), ir.Const(0, LEN), LEN)
-            out.append(ir.Assign(ir.Ref(pos), self.add(at, n)))
-            return
+            return self.add(at, n)
         if isinstance(v, ir.AUpdate):
             index = self.simple(v.index, out, "p2s_i")
             value = self.simple(v.value, out, "p2s_v")
-            start = self.temp(LEN, "p2s_s")
-            out.append(ir.Assign(ir.Ref(start), at))
-            self.append(t, ir.ARef(v.base), pos, out)
+            start = at if isinstance(at, ir.Const) else self.simple(at, out, "p2s_p")
+            end = self.append(t, ir.ARef(v.base), start, out)
             out.append(self.store(t, self.add(start, index), value))
-            return
+            return end
         raise AssertionError(v)
 
     def assign2(self, t: ir.Sym, v: ir.AExpr) -> list[ir.Stmt]:
@@ -245,6 +246,33 @@ def _expr_reads(e: ir.Expr | None, t: ir.Sym) -> bool:
 
 def _stmt_reads(s: ir.Stmt, t: ir.Sym) -> bool:
     return True  # comprehension preludes are rare: be conservative
+
+
+# --------------------------------------------------------------------------------------------- result buffers
+
+
+def alias_results(fn: ir.Function) -> None:
+    """A local array that is the only thing a function returns lives in the result buffer itself.
+
+    ``c = [0] * n; ...; return c`` then needs no copy into ``c`` the result: the local's elements are stored
+    in the result array and only its length is copied to ``*c_len`` at the return.
+    """
+    assigns: dict[ir.Sym, list[ir.ArrAssign]] = {}
+    for s in ir.walk_stmts(fn.body):
+        if isinstance(s, ir.ArrAssign):
+            assigns.setdefault(s.target, []).append(s)
+    taken: set[int] = set()
+    for o in fn.outs:
+        if not isinstance(o.type, ArrT):
+            continue
+        srcs = {id(a.value.sym): a.value.sym for a in assigns.get(o, []) if isinstance(a.value, ir.ARef)}
+        if len(srcs) != 1 or len(assigns.get(o, [])) != sum(isinstance(a.value, ir.ARef) for a in assigns[o]):
+            continue
+        (local,) = srcs.values()
+        if local.role not in ("local", "temp") or local.type != o.type or id(local) in taken:
+            continue
+        local.storage = o.name
+        taken.add(id(local))
 
 
 # --------------------------------------------------------------------------------------------- pragmas

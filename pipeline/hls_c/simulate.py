@@ -184,3 +184,23 @@ def _crash_reason(run) -> str:
         return "undefined behaviour in C: " + hit.split("runtime error:", 1)[1].strip() + \
             " (a value outgrew its C type: widen hardware.int_width?)"
     return f"the C simulation exited with {run.returncode}" + (f": {text[-1]}" if text else "")
+
+
+def check_python(
+    python_source: str, task: Task, work_dir: str | Path, timeout: float = 20.0, memory_mb: int = 1024,
+) -> tuple[CProgram, SimReport]:
+    """Compile ``python_source`` to C and simulate it against the model on ``task.tests`` (tests, tools).
+
+    Raises:
+        NotSynthesizable: the model has no hardware form.
+    """
+    from pipeline.hls_c import compile_to_c
+    from pipeline.hls_c.reference import run_reference
+
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    program = compile_to_c(python_source, task)
+    model = work / "model.py"
+    model.write_text(python_source)
+    reference = run_reference(model, task, task.tests, work, timeout=timeout, memory_mb=memory_mb)
+    return program, simulate(program, task, reference, work, timeout=timeout, memory_mb=memory_mb)
