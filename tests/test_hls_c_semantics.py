@@ -361,8 +361,8 @@ def Q(s: tuple[int, ...], t: tuple[int, ...], x: int) -> tuple[bool, bool, bool,
     tests = [({"s": [1, 2, 3], "t": [1, 2, 3], "x": 2}, {"e": True, "h": True, "o": True, "n": False}),
              ({"s": [3, -1], "t": [3], "x": 5}, {"e": False, "h": False, "o": False, "n": True}),
              ({"s": [], "t": [], "x": 0}, {"e": True, "h": False, "o": True, "n": False})]
-    _program, report = run(src, "method Q(s: seq<int>, t: seq<int>, x: int) returns (e: bool, h: bool, o: bool, n: bool)",
-                           tests, tmp_path)
+    sig = "method Q(s: seq<int>, t: seq<int>, x: int) returns (e: bool, h: bool, o: bool, n: bool)"
+    _program, report = run(src, sig, tests, tmp_path)
     assert_pass(report, tests)
 
 
@@ -374,7 +374,8 @@ def F(s: tuple[int, ...], t: tuple[int, ...]) -> int:
         i = i + 1
     return i
 '''
-    tests = [({"s": [1, 2, 3], "t": [2, 3]}, {"r": 1}), ({"s": [1, 2], "t": [9]}, {"r": 2}), ({"s": [], "t": []}, {"r": 0})]
+    tests = [({"s": [1, 2, 3], "t": [2, 3]}, {"r": 1}), ({"s": [1, 2], "t": [9]}, {"r": 2}),
+             ({"s": [], "t": []}, {"r": 0})]
     _program, report = run(src, "method F(s: seq<int>, t: seq<int>) returns (r: int)", tests, tmp_path)
     assert_pass(report, tests)
 

@@ -109,7 +109,8 @@ class _FunctionFacts:
         return None
 
     def _ref_bound(self, sym: ir.Sym, d: int, upper: bool) -> int | None:
-        natural = 0 if (getattr(sym.type, "kind", "") in ("nat", "len") or not getattr(sym.type, "signed", True)) else None
+        kind, signed = getattr(sym.type, "kind", ""), getattr(sym.type, "signed", True)
+        natural = 0 if (kind in ("nat", "len") or not signed) else None
         loops = self.loops.get(sym, [])
         defs = self.defs.get(sym, [])
         if sym.role == "param":
@@ -291,7 +292,8 @@ class BoundInference:
                 rows, cols = facts.ub(a.value.rows), facts.ub(a.value.cols)
                 if rows is None or cols is None:
                     raise NotSynthesizable(
-                        f"2-D array {t.py_name or t.name}", a.line, "its size cannot be bounded (rows or columns unknown)"
+                        f"2-D array {t.py_name or t.name}", a.line,
+                        "its size cannot be bounded (rows or columns unknown)",
                     )
                 if cols > self.max_len:
                     raise NotSynthesizable(
@@ -370,7 +372,8 @@ class BoundInference:
                 continue
             for j in range(i + 1, len(parts)):
                 q = parts[j]
-                if j in used or not (isinstance(q, ir.ASlice) and q.base is p.base and q.hi is None and q.lo is not None):
+                suffix = isinstance(q, ir.ASlice) and q.base is p.base and q.hi is None and q.lo is not None
+                if j in used or not suffix:
                     continue
                 if _at_least(q.lo, p.hi):
                     used.update((i, j))

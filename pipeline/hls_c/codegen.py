@@ -61,12 +61,14 @@ def helper_source(name: str) -> str:
             doc = "Dafny's Euclidean division (C truncates toward zero)"
             body = (f"    {t} q = ({t})(a / b);\n    {t} r = ({t})(a % b);\n"
                     "    if (r < 0) {\n        if (b > 0) {\n"
-                    f"            q = ({t})(q - 1);\n        }} else {{\n            q = ({t})(q + 1);\n        }}\n    }}\n"
+                    f"            q = ({t})(q - 1);\n        }} else {{\n"
+                    f"            q = ({t})(q + 1);\n        }}\n    }}\n"
                     "    return q;\n")
         elif kind == "mod":
             doc = "Dafny's Euclidean modulo: always in [0, |b|)"
             body = (f"    {t} r = ({t})(a % b);\n    if (r < 0) {{\n        if (b > 0) {{\n"
-                    f"            r = ({t})(r + b);\n        }} else {{\n            r = ({t})(r - b);\n        }}\n    }}\n"
+                    f"            r = ({t})(r + b);\n        }} else {{\n"
+                    f"            r = ({t})(r - b);\n        }}\n    }}\n"
                     "    return r;\n")
         elif kind == "fdiv":
             doc = "Python's floor division //"

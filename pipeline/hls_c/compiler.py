@@ -72,7 +72,9 @@ def find_top(info: ModuleInfo, sig: Signature) -> str:
     if name in info.functions:
         return name
     names = ", ".join(sorted(info.functions)) or "none"
-    raise NotSynthesizable(f"top function {sig.name}", None, f"the Python module has no function {name} (it has: {names})")
+    raise NotSynthesizable(
+        f"top function {sig.name}", None, f"the Python module has no function {name} (it has: {names})"
+    )
 
 
 class ProgramCompiler:
@@ -138,8 +140,10 @@ class ProgramCompiler:
         for a, t in zip(args.args, ptypes, strict=True):
             params.append(ir.Sym(ns.alloc(sanitize(a.arg), dims_of(t)), t, "param", a.arg, line=fn.lineno))
         use_outs = len(results) > 1 or any(isinstance(t, (ArrT, Arr2T)) for t in results)
-        outs = [ir.Sym(ns.alloc(sanitize(n), dims_of(t)), t, "out", n, line=fn.lineno) for n, t in zip(out_names, results, strict=True)] \
-            if use_outs else []
+        outs = []
+        if use_outs:
+            for n, t in zip(out_names, results, strict=True):
+                outs.append(ir.Sym(ns.alloc(sanitize(n), dims_of(t)), t, "out", n, line=fn.lineno))
         c_ret = results[0] if (results and not use_outs) else VOID
         return FuncSig(fn.name, c_name, params, results, outs, c_ret, ns, fn.lineno, [a.arg for a in args.args])
 

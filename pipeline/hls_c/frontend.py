@@ -208,7 +208,8 @@ class FunctionCompiler:
                 self.syms[pname] = p
         self.stmts(self.fn.body)
         if not isinstance(self.sig.ret, VoidT) and not _always_returns(self.block):
-            self.emit(ir.Return(ir.Const(False, BOOL) if isinstance(self.sig.ret, BoolT) else ir.Const(0, self.sig.ret)))
+            zero = ir.Const(False, BOOL) if isinstance(self.sig.ret, BoolT) else ir.Const(0, self.sig.ret)
+            self.emit(ir.Return(zero))  # unreachable in a well-formed model; keeps -Wreturn-type quiet
         return ir.Function(
             name=self.sig.c_name, py_name=self.fn.name, params=self.sig.params, outs=self.sig.outs,
             ret=self.sig.ret, body=self.block, locals=self.locals, line=self.fn.lineno,
@@ -298,7 +299,7 @@ class FunctionCompiler:
 
     def is_string_char(self, node: ast.expr) -> bool:
         """``s[i]`` of a string, or a ``char`` variable: in a concatenation it is a one-character string."""
-        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and isinstance(node.value, ast.Name):
+        if _is_element(node):
             t = self.type_of_name(node.value.id)
             return isinstance(t, ArrT) and t.kind == "string"
         if isinstance(node, ast.Name):
@@ -525,7 +526,8 @@ class FunctionCompiler:
         if not isinstance(s.target, ast.Name):
             raise self.err("for loop", "the loop variable must be a single name", s)
         name = s.target.id
-        assigned = {n.id for st in s.body for n in ast.walk(st) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        assigned = {n.id for st in s.body for n in ast.walk(st)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         if name in assigned:
             raise self.err(f"for loop over {name}", "the loop body assigns the loop variable", s)
         it = s.iter
@@ -910,7 +912,8 @@ class FunctionCompiler:
         self.emit(ir.Assign(ir.Ref(eq), ir.Bin("==", ir.Len(a), ir.Len(b), BOOL)))
         t = unify(a.type.elem, b.type.elem, getattr(node, "lineno", None), "sequence comparison")  # type: ignore[union-attr]
         differ = ir.Bin("!=", self.coerce(ir.Load(a, [ir.Ref(k)]), t), self.coerce(ir.Load(b, [ir.Ref(k)]), t), BOOL)
-        loop = ir.For(k, ir.Const(0, LEN), ir.Len(a), 1, [ir.If(differ, [ir.Assign(ir.Ref(eq), ir.Const(False, BOOL)), ir.Break()])])
+        stop = ir.If(differ, [ir.Assign(ir.Ref(eq), ir.Const(False, BOOL)), ir.Break()])
+        loop = ir.For(k, ir.Const(0, LEN), ir.Len(a), 1, [stop])
         self.emit(ir.If(ir.Ref(eq), [loop]))
         return ir.Ref(eq)
 
@@ -938,7 +941,8 @@ class FunctionCompiler:
 
     def x_Call(self, node: ast.Call, want: CType | None) -> ir.Expr:
         if not isinstance(node.func, ast.Name):
-            raise self.err(f"call of {ast.unparse(node.func)[:40]}", "only calls of module functions are synthesized", node)
+            what = f"call of {ast.unparse(node.func)[:40]}"
+            raise self.err(what, "only calls of module functions are synthesized", node)
         f = node.func.id
         args = node.args
         if f in self.ctx.sigs:
@@ -990,7 +994,7 @@ class FunctionCompiler:
         raise self.err(f"call of {f}", "not a function of this module or a supported builtin", node)
 
     def length(self, node: ast.expr) -> ir.Expr:
-        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and isinstance(node.value, ast.Name):
+        if _is_element(node):
             sym = self.syms.get(node.value.id)
             if sym is not None and isinstance(sym.type, Arr2T):
                 return ir.Len(sym, 1)
@@ -1105,7 +1109,9 @@ class FunctionCompiler:
                 parts.extend(part.parts if isinstance(part, ir.AConcat) else [part])
             return ir.AConcat(parts, line)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-            lit, count = (node.left, node.right) if isinstance(node.left, (ast.List, ast.Tuple)) else (node.right, node.left)
+            lit, count = node.left, node.right
+            if not isinstance(lit, (ast.List, ast.Tuple)):
+                lit, count = count, lit
             if not isinstance(lit, (ast.List, ast.Tuple)) or len(lit.elts) != 1:
                 raise self.err("sequence repetition", "only [value] * count is synthesized", node)
             value = self.scalar(lit.elts[0], elem_want)
@@ -1203,6 +1209,13 @@ def _const_int(node: ast.expr | None) -> int | None:
         v = _const_int(node.operand)
         return -v if v is not None else None
     return None
+
+
+def _is_element(node: ast.expr) -> bool:
+    """``name[i]`` (not a slice)."""
+    if not isinstance(node, ast.Subscript):
+        return False
+    return not isinstance(node.slice, ast.Slice) and isinstance(node.value, ast.Name)
 
 
 def _is_str_literal(node: ast.expr, multi: bool = False) -> bool:

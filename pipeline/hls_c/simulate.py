@@ -162,7 +162,9 @@ def simulate(
             o.ok = not diffs
             if diffs:
                 n = diffs[0]
-                o.reason = f"{n}: C gave {o.c.get(n)!r}, the Python reference {(o.python or {}).get(n)!r}"
+                o.reason = (f"{n}: C gave {o.c.get(n)!r}, the Python reference {(o.python or {}).get(n)!r} "
+                            f"(if an intermediate value outgrew int{task.hardware.int_width}_t, widen "
+                            "hardware.int_width)")
     report.outcomes = [outcomes[i] for i in sorted(outcomes)]
     return report
 

@@ -1,0 +1,125 @@
+"""The ``c`` stage: artifacts, pass only on every vector matching, refusals and missing prerequisites."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.hw_interface import HwInterface
+from pipeline.stage import RunContext, Status
+from pipeline.task import task_from_dict
+
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed (apt-get install gcc)")
+
+MODEL = '''
+def _dafny_div(a: int, b: int) -> int:
+    return a // b if b > 0 else -(a // -b)
+
+
+def ComputeAvg(a: int, b: int) -> int:
+    avg: int = _dafny_div(a + b, 2)
+    return avg
+'''
+SIGNATURE = "method ComputeAvg(a: int, b: int) returns (avg: int)"
+TESTS = [
+    {"inputs": {"a": 3, "b": 4}, "expected": {"avg": 3}},
+    {"inputs": {"a": -3, "b": 0}, "expected": {"avg": -2}},
+    {"inputs": {"a": -7, "b": 2}, "expected": {"avg": -3}},
+]
+
+
+def context(tmp_path: Path, model: str | None = MODEL, tests=TESTS, signature=SIGNATURE, **hardware) -> RunContext:
+    task = task_from_dict({"id": "avg", "description": "d", "signature": signature, "tests": tests,
+                           "hardware": hardware or None})
+    artifacts = {}
+    if model is not None:
+        path = tmp_path / "model.py"
+        path.write_text(model)
+        artifacts["python"] = str(path)
+    return RunContext(task=task, out_dir=tmp_path / "run", artifacts=artifacts)
+
+
+def run_stage(ctx: RunContext):
+    from pipeline.c_stage import c_stage
+
+    return c_stage(ctx)
+
+
+@needs_gcc
+def test_stage_passes_and_writes_its_artifacts(tmp_path):
+    r = run_stage(context(tmp_path))
+    assert r.status is Status.PASS, r.detail
+    assert r.metrics["vectors_total"] == 3 and r.metrics["vectors_passed"] == 3 and r.metrics["failures"] == 0
+    assert set(r.artifacts) == {"c", "c_testbench", "interface", "c_results"}
+    assert "p2s_div_i32" in Path(r.artifacts["c"]).read_text()
+    assert "ComputeAvg(" in Path(r.artifacts["c_testbench"]).read_text()
+    iface = HwInterface.load(r.artifacts["interface"])
+    assert iface.top == "ComputeAvg" and iface.return_port.dafny_name == "avg"
+    results = json.loads(Path(r.artifacts["c_results"]).read_text())
+    assert [o["c"] for o in results["outcomes"]] == [{"avg": 3}, {"avg": -2}, {"avg": -3}]
+
+
+@needs_gcc
+def test_runner_chains_the_stage(tmp_path):
+    from pipeline.runner import run_stages
+
+    ctx = context(tmp_path)
+    results = run_stages(ctx, ["c"])
+    assert results[0].status is Status.PASS and ctx.artifacts["interface"].endswith("interface.json")
+
+
+@needs_gcc
+def test_a_vector_that_does_not_fit_fails_the_stage(tmp_path):
+    tests = TESTS + [{"inputs": {"a": 200, "b": 1}, "expected": {"avg": 100}}]
+    r = run_stage(context(tmp_path, tests=tests, int_width=8))
+    assert r.status is Status.FAIL
+    assert r.metrics["vectors_passed"] == 3 and r.metrics["failures"] == 1
+    assert "vector 3" in r.detail and "input a holds 200, outside int8_t" in r.detail
+
+
+@needs_gcc
+def test_an_intermediate_that_outgrows_the_width_is_a_mismatch(tmp_path):
+    tests = TESTS + [{"inputs": {"a": 100, "b": 100}, "expected": {"avg": 100}}]
+    r = run_stage(context(tmp_path, tests=tests, int_width=8))
+    assert r.status is Status.FAIL and r.metrics["failures"] == 1
+    assert "avg: C gave -28, the Python reference 100" in r.detail and "hardware.int_width" in r.detail
+
+
+@needs_gcc
+def test_reference_model_errors_fail_the_vector(tmp_path):
+    model = "def Third(a: list[int]) -> int:\n    return a[2]\n"
+    tests = [{"inputs": {"a": [1, 2, 3]}, "expected": {"x": 3}}, {"inputs": {"a": [1]}, "expected": {"x": 0}}]
+    r = run_stage(context(tmp_path, model=model, tests=tests, signature="method Third(a: array<int>) returns (x: int)"))
+    assert r.status is Status.FAIL and "IndexError" in r.detail and r.metrics["vectors_passed"] == 1
+
+
+def test_not_synthesizable_fails_with_the_reason(tmp_path):
+    model = "def Fib(n: int) -> int:\n    return n if n < 2 else Fib(n - 1) + Fib(n - 2)\n"
+    r = run_stage(context(tmp_path, model=model, signature="method Fib(n: int) returns (r: int)", tests=[]))
+    assert r.status is Status.FAIL
+    assert "non-tail recursion in Fib (line 2) cannot be synthesized" in r.detail
+    assert r.metrics["refused"] == "recursion in Fib"
+
+
+def test_missing_python_artifact(tmp_path):
+    r = run_stage(context(tmp_path, model=None))
+    assert r.status is Status.FAIL and "no Python reference model" in r.detail
+
+
+@needs_gcc
+def test_no_vectors_is_not_a_pass(tmp_path):
+    r = run_stage(context(tmp_path, tests=[]))
+    assert r.status is Status.FAIL and "no test vectors" in r.detail
+    assert "c" in r.artifacts
+
+
+def test_missing_gcc_is_skipped_with_the_fix(tmp_path, monkeypatch):
+    import pipeline.hls_c.simulate as sim
+
+    monkeypatch.setattr(sim, "gcc_path", lambda: None)
+    r = run_stage(context(tmp_path))
+    assert r.status is Status.SKIPPED and "apt-get install gcc" in r.detail
+    assert Path(r.artifacts["c"]).is_file()
