@@ -171,7 +171,14 @@ def _for_to_while(source: str, tokens: list[Token], loop: ForLoop, edits: list[E
     name = tokens[loop.index].text
     if name == "_":
         name = f"p2s_i{tokens[loop.start].start}"
-    typ = f": {_span_text(source, tokens, loop.type_span)}" if loop.type_span else ""
+    if loop.type_span:
+        typ = f": {_span_text(source, tokens, loop.type_span)}"
+    elif any(t.kind == "char" for t in tokens[loop.first[0] : loop.spec_end]):
+        typ = ""  # a char loop: let Dafny infer the type
+    else:
+        # Dafny 2.3 would infer `nat` from a `nat` bound and then reject `i - 1`; the index is an int whose
+        # lower bound the loop invariant states, which is what Dafny 4 knows about it
+        typ = ": int"
     first = _span_text(source, tokens, loop.first)
     lo, hi = f"{name}__lo", f"{name}__hi"
     has_decreases = any(c.kind == "decreases" for c in loop.clauses)

@@ -81,6 +81,12 @@ def _detect_version(path: str, mtime: float) -> DafnyVersion | None:
     return None
 
 
+def default_time_limit(timeout: float) -> int:
+    """Dafny's per-procedure limit for a call of ``timeout`` seconds: the wall clock less a margin for start-up
+    (mono and Dafny take a second or two) - e.g. 48 s of 60, 8 of 10, 1 of 3."""
+    return max(1, int(timeout - max(2.0, timeout * 0.2)))
+
+
 def find_dafny() -> str | None:
     """The Dafny executable: ``$P2S_DAFNY`` if set, else ``dafny`` on PATH."""
     exe = os.environ.get("P2S_DAFNY") or "dafny"
@@ -128,13 +134,19 @@ class Dafny:
         """The command line that verifies ``file`` with a per-procedure time limit."""
         return self._argv("verify", file, time_limit)
 
-    def verify(self, program: str, timeout: float = 60.0, use_cache: bool = True) -> VerificationResult:
+    def verify(
+        self, program: str, timeout: float = 60.0, use_cache: bool = True, time_limit: float | None = None
+    ) -> VerificationResult:
         """Verify ``program`` (text in this Dafny's dialect); positions are in ``program``'s coordinates.
 
-        ``timeout`` is both Dafny's per-procedure limit and the wall-clock limit of the whole call; when the
-        wall clock runs out the process group is killed and the result is in phase ``timeout``.
+        ``timeout`` is the wall-clock limit of the whole call: when it runs out the process group (mono and
+        Z3) is killed and the result is in phase ``timeout``. ``time_limit`` is Dafny's own per-procedure
+        limit (default: ``default_time_limit(timeout)``, a little less than the wall clock, so that a slow
+        proof is reported by Dafny with its location rather than cut off).
         """
-        key = result_cache.cache_key(program, self.version.text, {"timeout": timeout, "cli": self.version.cli})
+        limit = default_time_limit(timeout) if time_limit is None else time_limit
+        options = {"timeout": timeout, "time_limit": limit, "cli": self.version.cli}
+        key = result_cache.cache_key(program, self.version.text, options)
         if use_cache:
             hit = result_cache.load(key)
             if hit is not None:
@@ -143,7 +155,7 @@ class Dafny:
         start = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="p2s-dafny-") as scratch:
             Path(scratch, PROGRAM_NAME).write_text(program, encoding="utf-8")
-            argv = self.verify_argv(PROGRAM_NAME, timeout)
+            argv = self.verify_argv(PROGRAM_NAME, limit)
             res = run_command(argv, cwd=scratch, timeout=timeout, env={"DOTNET_CLI_TELEMETRY_OPTOUT": "1"})
         seconds = time.monotonic() - start
         if res.timed_out:
@@ -180,7 +192,7 @@ class Dafny:
             raise UserError(f"dafny did not print the resolved program within {timeout:g} s")
         parsed = parse_output(res.stdout + "\n" + res.stderr, res.returncode)
         if parsed.phase in ("parse", "resolution"):
-            first = "; ".join(f"line {d.line}: {d.message}" for d in parsed.errors[:3])
+            first = "; ".join([f"line {d.line}: {d.message}" for d in parsed.diagnostics if d.severity == "error"][:3])
             raise UserError(f"the program does not {parsed.phase.replace('resolution', 'resolve')}: {first}")
         printed = extract_printed_program(res.stdout)
         return printed if printed.strip() else program

@@ -1,0 +1,51 @@
+"""p2s verify: verify a Dafny program, optionally against a task's pinned contract."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "verify a Dafny program (with --task: through the integrity gate, against the task's pinned spec)"
+EPILOG = """exit status: 0 verified (and, with --task, the gate held), 1 not verified, 2 bad input
+examples:
+  p2s verify benchmarks/examples/max_array.dfy
+  p2s verify benchmarks/examples/max_array.dfy --task benchmarks/examples/max_array.yaml
+  p2s verify candidate.dfy --task task.yaml --json --timeout 30
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE.dfy", help="the Dafny program (Dafny 4 or Dafny 3 syntax)")
+    p.add_argument("--task", metavar="TASK.yaml", help="check the program against this task's signature and spec")
+    p.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds for the Dafny call (default 60)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the verification cache")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from pipeline.errors import UserError
+    from pipeline.task import load_task
+    from verifiers.api import verify_source
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file (give the path of a .dfy program)")
+    if not args.timeout > 0:
+        raise UserError(f"--timeout {args.timeout:g}: give a positive number of seconds")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a UTF-8 text file") from None
+    task = load_task(args.task) if args.task else None
+    result = verify_source(source, task, timeout=args.timeout, file=str(path), use_cache=not args.no_cache)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        for d in result.diagnostics:
+            print(d.format(str(path)))
+            for r in d.related:
+                print(f"  {path}:{r['line']}:{r['column']}: related: {r.get('message') or 'here'}")
+        print(f"{path}: {result.summary()}")
+    return 0 if result.verified else 1

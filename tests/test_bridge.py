@@ -1,0 +1,157 @@
+"""The dialect bridge: each rewrite, its position map, and that bridged programs verify with the real Dafny."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from verifiers.bridge import bridge, detect_dialect
+from verifiers.lexer import tokenize
+
+needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (run 'make setup')")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("P2S_HOME", str(tmp_path / "p2s-home"))
+
+
+@pytest.fixture(scope="module")
+def dafny():
+    if shutil.which("dafny") is None:
+        pytest.skip("dafny not installed (run 'make setup')")
+    from verifiers.dafny import Dafny
+
+    return Dafny()
+
+
+FOR_UP = """method SumTo(n: nat) returns (s: int)
+  ensures s == n * (n - 1) / 2
+{
+  s := 0;
+  for i := 0 to n
+    invariant s == i * (i - 1) / 2
+  {
+    s := s + i;
+  }
+}
+"""
+
+FOR_DOWN = """method Fill(a: array<int>)
+  modifies a
+  ensures forall k :: 0 <= k < a.Length ==> a[k] == k
+{
+  for i := a.Length downto 0
+    invariant forall k :: i <= k < a.Length ==> a[k] == k
+  {
+    a[i] := i;
+  }
+}
+"""
+
+FUNCTIONS = """function Double(x: int): int { 2 * x }
+ghost function Half(x: int): int { x / 2 }
+predicate IsEven(x: int) { x % 2 == 0 }
+ghost predicate Big(x: int) { x > 100 }
+
+method UseThem(x: int) returns (y: int, e: bool)
+  ensures y == Double(x) && Half(y) == x
+  ensures e == IsEven(y)
+{
+  y := Double(x);
+  e := IsEven(y);
+}
+"""
+
+
+def test_for_to_becomes_a_while_loop_on_the_same_lines():
+    b = bridge(FOR_UP, "dafny3")
+    assert "for " not in b.text and "while i < i__hi invariant i__lo <= i <= i__hi" in b.text
+    assert "{ var i__lo: int, i__hi: int := 0, n; var i: int := i__lo;" in b.text
+    assert "i := i + 1; } }" in b.text
+    assert b.text.count("\n") == FOR_UP.count("\n")
+    assert b.changes == ["line 5: for i := ... to ... -> while loop"]
+
+
+def test_for_downto_steps_first_and_typed_index():
+    b = bridge(FOR_DOWN, "dafny3")
+    assert "var i__lo: int, i__hi: int := 0, a.Length; var i: int := i__hi; while i__lo < i" in b.text
+    assert "{ i := i - 1;" in b.text
+    typed = bridge("method M(n: nat) {\n  for k: nat := 0 to n {\n  }\n}\n", "dafny3")
+    assert "var k__lo: nat, k__hi: nat := 0, n; var k: nat := k__lo;" in typed.text
+
+
+def test_unbounded_for_gets_decreases_star_unless_given():
+    b = bridge("method M() decreases * {\n  for i := 0 to * {\n    break;\n  }\n}\n", "dafny3")
+    assert "while true invariant i__lo <= i decreases *" in b.text
+
+
+def test_functions_become_function_methods_and_ghosts_plain():
+    b = bridge(FUNCTIONS, "dafny3")
+    assert "function method Double" in b.text and "predicate method IsEven" in b.text
+    assert "\nfunction Half" in b.text and "\npredicate Big" in b.text
+    assert b.source_dialect == "dafny4"
+
+
+def test_old_dialect_is_left_alone_for_dafny3_and_translated_for_dafny4():
+    old = "function method F(x: int): int { x }\nfunction G(x: int): int { x }\ninductive predicate P(x: nat) { true }\n"
+    assert detect_dialect(tokenize(old)) == "dafny3"
+    assert bridge(old, "dafny3").text == old
+    new = bridge(old, "dafny4").text
+    assert "function F(x" in new and "ghost function G" in new and "least predicate P" in new
+
+
+def test_least_greatest_opaque_to_dafny3():
+    src = "least predicate P(x: nat) { x == 0 || P(x - 1) }\ngreatest predicate Q(x: int) { Q(x) }\n" \
+          "opaque function F(): int { 1 }\n"
+    text = bridge(src, "dafny3").text
+    assert "inductive predicate P" in text and "copredicate Q" in text and "function method {:opaque} F" in text
+
+
+def test_set_loop_gets_dafny4_decreases_guess_only_without_one():
+    src = "method M(s: set<int>) {\n  var t := s;\n  while t != {}\n  {\n    var x :| x in t;\n    t := t - {x};\n  }\n}\n"
+    assert "while t != {} decreases |t|" in bridge(src, "dafny3").text
+    given = src.replace("while t != {}\n", "while t != {}\n    decreases t\n")
+    assert "decreases |t|" not in bridge(given, "dafny3").text
+
+
+def test_verify_false_is_untouched_and_comments_are_not_rewritten():
+    src = "// function f() in a comment\nmethod {:verify false} M() { var s := \"for i := 0 to 3\"; }\n"
+    assert bridge(src, "dafny3").text == src
+
+
+def test_line_map_points_into_the_users_text():
+    b = bridge(FOR_UP, "dafny3")
+    line = b.text.splitlines()[4]
+    col = line.index("invariant i__lo") + 1
+    assert b.rewrite.locate(5, col)[:2] == (5, 3)  # the `for` keyword
+    body_line = b.text.splitlines()[7]
+    assert b.rewrite.locate(8, body_line.index("s + i") + 1)[:2] == (8, 10)
+
+
+@needs_dafny
+def test_bridged_programs_verify(dafny):
+    from verifiers.api import verify_many
+
+    array_display = "method M() returns (s: int)\n  ensures s == 3\n{\n  var a := new int[] [1, 2];\n" \
+                    "  var b := new int[2] [3, 4];\n  s := a[0] + a[1];\n}\n"
+    results = verify_many([FOR_UP, FOR_DOWN, FUNCTIONS, array_display], timeout=60, dafny=dafny)
+    assert [r.phase for r in results] == ["ok"] * 4, [r.diagnostics for r in results]
+    assert all(r.verified_count >= 1 for r in results)
+    raw = dafny.verify(FOR_UP, timeout=60)
+    assert raw.phase == "parse"  # Dafny 2.3 itself does not read Dafny 4's for loops
+
+
+@needs_dafny
+def test_errors_in_bridged_loops_map_to_the_users_lines(dafny):
+    from verifiers.api import verify_source
+
+    wrong = FOR_UP.replace("invariant s == i * (i - 1) / 2", "invariant s == i * i")
+    r = verify_source(wrong, dafny=dafny, timeout=60)
+    assert r.phase == "verification"
+    lines = {d.line for d in r.errors}
+    assert 6 in lines  # the user's invariant line, not a line of the rewritten text
+    bad_bounds = "method M() {\n  for i := 5 to 2 {\n  }\n}\n"
+    r = verify_source(bad_bounds, dafny=dafny, timeout=60)
+    assert r.phase == "verification" and r.errors[0].line == 2 and r.errors[0].column == 3
