@@ -320,6 +320,7 @@ def run_task_from_spec(
     max_tokens: int = 768,
     stages: list[str] | None = None,
     verify: VerifyFn | None = None,
+    cache: str | Path | None = None,
     on_event: EventFn | None = None,
 ) -> tuple[RunContext, dict[str, Any]]:
     """The whole chain from the task's text: generate verified Dafny, then the hardware stages.
@@ -337,7 +338,10 @@ def run_task_from_spec(
     style = resolve_style(prompt_style, spec)
     if on_event:
         on_event("loading", llm=spec)
-    model = get_llm(llm, task=task, transcript=transcript) if isinstance(llm, str) else _recording(llm, transcript)
+    if isinstance(llm, str):
+        model = get_llm(llm, task=task, transcript=transcript, cache=cache)
+    else:
+        model = _recording(llm, transcript)
     builder = PromptBuilder(style, n_examples)
     params = GenParams(max_tokens=max_tokens, temperature=temperature or 0.0, seed=options.seed)
     try:

@@ -117,8 +117,9 @@ def feedback_from_result(code: str, reply: str, result: Any, max_items: int = 6)
     data = result.to_dict() if hasattr(result, "to_dict") else dict(result or {})
     lines = code.splitlines()
     items = []
-    for d in (data.get("diagnostics") or [])[:max_items]:
-        d = d if isinstance(d, dict) else d.to_dict()
+    diags = [d if isinstance(d, dict) else d.to_dict() for d in data.get("diagnostics") or []]
+    diags.sort(key=lambda d: d.get("severity", "error") != "error")  # errors first, warnings after
+    for d in diags[:max_items]:
         line = d.get("line") or 0
         src = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         related = [r if isinstance(r, str) else (r.get("message") or str(r)) for r in d.get("related") or []]

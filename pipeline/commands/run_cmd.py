@@ -35,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds per verifier call")
     p.add_argument("--out", help="run folder (default runs/{task}__{llm}__{seed}__{time})")
+    p.add_argument("--cache", metavar="FILE", help="SQLite cache of greedy LLM calls (reused across runs)")
     p.add_argument("--json", action="store_true", help="print report.json instead of the summary table")
 
 
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         ctx, extra = run_task_from_spec(
             task, llm=args.llm, agent=args.agent, attempts=attempts, options=options, out_dir=out,
             checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt,
-            n_examples=args.examples, max_tokens=args.max_tokens, on_event=progress,
+            n_examples=args.examples, max_tokens=args.max_tokens, cache=args.cache, on_event=progress,
         )
     finally:
         progress.stop()
