@@ -20,7 +20,8 @@ def test_chat_prompt_has_system_fewshot_pairs_and_the_task():
     p = PromptBuilder("chat", n_examples=2).initial(TASK)
     roles = [m["role"] for m in p.messages]
     assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert "function method" in p.messages[0]["content"]  # the Dafny 2.3 dialect is spelled out
+    assert "Dafny 4" in p.messages[0]["content"]
+    assert "function method" in PromptBuilder("chat", dialect="dafny2").initial(TASK).messages[0]["content"]
     last = p.messages[-1]["content"]
     assert TASK.description in last and TASK.signature.text in last
     for clause in ["requires lo <= hi", "ensures lo <= y <= hi", "ensures x > hi ==> y == hi"]:

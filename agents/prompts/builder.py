@@ -145,10 +145,11 @@ class PromptBuilder:
     Args:
         style: ``chat`` or ``completion``.
         n_examples: how many few-shot examples to include (0..3).
-        dialect: ``dafny2`` (the installed Dafny 2.3) or ``dafny4``.
+        dialect: ``dafny4`` (what models know best; ``verifiers.api`` bridges it to an installed Dafny 2.3) or
+            ``dafny2`` (``function method``, no ``for`` loops).
     """
 
-    def __init__(self, style: str = "chat", n_examples: int = 3, dialect: str = "dafny2") -> None:
+    def __init__(self, style: str = "chat", n_examples: int = 3, dialect: str = "dafny4") -> None:
         if style not in STYLES:
             raise ValueError(f"prompt style must be one of {STYLES}")
         self.style = style
