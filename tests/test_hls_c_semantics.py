@@ -440,3 +440,23 @@ def LongestCommonPrefix(str1: str, str2: str) -> str:
     _program, report = run(src, "method LongestCommonPrefix(str1: string, str2: string) returns (p: string)", tests,
                            tmp_path)
     assert_pass(report, tests)
+
+
+def test_functional_recursion_on_a_sequence_and_nested_array_calls(tmp_path):
+    src = '''
+def Sum(s: tuple[int, ...]) -> int:
+    return 0 if len(s) == 0 else s[0] + Sum(s[1:])
+
+
+def Inc(s: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple([s[i] + 1 for i in range(len(s))])
+
+
+def Top(s: tuple[int, ...]) -> tuple[int, int, tuple[int, ...]]:
+    t: tuple[int, ...] = Inc(Inc(s))
+    return (Sum(t), len(s[1:]) + s[1:][0], t)
+'''
+    tests = [({"s": [1, 2, 3]}, {"a": 12, "b": 4, "t": [3, 4, 5]}), ({"s": [5, 6]}, {"a": 15, "b": 7, "t": [7, 8]})]
+    program, report = run(src, "method Top(s: seq<int>) returns (a: int, b: int, t: seq<int>)", tests, tmp_path)
+    assert program.functions == ["Inc", "Sum", "Top"]
+    assert_pass(report, tests)

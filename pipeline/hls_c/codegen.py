@@ -173,7 +173,8 @@ class FunctionWriter:
         if isinstance(t, ir.Load):
             idx = "".join(f"[{self.expr(i)}]" for i in t.index)
             self.mentions.add(t.sym.buffer)
-            self.reads.add(t.sym.buffer)  # element stores keep the buffer alive
+            if t.sym.role in ("param", "out"):
+                self.reads.add(t.sym.buffer)  # a store into an argument is its use
             return f"{t.sym.buffer}{idx}"
         raise TypeError(f"cannot assign to {t!r}")
 

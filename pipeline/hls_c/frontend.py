@@ -1000,6 +1000,14 @@ class FunctionCompiler:
                 return ir.Len(sym, 1)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return ir.Const(len(node.value), LEN)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and node.slice.step is None:
+            base = self.array_sym(node.value)
+            if isinstance(base.type, ArrT):  # |s[lo..hi]| = hi - lo (Dafny slices are in range)
+                lo = self.scalar(node.slice.lower, LEN) if node.slice.lower is not None else ir.Const(0, LEN)
+                hi = self.scalar(node.slice.upper, LEN) if node.slice.upper is not None else ir.Len(base)
+                if isinstance(lo, ir.Const) and lo.value == 0:
+                    return hi
+                return ir.Bin("-", self.coerce(hi, LEN), self.coerce(lo, LEN), LEN)
         sym = self.array_sym(node)
         return ir.Len(sym, 0)
 
