@@ -25,7 +25,6 @@ from pipeline.errors import UserError
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import Task
 
-AGENTS = ("none", "repair", "preface")
 PROMPT_STYLES = ("auto", "chat", "completion")
 TRANSCRIPT = "transcript.jsonl"
 
@@ -134,17 +133,16 @@ class RepairLoop:
         return state.builder.repair(state.task, state.feedback)
 
 
+BUILTIN_AGENTS = ("none", "repair")
+
+
 def make_policy(agent: str, checkpoint: str | None = None) -> Policy:
-    """The policy behind ``--agent``; ``preface`` comes from ``agents.policies`` (the trained agent)."""
+    """The built-in policy behind ``--agent none|repair``; other agents run through :func:`generate_with_env`."""
     if agent == "none":
         return OneShot()
     if agent == "repair":
         return RepairLoop()
-    try:  # trained and baseline agents beyond these two live in agents.policies
-        from agents.policies import get_policy  # type: ignore[attr-defined]
-    except ImportError:
-        raise UserError(f"--agent {agent} is not available in this build: use --agent repair or none") from None
-    return get_policy(agent, checkpoint=checkpoint)
+    raise UserError(f"--agent {agent} is not a built-in loop: use --agent repair or none")
 
 
 # ------------------------------------------------------------------------------------------------ verify
@@ -262,6 +260,89 @@ def generate(
     )
 
 
+class _Tap(LLM):
+    """Passes calls through and keeps each completion, so attempts made elsewhere get their token counts."""
+
+    def __init__(self, inner: LLM) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.completions: list[Any] = []
+
+    def _complete(self, messages, params):
+        c = self.inner.complete(messages, params)
+        self.completions.append(c)
+        return c
+
+
+def generate_with_env(
+    task: Task,
+    llm: LLM,
+    *,
+    agent: str,
+    checkpoint: str | None = None,
+    attempts: int = 7,
+    seed: int = 0,
+    verify: VerifyFn | None = None,
+    verify_timeout: float = 60.0,
+    out_dir: str | Path | None = None,
+    on_event: EventFn | None = None,
+) -> Generation:
+    """Run a policy from ``agents.policies`` (best-of-n, preface-lite, preface) in its ``agents.env.RepairEnv``.
+
+    The environment owns the loop (sampling seeds, extraction, verification); this turns its attempts into
+    the same :class:`Attempt` records as :func:`generate`.
+    """
+    try:
+        from agents.env import RepairEnv
+        from agents.policies import make_policy as make_agent
+    except ImportError:
+        raise UserError(f"--agent {agent} is not available in this build: use --agent repair or none") from None
+    policy = make_agent(agent, checkpoint)
+    cap = getattr(policy, "max_attempts", None)
+    budget = max(1, min(attempts, cap) if cap else attempts)
+    tap = _Tap(llm)
+    env = RepairEnv(task, tap, verifier=verify or default_verify, budget=budget, verify_timeout=verify_timeout,
+                    seed=seed, tag={"agent": agent})
+    state, done = env.reset(), False
+    out = Path(out_dir) if out_dir else None
+    records: list[Attempt] = []
+    final: dict[str, Any] | None = None
+    while not done:
+        if on_event:
+            on_event("attempt", index=state.attempt + 1, budget=budget)
+        prompt = policy.propose(state)
+        state, _reward, done, _info = env.step(prompt)
+        a = env.attempts[-1]
+        usage = tap.completions[-1].usage if tap.completions else None
+        llm_seconds = tap.completions[-1].seconds if tap.completions else 0.0
+        final = {"verified": a.verified, "phase": a.phase, "diagnostics": a.diagnostics,
+                 "verified_count": a.verified_count, "error_count": a.errors}
+        ours = Prompt(list(prompt.messages), prompt.params.style, prompt.prefix, tuple(prompt.params.stop),
+                      meta={"kind": prompt.action or ""})
+        rec = Attempt(
+            index=a.index, prompt_hash=ours.hash, prompt_kind=ours.meta["kind"], reply=a.reply, code=a.code or "",
+            extraction="found" if a.code else "none", verified=a.verified, phase=a.phase,
+            diagnostics=list(a.diagnostics), verified_count=a.verified_count,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            llm_seconds=llm_seconds, verify_seconds=max(0.0, a.seconds - llm_seconds),
+        )
+        if out:
+            _write_attempt(out, task, ours, rec, final)
+        records.append(rec)
+        if on_event:
+            on_event("verified" if rec.verified else "failed", index=rec.index, phase=rec.phase)
+    last = records[-1]
+    program = last.code if last.verified else None
+    verified_program = None
+    if last.verified:  # the environment keeps no bridged text: re-verify (cached) to get the program as verified
+        again = _result_dict((verify or default_verify)(last.code, task, verify_timeout))
+        verified_program = again.get("program") or last.code
+        final = again
+    return Generation(records, last.verified, program, verified_program, final, llm.name, agent,
+                      style=getattr(getattr(prompt, "config", None), "mode", "chat"))
+
+
 def _spec_hash(task: Task) -> str:
     text = json.dumps({"signature": task.signature.text, "requires": task.requires, "ensures": task.ensures})
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -345,10 +426,17 @@ def run_task_from_spec(
     builder = PromptBuilder(style, n_examples)
     params = GenParams(max_tokens=max_tokens, temperature=temperature or 0.0, seed=options.seed)
     try:
-        gen = generate(
-            task, model, policy=make_policy(agent, checkpoint), builder=builder, attempts=attempts, params=params,
-            verify=verify, verify_timeout=options.verify_timeout, out_dir=ctx.out_dir, on_event=on_event,
-        )
+        if agent in BUILTIN_AGENTS:
+            gen = generate(
+                task, model, policy=make_policy(agent, checkpoint), builder=builder, attempts=attempts,
+                params=params, verify=verify, verify_timeout=options.verify_timeout, out_dir=ctx.out_dir,
+                on_event=on_event,
+            )
+        else:
+            gen = generate_with_env(
+                task, model, agent=agent, checkpoint=checkpoint, attempts=attempts, seed=options.seed, verify=verify,
+                verify_timeout=options.verify_timeout, out_dir=ctx.out_dir, on_event=on_event,
+            )
     finally:
         if isinstance(llm, str):
             model.close()

@@ -121,4 +121,18 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert err.startswith("p2s: error: unknown LLM backend 'nope'") and err.count("\n") == 1
     assert main(["run", "--task", "benchmarks/examples/max2.yaml", "--llm", "reference", "--agent", "magic",
                  "--out", str(tmp_path / "x")]) == 2
-    assert "--agent magic" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("p2s: error:") and "magic" in err and err.count("\n") == 1
+
+
+def test_agents_from_the_policies_package_run_in_their_environment(tmp_path):
+    """``--agent best-of-n`` goes through agents.policies + agents.env and yields the same attempt records."""
+    pytest.importorskip("agents.env")
+    llm = get_llm("dummy", replies=[fenced(BAD), fenced(GOOD)])
+    ctx, extra = run_task_from_spec(TASK, llm=llm, agent="best-of-n", attempts=3, out_dir=tmp_path, stages=[])
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["generation"]["agent"] == "best-of-n" and report["generation"]["verified"]
+    assert [a["verified"] for a in report["attempts"]] == [False, True]
+    assert report["attempts"][1]["tokens"] > 0 and extra["attempts"] == 2
+    assert Path(ctx.artifacts["verified_dfy"]).read_text().strip()
+    assert len((tmp_path / "transcript.jsonl").read_text().splitlines()) == 2
