@@ -23,7 +23,7 @@ def _dafny_div(a: int, b: int) -> int:
 
 
 def _dafny_mod(a: int, b: int) -> int:
-    return a - b * _dafny_div(a, b)
+    return a % abs(b)
 '''
 
 
@@ -459,4 +459,42 @@ def Top(s: tuple[int, ...]) -> tuple[int, int, tuple[int, ...]]:
     tests = [({"s": [1, 2, 3]}, {"a": 12, "b": 4, "t": [3, 4, 5]}), ({"s": [5, 6]}, {"a": 15, "b": 7, "t": [7, 8]})]
     program, report = run(src, "method Top(s: seq<int>) returns (a: int, b: int, t: seq<int>)", tests, tmp_path)
     assert program.functions == ["Inc", "Sum", "Top"]
+    assert_pass(report, tests)
+
+
+def test_runtime_helpers_for_sequence_update_and_prefix(tmp_path):
+    src = '''
+def _dafny_seq_update(s: tuple | str, i: int, v: object) -> tuple | str:
+    return s[:i] + (v if isinstance(s, str) else (v,)) + s[i + 1:]
+
+
+def _dafny_is_prefix(s: tuple | str, t: tuple | str) -> bool:
+    return len(s) <= len(t) and t[:len(s)] == s
+
+
+def _dafny_is_proper_prefix(s: tuple | str, t: tuple | str) -> bool:
+    return len(s) < len(t) and t[:len(s)] == s
+
+
+def Upd(s: tuple[int, ...], i: int, v: int) -> tuple[tuple[int, ...], bool, bool, bool]:
+    t: tuple[int, ...] = _dafny_seq_update(s, i, v)
+    return (t, _dafny_is_prefix(s[:i], t), _dafny_is_proper_prefix(t, t), _dafny_is_prefix(s, t))
+'''
+    tests = [({"s": [1, 2, 3], "i": 1, "v": 9}, {"t": [1, 9, 3], "p": True, "q": False, "r": False}),
+             ({"s": [4], "i": 0, "v": 4}, {"t": [4], "p": True, "q": False, "r": True})]
+    program, report = run(src, "method Upd(s: seq<int>, i: int, v: int) returns (t: seq<int>, p: bool, q: bool, "
+                          "r: bool)", tests, tmp_path)
+    assert program.interface.port("t").depth == 16  # an update keeps the length
+    assert_pass(report, tests)
+
+
+def test_comparisons_gcc_calls_tautologies_are_folded(tmp_path):
+    src = '''bv8 = int
+
+def F(x: bv8, y: int) -> tuple[bool, bool, bool, bool, bool]:
+    return (x >= 0, x < 256, 0 <= x, y >= 0, y == y)
+'''
+    tests = [({"x": 3, "y": -1}, {"a": True, "b": True, "c": True, "d": False, "e": True})]
+    _program, report = run(src, "method F(x: bv8, y: int) returns (a: bool, b: bool, c: bool, d: bool, e: bool)",
+                           tests, tmp_path)
     assert_pass(report, tests)

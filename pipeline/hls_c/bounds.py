@@ -393,18 +393,7 @@ def _at_least(a: ir.Expr, b: ir.Expr) -> bool:
     return False
 
 
-def _same(a: ir.Expr, b: ir.Expr) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, ir.Const):
-        return a.value == b.value  # type: ignore[attr-defined]
-    if isinstance(a, (ir.Ref, ir.Len)):
-        return a.sym is b.sym and getattr(a, "dim", 0) == getattr(b, "dim", 0)  # type: ignore[attr-defined]
-    if isinstance(a, ir.Cast):
-        return _same(a.expr, b.expr)  # type: ignore[attr-defined]
-    if isinstance(a, ir.Bin):
-        return a.op == b.op and _same(a.left, b.left) and _same(a.right, b.right)  # type: ignore[attr-defined]
-    return False
+_same = ir.same_expr
 
 
 def call_line(call: ir.Call, f: ir.Function) -> int | None:

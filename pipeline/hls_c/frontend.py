@@ -30,7 +30,7 @@ from pipeline.hls_c.ctype import (
     int_type,
 )
 from pipeline.hls_c.errors import NotSynthesizable
-from pipeline.hls_c.module import ModuleInfo, TypeResolver
+from pipeline.hls_c.module import RUNTIME_CLASSES, ModuleInfo, TypeResolver
 
 C_RESERVED = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
@@ -290,7 +290,7 @@ class FunctionCompiler:
             return self.is_array_node(node.body) or self.is_array_node(node.orelse)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             f = node.func.id
-            if f in ("list", "tuple", "str"):
+            if f in ("list", "tuple", "str", "_dafny_seq_update"):
                 return True
             sig = self.ctx.sigs.get(f)
             if sig is not None:
@@ -864,13 +864,29 @@ class FunctionCompiler:
                 self.emit(ir.Assign(ir.Ref(tmp), right))
                 right = ir.Ref(tmp)
             t = unify(left.t, right.t, node.lineno, f"comparison {cop}")
-            parts.append(ir.Bin(cop, self.coerce(left, t), self.coerce(right, t), BOOL))
+            parts.append(self.compare(cop, self.coerce(left, t), self.coerce(right, t)))
             left = right
             left_node = right_node
         out = parts[0]
         for p in parts[1:]:
             out = ir.Bin("&&", out, p, BOOL)
         return out
+
+    @staticmethod
+    def compare(cop: str, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+        """``a cop b``, folded when C compilers would call it a tautology (``x < x``, ``u >= 0`` unsigned)."""
+        if ir.same_expr(a, b):
+            return ir.Const(cop in ("==", "<=", ">="), BOOL)
+        for x, y, op in ((a, b, cop), (b, a, _FLIP[cop])):
+            if isinstance(y, ir.Const) and not isinstance(x, ir.Const) and isinstance(x.t, IntT):
+                lo, hi = _c_range(x)
+                c = int(y.value)
+                decided = {"<": (hi < c, lo >= c), "<=": (hi <= c, lo > c), ">": (lo > c, hi <= c),
+                           ">=": (lo >= c, hi < c), "==": (False, c < lo or c > hi), "!=": (c < lo or c > hi, False)}
+                yes, no = decided[op]
+                if yes or no:
+                    return ir.Const(bool(yes), BOOL)
+        return ir.Bin(cop, a, b, BOOL)
 
     def membership(self, item: ast.expr, container: ast.expr, node: ast.AST) -> ir.Expr:
         if isinstance(container, ast.Constant) and isinstance(container.value, str):
@@ -902,11 +918,28 @@ class FunctionCompiler:
         self.emit(ir.For(k, ir.Const(0, LEN), ir.Len(seq), 1, [hit]))
         return ir.Ref(found)
 
+    def prefix(self, left: ast.expr, right: ast.expr, proper: bool, node: ast.AST) -> ir.Expr:
+        """Dafny's ``s <= t`` / ``s < t`` on sequences: a loop over the shorter one."""
+        a = self.array_sym(left)
+        b = self.array_sym(right, a.type)
+        if a is b:
+            return ir.Const(not proper, BOOL)
+        res = self.temp(BOOL, "p2s_pre")
+        k = self.temp(LEN, "p2s_k")
+        self.emit(ir.Assign(ir.Ref(res), ir.Bin("<" if proper else "<=", ir.Len(a), ir.Len(b), BOOL)))
+        t = unify(a.type.elem, b.type.elem, getattr(node, "lineno", None), "sequence prefix")  # type: ignore[union-attr]
+        differ = ir.Bin("!=", self.coerce(ir.Load(a, [ir.Ref(k)]), t), self.coerce(ir.Load(b, [ir.Ref(k)]), t), BOOL)
+        stop = ir.If(differ, [ir.Assign(ir.Ref(res), ir.Const(False, BOOL)), ir.Break()])
+        self.emit(ir.If(ir.Ref(res), [ir.For(k, ir.Const(0, LEN), ir.Len(a), 1, [stop])]))
+        return ir.Ref(res)
+
     def array_equal(self, left: ast.expr, right: ast.expr, node: ast.AST) -> ir.Expr:
         a = self.array_sym(left)
         b = self.array_sym(right, a.type)
         if isinstance(a.type, Arr2T) or isinstance(b.type, Arr2T):
             raise self.err("2-D array comparison", "not synthesized", node)
+        if a is b:
+            return ir.Const(True, BOOL)
         eq = self.temp(BOOL, "p2s_eq")
         k = self.temp(LEN, "p2s_k")
         self.emit(ir.Assign(ir.Ref(eq), ir.Bin("==", ir.Len(a), ir.Len(b), BOOL)))
@@ -987,6 +1020,10 @@ class FunctionCompiler:
             return ir.Cond(ir.Bin("<" if f == "min" else ">", a, b, BOOL), a, b, t)  # type: ignore[arg-type]
         if f in ("all", "any") and len(args) == 1 and isinstance(args[0], (ast.GeneratorExp, ast.ListComp)):
             return self.quantifier(f, args[0])
+        if f in ("_dafny_is_prefix", "_dafny_is_proper_prefix") and len(args) == 2:
+            return self.prefix(args[0], args[1], proper=f == "_dafny_is_proper_prefix", node=node)
+        if f in RUNTIME_CLASSES:
+            raise self.err(f"{f} value", RUNTIME_CLASSES[f], node)
         if f == "print":
             raise self.err("print", "printing has no hardware form", node)
         if f in self.ctx.info.classes:
@@ -1156,6 +1193,14 @@ class FunctionCompiler:
                 return self.array(node.args[0], want)
             if f in ("list", "tuple") and not node.args:
                 return ir.ALit([], line)
+            if f == "_dafny_seq_update" and len(node.args) == 3:
+                base = self.array_sym(node.args[0], want)
+                elem = base.type.elem  # type: ignore[union-attr]
+                index = self.index(node.args[1])
+                value = self.coerce(self.scalar(node.args[2], elem), elem)
+                return ir.AUpdate(base, index, value, line)
+            if f in RUNTIME_CLASSES:
+                raise self.err(f"{f} value", RUNTIME_CLASSES[f], node)
             sig = self.ctx.sigs.get(f)
             if sig is not None and len(sig.results) == 1 and sig.outs:
                 (tmp,) = self.call_into_temps(node, sig)
@@ -1208,6 +1253,21 @@ class FunctionCompiler:
 
 
 # --------------------------------------------------------------------------------------------- utilities
+
+
+_FLIP = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def _c_range(e: ir.Expr) -> tuple[int, int]:
+    """The values ``e`` can take as C sees its type (gcc's -Wtype-limits reasons the same way)."""
+    t = e.t
+    assert isinstance(t, IntT)
+    lo, hi = (-(1 << (t.width - 1)), (1 << (t.width - 1)) - 1) if t.signed else (0, (1 << t.width) - 1)
+    if isinstance(e, ir.Cast) and isinstance(e.expr.t, IntT):
+        ilo, ihi = _c_range(e.expr)
+        if lo <= ilo and ihi <= hi:  # a widening cast keeps the inner range
+            return ilo, ihi
+    return lo, hi
 
 
 def _const_int(node: ast.expr | None) -> int | None:

@@ -390,3 +390,24 @@ def sub_exprs(e: object):
     elif isinstance(e, Call):
         for a in e.args:
             yield from sub_exprs(a)
+
+
+def same_expr(a: object, b: object) -> bool:
+    """Structurally equal pure expressions (constants, variables, lengths, loads, casts, operators)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Const):
+        return a.value == b.value  # type: ignore[attr-defined]
+    if isinstance(a, (Ref, Len)):
+        return a.sym is b.sym and getattr(a, "dim", 0) == getattr(b, "dim", 0)  # type: ignore[attr-defined]
+    if isinstance(a, Load):
+        return a.sym is b.sym and len(a.index) == len(b.index) and all(  # type: ignore[attr-defined]
+            same_expr(x, y) for x, y in zip(a.index, b.index, strict=True)  # type: ignore[attr-defined]
+        )
+    if isinstance(a, Cast):
+        return a.t == b.t and same_expr(a.expr, b.expr)  # type: ignore[attr-defined]
+    if isinstance(a, Un):
+        return a.op == b.op and same_expr(a.operand, b.operand)  # type: ignore[attr-defined]
+    if isinstance(a, Bin):
+        return a.op == b.op and same_expr(a.left, b.left) and same_expr(a.right, b.right)  # type: ignore[attr-defined]
+    return False

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from pipeline.hls_c.ctype import BOOL, CHAR, VOID, Arr2T, ArrT, CType, TupleT, bv_type, int_type
 from pipeline.hls_c.errors import NotSynthesizable
 
-# Python helpers of the reference model that the C side implements itself.
-RUNTIME_HELPERS = {"_dafny_div", "_dafny_mod"}
+# Module-level helpers of the reference model (``_dafny_*`` functions, ``_Set``/``_Tuple``/``_Real`` classes):
+# the C side implements the ones it supports itself and refuses the others where they are used.
+RUNTIME_PREFIX = "_dafny_"
+RUNTIME_CLASSES = {
+    "_Set": "sets have no fixed-size hardware form",
+    "_Tuple": "tuple values are not synthesized (return several results instead)",
+    "_Real": "real numbers are not synthesized (no fixed-point mapping)",
+}
 
 UNSUPPORTED_TYPES = {
     "frozenset": "sets have no fixed-size hardware form",
@@ -56,10 +62,11 @@ def read_module(source: str) -> ModuleInfo:
     info = ModuleInfo(tree)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            if node.name not in RUNTIME_HELPERS:
+            if not node.name.startswith(RUNTIME_PREFIX):
                 info.functions[node.name] = node
         elif isinstance(node, ast.ClassDef):
-            info.classes[node.name] = node.lineno
+            if node.name not in RUNTIME_CLASSES:
+                info.classes[node.name] = node.lineno
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
             if isinstance(node.value, ast.Name) and node.value.id in ("int", "str", "bool"):
@@ -128,6 +135,8 @@ class TypeResolver:
                 return self.scalar(name, line) or self.resolve(ast.Name(id=target), line)
             if name in self.info.classes:
                 raise NotSynthesizable(f"datatype {name}", line, "datatypes (classes) are not synthesized")
+            if name in RUNTIME_CLASSES:
+                raise NotSynthesizable(f"type {name}", line, RUNTIME_CLASSES[name])
             if name in UNSUPPORTED_TYPES:
                 raise NotSynthesizable(f"type {name}", line, UNSUPPORTED_TYPES[name])
             raise NotSynthesizable(f"type {name}", line, "unknown type")
