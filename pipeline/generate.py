@@ -423,6 +423,7 @@ def run_task_from_spec(
         model = get_llm(llm, task=task, transcript=transcript, cache=cache)
     else:
         model = _recording(llm, transcript)
+    _clear_previous(ctx.out_dir)  # after the model is built: a replay may read the folder's old transcript
     builder = PromptBuilder(style, n_examples)
     params = GenParams(max_tokens=max_tokens, temperature=temperature or 0.0, seed=options.seed)
     try:
@@ -469,6 +470,15 @@ def run_task_from_spec(
     }
     write_report(ctx, extra)
     return ctx, {"attempts": len(gen.attempts), "tokens": gen.tokens, "verified_at": gen.summary()["verified_at"]}
+
+
+def _clear_previous(out: Path) -> None:
+    """A re-used run folder starts clean: old attempts and transcript lines would mix with the new ones."""
+    import shutil
+
+    for name in (TRANSCRIPT, "attempts.jsonl", "candidate.dfy", "report.json"):
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "attempts", ignore_errors=True)
 
 
 def _present_stages(names: list[str]) -> list[str]:

@@ -94,6 +94,12 @@ def test_run_records_report_and_transcript_and_replays_to_the_same_report(tmp_pa
     # the replay recorded its own transcript, identical in content
     keys = [json.loads(x)["key"] for x in transcript.read_text().splitlines()]
     assert keys == [json.loads(x)["key"] for x in (again / "transcript.jsonl").read_text().splitlines()]
+    # replaying into the recorded folder itself starts that folder afresh and reproduces it
+    run_task_from_spec(TASK, llm=f"replay:{transcript}", agent="repair", attempts=3, options=opts, out_dir=live,
+                       stages=[])
+    assert essence(json.loads((live / "report.json").read_text())) == essence(report)
+    assert len(transcript.read_text().splitlines()) == 2
+    assert len((live / "attempts.jsonl").read_text().splitlines()) == 2
 
 
 def test_failed_generation_skips_the_hardware_stages(tmp_path):
