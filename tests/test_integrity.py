@@ -156,3 +156,24 @@ def test_nothing_verified_is_a_failure(dafny):
     r = verify_source("method M() {\n}\n", None, dafny=dafny, timeout=60)
     assert (r.verified, r.phase, r.verified_count, r.error_count) == (False, "integrity", 0, 0)
     assert "nothing was verified" in r.diagnostics[-1].message
+
+
+ISMAX = "predicate IsMax(a: array<int>, m: int)\n  reads a\n{\n  (forall i :: 0 <= i < a.Length ==> a[i] <= m) && " \
+        "exists i :: 0 <= i < a.Length && a[i] == m\n}"
+
+
+def test_task_definitions_are_prepended_and_copies_must_match(task, dafny):
+    from dataclasses import replace
+
+    from verifiers.api import verify_source
+
+    t = replace(task, ensures=["IsMax(a, m)"], metadata={**task.metadata, "definitions": ISMAX})
+    without = HONEST
+    r = verify_source(without, t, dafny=dafny, timeout=60)
+    assert r.verified, r.diagnostics
+    assert r.program.startswith("predicate method IsMax") or r.program.startswith("predicate IsMax")
+    same_copy = ISMAX + "\n\n" + HONEST
+    assert verify_source(same_copy, t, dafny=dafny, timeout=60).verified
+    own = "predicate IsMax(a: array<int>, m: int) { true }\n" + HONEST
+    g = gate(own, t)
+    assert "differs from the task's definition" in g.violations[0].message

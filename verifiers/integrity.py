@@ -13,7 +13,8 @@ Checks, on tokens (so comments and strings never trigger or hide anything):
   the program does not define a function or predicate that the pinned contract mentions (it could define
   it to be ``true``);
 * the task's pinned ``requires``/``ensures`` are spliced into the target method before verification (the
-  candidate's own ``ensures`` stay: more to prove is fine);
+  candidate's own ``ensures`` stay: more to prove is fine), and the task's own definitions of the functions
+  its contract uses (:func:`task_definitions`) are prepended;
 * after verification, at least one declaration was verified ("0 verified, 0 errors" is a failure; see
   :func:`verifiers.api.verify_source`).
 """
@@ -190,11 +191,32 @@ def check_target(tokens: list[Token], decls: list[Decl], task: Task) -> tuple[li
     return out, d
 
 
+def task_definitions(task: Task) -> str:
+    """Dafny declarations the task supplies for its contract (e.g. a predicate its ``ensures`` call).
+
+    Read from a ``definitions`` attribute of the task or, until the task format has that field, from
+    ``metadata.definitions``. The gate prepends them to the candidate; the candidate may repeat them word for
+    word (its copy is dropped) but not define them differently.
+    """
+    text = getattr(task, "definitions", None) or task.metadata.get("definitions") or ""
+    return text if isinstance(text, str) else ""
+
+
+def _provided(task: Task) -> dict[str, str]:
+    toks = tokenize(task_definitions(task))
+    return {d.name: " ".join(t.text for t in toks[d.start : d.end]) for d in find_decls(toks)}
+
+
 def _redefined_helpers(tokens: list[Token], decls: list[Decl], task: Task) -> list[Diagnostic]:
     used = {t.text for expr in task.requires + task.ensures for t in tokenize(expr) if t.kind == "ident"}
+    provided = _provided(task)
     out = []
     for d in decls:
-        if d.name in used and d.kind in ("function", "predicate", "copredicate"):
+        if d.name in provided:
+            if " ".join(t.text for t in tokens[d.start : d.end]) != provided[d.name]:
+                out.append(_violation(tokens[d.keyword], f"{d.kind} {d.name} differs from the task's definition "
+                                                         f"of it (repeat it word for word or leave it out)"))
+        elif d.name in used and d.kind in ("function", "predicate", "copredicate"):
             out.append(_violation(tokens[d.keyword], f"{d.kind} {d.name} is used by the task's pinned contract and "
                                                      f"must not be defined by the candidate"))
     return out
@@ -203,30 +225,31 @@ def _redefined_helpers(tokens: list[Token], decls: list[Decl], task: Task) -> li
 # ------------------------------------------------------------------------------------------ the splice
 
 
-def splice_contract(source: str, tokens: list[Token], target: Decl, task: Task) -> Rewrite:
-    """Insert the task's pinned ``requires``/``ensures`` into the target method, on lines of their own.
+def splice_contract(source: str, tokens: list[Token], target: Decl, task: Task, decls: list[Decl]) -> Rewrite:
+    """Insert the task's pinned ``requires``/``ensures`` into the target method, on lines of their own, and
+    prepend the task's definitions (dropping the candidate's identical copies).
 
     A pinned clause the candidate already states (same tokens) is not repeated.
     """
     if target.body is None:
         return Rewrite.identity(source)
+    edits: list[Edit] = []
     present = {(c.kind, _norm(c.expr_tokens(tokens))) for c in target.clauses}
     before = tokens[target.body[0] - 1]
-    pieces: list[tuple[str, str]] = []
+    anchor = tokens[target.keyword].start
     for kind, exprs in (("requires", task.requires), ("ensures", task.ensures)):
         for k, expr in enumerate(exprs, 1):
             if (kind, _norm(tokenize(expr))) not in present:
-                pieces.append((f"\n  {kind} {expr}", f"task's pinned {kind} #{k}: {expr}"))
-    if not pieces:
-        return Rewrite.identity(source)
-    anchor = tokens[target.keyword].start
-    rewrite = apply_edits(source, [Edit(before.end, before.end, "".join(p[0] for p in pieces), anchor=anchor)])
-    pos = before.end
-    for text, note in pieces:  # each inserted clause carries its own note
-        for i in range(pos, pos + len(text)):
-            rewrite.notes[i] = note
-        pos += len(text)
-    return rewrite
+                edits.append(Edit(before.end, before.end, f"\n  {kind} {expr}", anchor=anchor,
+                                  note=f"task's pinned {kind} #{k}: {expr}"))
+    definitions = task_definitions(task).strip()
+    if definitions:
+        edits.append(Edit(0, 0, definitions + "\n\n", anchor=0, note="task's definitions"))
+        provided = _provided(task)
+        for d in decls:
+            if d.name in provided:
+                edits.append(Edit(tokens[d.start].start, tokens[d.end - 1].end, ""))
+    return apply_edits(source, edits) if edits else Rewrite.identity(source)
 
 
 def gate(source: str, task: Task | None, tokens: list[Token] | None = None) -> GateResult:
@@ -240,4 +263,4 @@ def gate(source: str, task: Task | None, tokens: list[Token] | None = None) -> G
         violations += more
     if violations or task is None or target is None:
         return GateResult(violations, Rewrite.identity(source), target)
-    return GateResult([], splice_contract(source, tokens, target, task), target)
+    return GateResult([], splice_contract(source, tokens, target, task, decls), target)
