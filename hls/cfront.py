@@ -104,41 +104,92 @@ def type_from_names(names: list[str], line: int | None = None) -> CType:
     raise CSubsetError(f"type '{key}'", line, "use intN_t/uintN_t (N = 8, 16, 32, 64) or bool")
 
 
-def preprocess(source: str) -> tuple[str, list[str]]:
-    """Return (C text pycparser can parse, the ``#pragma`` lines found). Line numbers are kept.
+PREDEFINED = {"P2S_HLS": "1"}  # HLS pragma blocks are read (and recorded); __SYNTHESIS__ is not defined
+
+
+def preprocess(source: str, predefined: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """Return (C text pycparser can parse, the active ``#pragma`` lines). Line numbers are kept.
+
+    Handles what generated HLS C uses: ``#include`` (dropped), ``#pragma`` (recorded), object-like
+    ``#define``, and conditionals (``#if``/``#ifdef``/``#ifndef``/``#elif``/``#else``/``#endif`` over
+    ``defined(X)``, ``!``, ``&&``, ``||`` and integers).
 
     Raises:
-        CSubsetError: a preprocessor directive the subset does not use (function-like macros, ``#if``).
+        CSubsetError: function-like macros or other directives.
     """
     text = _strip_comments(source)
     pragmas: list[str] = []
-    defines: dict[str, str] = {}
+    defines: dict[str, str] = dict(PREDEFINED if predefined is None else predefined)
+    stack: list[tuple[bool, bool]] = []  # (this branch active, some branch of this #if taken)
     out_lines = []
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
+        active = all(a for a, _ in stack)
         if not stripped.startswith("#"):
-            out_lines.append(line)
+            out_lines.append(line if active else "")
             continue
-        directive = stripped[1:].strip()
-        if directive.startswith("pragma"):
-            pragmas.append(stripped)
-        elif directive.startswith("include"):
-            pass
-        elif directive.startswith("define"):
-            m = re.match(r"define\s+([A-Za-z_]\w*)(\s+(.*))?$", directive)
-            if not m or directive[len("define") :].lstrip()[len(m.group(1)) :].startswith("("):
-                raise CSubsetError("#define", number, "only object-like constants (#define NAME VALUE) are supported")
-            defines[m.group(1)] = (m.group(3) or "").strip()
-        elif directive.split()[0] in ("ifndef", "endif"):
-            pass  # include guards
-        else:
-            raise CSubsetError(f"#{directive.split()[0]}", number, "preprocessor conditionals are not supported")
         out_lines.append("")
+        words = stripped[1:].strip().split(None, 1)
+        name, rest = (words[0], words[1] if len(words) > 1 else "") if words else ("", "")
+        if name in ("if", "ifdef", "ifndef"):
+            if name == "if":
+                cond = _eval_condition(rest, defines, number)
+            else:
+                cond = (rest.strip() in defines) == (name == "ifdef")
+            stack.append((cond, cond))
+        elif name == "elif":
+            _, taken = _top(stack, number, name)
+            cond = not taken and _eval_condition(rest, defines, number)
+            stack[-1] = (cond, taken or cond)
+        elif name == "else":
+            _, taken = _top(stack, number, name)
+            stack[-1] = (not taken, True)
+        elif name == "endif":
+            _top(stack, number, name)
+            stack.pop()
+        elif not active:
+            continue
+        elif name == "pragma":
+            pragmas.append(stripped)
+        elif name == "include":
+            pass
+        elif name == "define":
+            m = re.match(r"([A-Za-z_]\w*)(\(?)\s*(.*)$", rest)
+            if not m or m.group(2):
+                raise CSubsetError("#define", number, "only object-like constants (#define NAME VALUE) are supported")
+            defines[m.group(1)] = m.group(3).strip()
+        elif name == "undef":
+            defines.pop(rest.strip(), None)
+        else:
+            raise CSubsetError(f"#{name}", number, "preprocessor directive not supported")
+    if stack:
+        raise CSubsetError("#if", None, "missing #endif")
     body = "\n".join(out_lines)
     for name, value in defines.items():
         if value:
             body = re.sub(rf"\b{re.escape(name)}\b", f"({value})", body)
     return _PRELUDE + body, pragmas
+
+
+def _top(stack: list, number: int, name: str) -> tuple[bool, bool]:
+    if not stack:
+        raise CSubsetError(f"#{name}", number, "without #if")
+    return stack[-1]
+
+
+def _eval_condition(expr: str, defines: dict[str, str], number: int) -> bool:
+    """Evaluate an ``#if`` condition over ``defined(X)``, macros, integers, ``!``, ``&&``, ``||``."""
+    text = re.sub(r"defined\s*\(\s*(\w+)\s*\)|defined\s+(\w+)",
+                  lambda m: "1" if (m.group(1) or m.group(2)) in defines else "0", expr)
+    text = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: defines.get(m.group(0)) or "0", text)
+    py = text.replace("&&", " and ").replace("||", " or ")
+    py = re.sub(r"!(?!=)", " not ", py)
+    if not re.fullmatch(r"[\d\s()<>=!+\-*notadr]*", py):
+        raise CSubsetError("#if", number, f"condition '{expr}' not supported")
+    try:
+        return bool(eval(py, {"__builtins__": {}}))  # digits, comparisons, and/or/not only (checked above)
+    except Exception:
+        raise CSubsetError("#if", number, f"condition '{expr}' not supported") from None
 
 
 def _strip_comments(text: str) -> str:

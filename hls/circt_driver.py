@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mlir")
     parser.add_argument("verilog")
     parser.add_argument("--handshake", help="also write the handshake-level MLIR here")
-    parser.add_argument("--buffer-strategy", default="all", choices=["all", "cycles", "allFIFO"])
+    parser.add_argument("--buffer-strategy", default="cycles", choices=["all", "cycles", "allFIFO"])
     parser.add_argument("--buffer-size", type=int, default=2)
     parser.add_argument("--pre-pipeline", default="", help="passes run first, e.g. 'func.func(canonicalize, cse)'")
     args = parser.parse_args(argv)

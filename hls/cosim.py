@@ -139,7 +139,9 @@ def _setup_lines(vec: PortVector, iface: RtlInterface, memories: dict, widths: d
         for k, value in enumerate(contents):
             lines.append(f"{mem['array']}[{k}] = {mem['width']}'h{value:x};")
     for p in iface.ports:
-        if p.kind == "in" and "data" in p.signals:
+        if p.kind == "in" and p.arg.endswith("__in"):
+            lines.append(f"{p.signals['data']} = 0;")  # the input half of an in/out result pointer
+        elif p.kind == "in" and "data" in p.signals:
             if p.arg not in vec.scalars:
                 raise UserError(f"vector {vec.index}: no value for input port '{p.arg}'")
             w = widths[p.signals["data"]]
@@ -192,7 +194,7 @@ def _ap_ctrl_context(iface, hw, memories, vectors, widths) -> dict[str, Any]:
         mem_ports.append({"address": p.signals["address"], "ce": p.signals["ce"], "we": p.signals.get("we", ""),
                           "d": p.signals.get("d", ""), "q": p.signals.get("q", ""), "label": p.signals["address"],
                           "memory": p.arg, "array": mem["array"], "depth": mem["depth"], "width": mem["width"]})
-    accept = ctrl.get("ready") or "p2s_done"
+    accept = "1'b1" if ctrl.get("start_mode") == "pulse" else (ctrl.get("ready") or "p2s_done")
     vecs = []
     for v in vectors:
         setup = _setup_lines(v, iface, memories, widths) + [f"{o['got']} = 1'b0;" for o in outputs]

@@ -1,0 +1,60 @@
+"""The ``cosim`` stage: the RTL, simulated on every test vector, against the reference model.
+
+Reads ``rtl_json`` (how to drive the design), ``interface`` (how task values map onto ports) and the
+reference values (:mod:`hls.reference`); writes ``cosim_results``. Passes only when every vector completed
+and every output (results, result arrays, final contents of array arguments) matched. Simulator:
+``RunOptions.simulator`` (``icarus`` default, or ``verilator``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.errors import ToolMissingError, UserError
+from pipeline.hw_interface import HwInterface
+from pipeline.stage import RunContext, StageResult, Status
+
+STAGE = "cosim"
+
+
+def cosim_stage(ctx: RunContext) -> StageResult:
+    from hls.cosim import run_cosim
+    from hls.reference import expected_outputs
+    from hls.rtl_result import RtlResult
+    from hls.vectors import port_vectors
+
+    rtl_path, iface_path = ctx.artifacts.get("rtl_json"), ctx.artifacts.get("interface")
+    if not rtl_path or not Path(rtl_path).is_file():
+        return StageResult(STAGE, Status.FAIL, detail="no RTL (the rtl stage produced none)")
+    if not iface_path or not Path(iface_path).is_file():
+        return StageResult(STAGE, Status.FAIL, detail="no interface.json")
+    if not ctx.task.tests:
+        return StageResult(STAGE, Status.FAIL, detail="the task has no test vectors: nothing to co-simulate")
+    rtl = RtlResult.load(rtl_path)
+    hw = HwInterface.load(iface_path)
+    expected, source = expected_outputs(ctx)
+    out = ctx.stage_dir(STAGE)
+    simulator = ctx.options.simulator
+    try:
+        vectors = port_vectors(hw, [t.inputs for t in ctx.task.tests], expected)
+        result = run_cosim(rtl, hw, vectors, out, simulator=simulator,
+                           timeout=float(ctx.options.extra.get("cosim_timeout", 600)))
+    except ToolMissingError as exc:
+        return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
+    except UserError as exc:
+        return StageResult(STAGE, Status.FAIL, detail=str(exc))
+    results_path = out / "cosim_results.json"
+    results_path.write_text(json.dumps({**result.to_dict(), "reference": source}, indent=2, default=str))
+    cycles = [c for c in result.cycles if c is not None]
+    metrics = {
+        "vectors_total": len(result.vectors),
+        "vectors_passed": sum(v.ok for v in result.vectors),
+        "cycles": result.cycles,
+        "cycles_max": max(cycles) if cycles else None,
+        "cycles_mean": round(sum(cycles) / len(cycles), 1) if cycles else None,
+        "simulator": simulator,
+    }
+    status = Status.PASS if result.passed else Status.FAIL
+    detail = f"{result.summary()} (reference: {source})"
+    return StageResult(STAGE, status, detail=detail, artifacts={"cosim_results": str(results_path)}, metrics=metrics)

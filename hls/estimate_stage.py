@@ -1,0 +1,45 @@
+"""The ``estimate`` stage: yosys resource counts (and Fmax where nextpnr-ice40 is installed).
+
+Reads ``verilog_files``/``verilog`` and ``rtl_json`` (the top module); writes ``estimate_json``. A missing
+yosys is ``skipped`` with how to install it; the estimate never fails a correct design for a missing
+optional tool. Options (``RunOptions.extra``): ``estimate_family`` (ice40, xilinx, generic),
+``fmax`` (place and route, default on), ``fmax_timeout`` and ``estimate_timeout`` in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.errors import ToolMissingError, UserError
+from pipeline.stage import RunContext, StageResult, Status
+
+STAGE = "estimate"
+
+
+def estimate_stage(ctx: RunContext) -> StageResult:
+    from hls.estimate import estimate
+    from hls.rtl_result import RtlResult
+
+    rtl_path = ctx.artifacts.get("rtl_json")
+    if not rtl_path or not Path(rtl_path).is_file():
+        return StageResult(STAGE, Status.FAIL, detail="no RTL (the rtl stage produced none)")
+    rtl = RtlResult.load(rtl_path)
+    extra = ctx.options.extra
+    family = str(extra.get("estimate_family", "ice40"))
+    out = ctx.stage_dir(STAGE)
+    try:
+        result = estimate(rtl.verilog_files, rtl.top_module, out, family=family, fmax=bool(extra.get("fmax", True)),
+                          timeout=float(extra.get("estimate_timeout", 900)),
+                          fmax_timeout=float(extra.get("fmax_timeout", 120)))
+    except ToolMissingError as exc:
+        return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
+    except UserError as exc:
+        return StageResult(STAGE, Status.FAIL, detail=str(exc))
+    path = out / "estimate.json"
+    path.write_text(json.dumps(result.to_dict(), indent=2))
+    metrics = {"family": family, "lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram": result.bram,
+               "fmax_mhz": result.fmax_mhz}
+    fmax = f", Fmax {result.fmax_mhz:.1f} MHz" if result.fmax_mhz else f" (Fmax: {result.fmax_note})"
+    detail = f"{family}: {result.lut} LUT, {result.ff} FF, {result.dsp} DSP, {result.bram} BRAM{fmax}"
+    return StageResult(STAGE, Status.PASS, detail=detail, artifacts={"estimate_json": str(path)}, metrics=metrics)

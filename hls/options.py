@@ -1,0 +1,27 @@
+"""The HLS options of a pipeline run, resolved once: CLI > task YAML > defaults (:class:`HlsOptions`).
+
+Task YAML: ``hardware.clock_period_ns`` is the clock; ``hardware.hls`` may hold option fields (``part``,
+``device``, ``opt_level``, ``timeout``) and ``hardware.<backend>`` that backend's settings. The CLI puts a
+mapping in ``RunOptions.extra["hls_options"]`` (fields and settings of the chosen backend).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hls.backends.base import HlsOptions
+from pipeline.stage import RunContext
+
+
+def hls_options(ctx: RunContext) -> HlsOptions:
+    hw = ctx.task.hardware
+    backend = ctx.options.hls
+    data: dict[str, Any] = {"clock_period_ns": hw.clock_period_ns, "runner": ctx.options.runner}
+    task_hls = hw.extra.get("hls") if isinstance(hw.extra.get("hls"), dict) else {}
+    task_settings = hw.extra.get(backend) if isinstance(hw.extra.get(backend), dict) else {}
+    cli = dict(ctx.options.extra.get("hls_options") or {})
+    cli_settings = cli.pop("settings", {}) or {}
+    merged = {**data, **task_hls, **cli}
+    options = HlsOptions.from_mapping({k: v for k, v in merged.items() if k != "settings"})
+    options.settings = {**task_settings, **options.settings, **cli_settings}
+    return options
