@@ -12,11 +12,13 @@ STAMPS      := .make
 APT_PACKAGES := dafny z3 iverilog verilator yosys nextpnr-ice40 fpga-icestorm
 BIN         := $(VENV)/bin
 LLAMA_CPP_PYTHON := llama-cpp-python==0.3.36
+HLS_PYTHON  ?= $(firstword $(wildcard /root/.pyenv/versions/3.13.0/bin/python) $(shell command -v python3.13))
+HLS_VENV    := $(P2S_HOME)/hls-venv
 export P2S_HOME
 
 .PHONY: setup demo test test-fast lint clean
 
-setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/llama $(STAMPS)/model
+setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/llama $(STAMPS)/model $(STAMPS)/hls-venv
 
 demo: setup
 	$(BIN)/p2s verify benchmarks/examples/max_array.dfy --task benchmarks/examples/max_array.yaml
@@ -52,6 +54,15 @@ $(STAMPS)/llama: $(STAMPS)/venv
 # checked against their official sha256.
 $(STAMPS)/model: $(STAMPS)/venv agents/llm/fetch_model.py
 	$(BIN)/python -m agents.llm.fetch_model 0.5b smollm2
+	@touch $@
+
+# The open HLS flow's CIRCT wheel needs Python >= 3.13 (on 3.11 pip silently picks a 2023 wheel without the
+# handshake passes), so it gets its own environment; hls/ talks to it through a subprocess.
+$(STAMPS)/hls-venv:
+	@mkdir -p $(STAMPS)
+	@test -n "$(HLS_PYTHON)" || { echo "Python 3.13 not found: install it (e.g. pyenv install 3.13.0) or set HLS_PYTHON"; exit 1; }
+	@test -x $(HLS_VENV)/bin/python || $(HLS_PYTHON) -m venv $(HLS_VENV)
+	$(HLS_VENV)/bin/python -c "import circt.passmanager" 2>/dev/null || $(HLS_VENV)/bin/pip install -q circt==1.162.0
 	@touch $@
 
 clean:

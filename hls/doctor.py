@@ -1,0 +1,69 @@
+"""``p2s doctor`` lines for the hardware half: simulators, yosys/nextpnr, the HLS environment, HLS tools."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+from hls.launchers import INSTALL_HINTS, DockerLauncher
+from hls.toolenv import CIRCT_VERSION, SETUP_HINT, hls_python
+from pipeline.doctor import ToolStatus, simple_check
+
+_CIRCT_PROBE = "import importlib.metadata as m, circt.passmanager; print(m.version('circt'))"
+
+
+def _run(argv: list[str], timeout: float = 20.0) -> str | None:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout + out.stderr
+
+
+def check_circt() -> ToolStatus:
+    name = f"hls-venv (Python 3.13, circt=={CIRCT_VERSION})"
+    python = hls_python()
+    if python is None:
+        return ToolStatus(name, False, hint=SETUP_HINT)
+    out = _run([str(python), "-c", _CIRCT_PROBE])
+    version = (out or "").strip().splitlines()[-1:] or [""]
+    if not out or not re.fullmatch(r"[\d.]+", version[0]):
+        return ToolStatus(name, False, detail=f"{python}: circt does not import", hint=SETUP_HINT)
+    ok = version[0] == CIRCT_VERSION
+    detail = str(python) if ok else f"{python}: circt {version[0]}, the flow was measured with {CIRCT_VERSION}"
+    return ToolStatus(name, True, f"circt {version[0]}", detail=detail)
+
+
+def _versioned(name: str, argv: list[str], pattern: str, hint: str, required: bool) -> ToolStatus:
+    if shutil.which(argv[0]) is None:
+        return ToolStatus(name, False, hint=hint, required=required)
+    out = _run(argv) or ""
+    m = re.search(pattern, out)
+    return ToolStatus(name, True, m.group(0) if m else "version unknown", required=required)
+
+
+def check_docker() -> ToolStatus:
+    if shutil.which("docker") is None:
+        hint = "install Docker to run HLS tools from images (--runner docker)"
+    else:
+        hint = "start the Docker engine (the client is installed) to use --runner docker"
+    ok, why = DockerLauncher().available()
+    return ToolStatus("docker engine", ok, "answers" if ok else "", detail="" if ok else why, hint=hint, required=False)
+
+
+def checks() -> list[ToolStatus]:
+    """Every hardware-side tool; the open flow's tools are required, vendor tools and Docker optional."""
+    return [
+        simple_check("iverilog", ["iverilog", "-V"], "apt-get install iverilog (or run 'make setup')"),
+        simple_check("verilator", ["verilator", "--version"], "apt-get install verilator (or run 'make setup')",
+                     required=False),
+        simple_check("yosys", ["yosys", "-V"], "apt-get install yosys (or run 'make setup')"),
+        simple_check("nextpnr-ice40", ["nextpnr-ice40", "--version"],
+                     "apt-get install nextpnr-ice40 (Fmax estimates; optional)", required=False),
+        check_circt(),
+        _versioned("bambu", ["bambu", "--version"], r"PandA [\w.\-]+", INSTALL_HINTS["bambu"], False),
+        _versioned("vitis_hls", ["vitis_hls", "-version"], r"v?20\d\d\.\d", INSTALL_HINTS["vitis_hls"], False),
+        _versioned("vivado_hls", ["vivado_hls", "-version"], r"v?20\d\d\.\d", INSTALL_HINTS["vivado_hls"], False),
+        check_docker(),
+    ]
