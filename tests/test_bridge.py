@@ -95,7 +95,8 @@ def test_functions_become_function_methods_and_ghosts_plain():
 
 
 def test_old_dialect_is_left_alone_for_dafny3_and_translated_for_dafny4():
-    old = "function method F(x: int): int { x }\nfunction G(x: int): int { x }\ninductive predicate P(x: nat) { true }\n"
+    old = ("function method F(x: int): int { x }\nfunction G(x: int): int { x }\n"
+           "inductive predicate P(x: nat) { true }\n")
     assert detect_dialect(tokenize(old)) == "dafny3"
     assert bridge(old, "dafny3").text == old
     new = bridge(old, "dafny4").text
@@ -110,7 +111,8 @@ def test_least_greatest_opaque_to_dafny3():
 
 
 def test_set_loop_gets_dafny4_decreases_guess_only_without_one():
-    src = "method M(s: set<int>) {\n  var t := s;\n  while t != {}\n  {\n    var x :| x in t;\n    t := t - {x};\n  }\n}\n"
+    src = ("method M(s: set<int>) {\n  var t := s;\n  while t != {}\n  {\n    var x :| x in t;\n"
+           "    t := t - {x};\n  }\n}\n")
     assert "while t != {} decreases |t|" in bridge(src, "dafny3").text
     given = src.replace("while t != {}\n", "while t != {}\n    decreases t\n")
     assert "decreases |t|" not in bridge(given, "dafny3").text

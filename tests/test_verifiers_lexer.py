@@ -94,7 +94,8 @@ def test_let_expression_semicolon_does_not_end_a_clause():
 
 
 def test_for_and_while_loops_found():
-    src = "method M(n: nat) {\n for i: nat := 0 to n invariant i <= n { }\n var s := {1};\n while s != {} { s := {}; }\n}"
+    src = ("method M(n: nat) {\n for i: nat := 0 to n invariant i <= n { }\n var s := {1};\n"
+           " while s != {} { s := {}; }\n}")
     toks = tokenize(src)
     (f,) = find_for_loops(toks)
     assert (toks[f.index].text, f.direction, len(f.clauses), f.body is not None) == ("i", "to", 1, True)
