@@ -157,3 +157,34 @@ def test_errors_in_bridged_loops_map_to_the_users_lines(dafny):
     bad_bounds = "method M() {\n  for i := 5 to 2 {\n  }\n}\n"
     r = verify_source(bad_bounds, dafny=dafny, timeout=60)
     assert r.phase == "verification" and r.errors[0].line == 2 and r.errors[0].column == 3
+
+
+SPEC_ONLY = """predicate IsSquare(x: int) { exists y :: y * y == x }
+function Twice(x: int): int { 2 * x }
+method M(x: int) returns (t: int)
+  ensures x == 4 ==> IsSquare(x)
+{
+  if x == 4 { assert 2 * 2 == x; }
+  t := Twice(x);
+}
+"""
+
+
+def test_keep_ghost_leaves_a_function_ghost():
+    b = bridge(SPEC_ONLY, "dafny3", keep_ghost=frozenset({"IsSquare"}))
+    assert "predicate IsSquare" in b.text and "predicate method IsSquare" not in b.text
+    assert "function method Twice" in b.text and set(b.made_compiled) == {"Twice"}
+
+
+@needs_dafny
+def test_spec_only_function_dafny23_cannot_compile_is_left_ghost(dafny):
+    from verifiers.api import ghost_free_program, verify_source
+
+    r = verify_source(SPEC_ONLY, dafny=dafny, timeout=60)
+    assert r.verified, r.diagnostics
+    assert "predicate IsSquare" in r.program and "function method Twice" in r.program
+    printed = ghost_free_program(SPEC_ONLY, dafny=dafny)
+    assert "IsSquare" not in printed and "function method Twice" in printed
+    used = SPEC_ONLY.replace("t := Twice(x);", "t := Twice(x);\n  var b := IsSquare(x);")
+    r = verify_source(used, dafny=dafny, timeout=60)
+    assert r.phase == "resolution" and not r.verified  # compiled code cannot call it: a real error

@@ -10,14 +10,15 @@ that uses them is not verified in any sense this project relies on.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.errors import UserError
 from pipeline.task import Task
-from verifiers.bridge import bridge
-from verifiers.dafny import Dafny
+from verifiers.bridge import Bridged, bridge
+from verifiers.dafny import Dafny, ghost_free_failure
 from verifiers.diagnostics import Diagnostic, VerificationResult
 from verifiers.integrity import gate
 from verifiers.lexer import LexError, tokenize
@@ -81,9 +82,15 @@ def verify_source(
     if not checked.ok:
         diags = [Diagnostic(v.phase, v.line, v.column, v.message, [], file) for v in checked.violations]
         return VerificationResult(False, "integrity", diags, 0, len(diags), time.monotonic() - start, version, source)
-    bridged = bridge(checked.rewrite.text, dafny.dialect)
+    keep_ghost: frozenset[str] = frozenset()
+    for _ in range(3):
+        bridged = bridge(checked.rewrite.text, dafny.dialect, keep_ghost)
+        raw = dafny.verify(bridged.text, timeout=timeout, use_cache=use_cache)
+        more = uncompilable_functions(raw.diagnostics, bridged) if raw.phase == "resolution" else frozenset()
+        if not more or more <= keep_ghost:
+            break
+        keep_ghost |= more
     mapping = checked.rewrite.then(bridged.rewrite)
-    raw = dafny.verify(bridged.text, timeout=timeout, use_cache=use_cache)
     diags = [_map(d, mapping, file) for d in raw.diagnostics]
     result = VerificationResult(
         verified=raw.verified,
@@ -139,8 +146,40 @@ def ghost_free_program(source: str, timeout: float = 60, *, dafny: Dafny | None 
         UserError: the program does not parse or resolve.
     """
     dafny = dafny or Dafny()
-    try:
-        bridged = bridge(source, dafny.dialect)
-    except LexError as exc:
-        raise UserError(f"the Dafny program cannot be read: {exc}") from None
-    return dafny.ghost_free(bridged.text, timeout=timeout)
+    keep_ghost: frozenset[str] = frozenset()
+    for _ in range(3):
+        try:
+            bridged = bridge(source, dafny.dialect, keep_ghost)
+        except LexError as exc:
+            raise UserError(f"the Dafny program cannot be read: {exc}") from None
+        text, parsed = dafny.print_ghost_free(bridged.text, timeout=timeout)
+        more = uncompilable_functions(parsed.diagnostics, bridged) if parsed.phase == "resolution" else frozenset()
+        if not more or more <= keep_ghost:
+            break
+        keep_ghost |= more
+    if parsed.phase in ("parse", "resolution", "crash"):
+        raise UserError(ghost_free_failure(parsed))
+    return text if text.strip() else bridged.text
+
+
+_COMPILE_ERROR = re.compile(r"ghost|compil|specification context", re.I)
+
+
+def uncompilable_functions(diagnostics: list[Diagnostic], bridged: Bridged) -> frozenset[str]:
+    """Functions the bridge compiled (Dafny 4 ``function`` -> ``function method``) that Dafny 2.3 cannot compile.
+
+    A Dafny 4 function used only in specifications may have a body Dafny 2.3 does not know how to compile
+    (``exists y :: y * y == x``). If every resolution error is such a complaint inside such a function, their
+    names are returned, and the caller bridges again leaving them ghost: ghost or compiled, a function means
+    the same to the verifier, so this changes what compiles, never what is proved. Otherwise: empty.
+    """
+    names: set[str] = set()
+    for d in diagnostics:
+        if d.severity != "error":
+            continue
+        line = bridged.rewrite.locate(d.line, d.column)[0] if d.line > 0 else 0
+        owner = next((n for n, (a, b) in bridged.made_compiled.items() if a <= line <= b), None)
+        if owner is None or not _COMPILE_ERROR.search(d.message):
+            return frozenset()
+        names.add(owner)
+    return frozenset(names)

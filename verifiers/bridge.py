@@ -50,6 +50,8 @@ class Bridged:
     source_dialect: str
     target_dialect: str
     changes: list[str] = field(default_factory=list)
+    # functions made compiled (`function method`): name -> (first line, last line) in the source
+    made_compiled: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def detect_dialect(tokens: list[Token], decls: list[Decl] | None = None) -> str:
@@ -63,8 +65,11 @@ def detect_dialect(tokens: list[Token], decls: list[Decl] | None = None) -> str:
     return "dafny4"
 
 
-def bridge(source: str, target: str) -> Bridged:
+def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -> Bridged:
     """Rewrite ``source`` for ``target`` (``dafny3`` or ``dafny4``).
+
+    ``keep_ghost`` names Dafny 4 functions to leave ghost on dafny3 instead of compiling them (for a function
+    whose body Dafny 2.3 cannot compile and that only specifications use; see ``verify_source``).
 
     Raises:
         LexError: the source cannot be tokenized (unterminated comment or string).
@@ -77,10 +82,12 @@ def bridge(source: str, target: str) -> Bridged:
     dialect = detect_dialect(tokens, decls)
     edits: list[Edit] = []
     changes: list[str] = []
+    made_compiled: dict[str, tuple[int, int]] = {}
     if target == "dafny3":
         if dialect == "dafny4":
             for d in decls:
-                _decl_to_dafny3(tokens, d, edits, changes)
+                if _decl_to_dafny3(tokens, d, edits, changes, compile_it=d.name not in keep_ghost):
+                    made_compiled[d.name] = (tokens[d.start].line, tokens[max(d.end - 1, d.start)].line)
         for loop in find_for_loops(tokens):
             _for_to_while(source, tokens, loop, edits, changes)
         for wloop in find_while_loops(tokens):
@@ -89,7 +96,7 @@ def bridge(source: str, target: str) -> Bridged:
         for d in decls:
             _decl_to_dafny4(tokens, d, edits, changes)
     rewrite = apply_edits(source, edits) if edits else Rewrite.identity(source)
-    return Bridged(rewrite.text, rewrite, dialect, target, changes)
+    return Bridged(rewrite.text, rewrite, dialect, target, changes, made_compiled)
 
 
 # ------------------------------------------------------------------------------------------ declarations
@@ -109,32 +116,39 @@ def _delete(tokens: list[Token], i: int) -> Edit:
     return Edit(tok.start, end, "")
 
 
-def _decl_to_dafny3(tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str]) -> None:
+def _decl_to_dafny3(tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str], compile_it: bool = True
+                    ) -> bool:
+    """Add the edits for one declaration; True if it became a compiled ``function method``."""
     kw = tokens[d.keyword]
     mods = {tokens[i].text: i for i in d.modifiers}
     if "least" in mods:
         edits.append(_replace(tokens[mods["least"]], "inductive"))
         changes.append(f"line {kw.line}: least {d.kind} -> inductive {d.kind}")
-        return
+        return False
     if "greatest" in mods:
         edits.append(_delete(tokens, mods["greatest"]))
         edits.append(_replace(kw, "copredicate" if d.kind == "predicate" else "colemma"))
         changes.append(f"line {kw.line}: greatest {d.kind} -> co{d.kind}")
-        return
+        return False
     if d.kind not in ("function", "predicate") or d.compiled_marker is not None:
-        return
+        return False
     if "ghost" in mods:
         edits.append(_delete(tokens, mods["ghost"]))
         changes.append(f"line {kw.line}: ghost {d.kind} {d.name} -> {d.kind} (ghost by default in Dafny 3)")
-        return
+        return False
     if "twostate" in mods:
-        return
-    extra = " method"
+        return False
+    extra = " method" if compile_it else ""
     if "opaque" in mods:
         edits.append(_delete(tokens, mods["opaque"]))
         extra += " {:opaque}"
-    edits.append(Edit(kw.end, kw.end, extra, anchor=kw.start))
+    if extra:
+        edits.append(Edit(kw.end, kw.end, extra, anchor=kw.start))
+    if not compile_it:
+        changes.append(f"line {kw.line}: {d.kind} {d.name} left ghost (Dafny 2.3 cannot compile its body)")
+        return False
     changes.append(f"line {kw.line}: {d.kind} {d.name} -> {d.kind} method (compiled in Dafny 4)")
+    return True
 
 
 def _decl_to_dafny4(tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str]) -> None:

@@ -29,7 +29,7 @@ from pipeline.doctor import ToolStatus
 from pipeline.errors import ToolMissingError, UserError
 from pipeline.process import run_command
 from verifiers import cache as result_cache
-from verifiers.diagnostics import Diagnostic, VerificationResult, parse_output
+from verifiers.diagnostics import Diagnostic, ParsedOutput, VerificationResult, parse_output
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +179,10 @@ class Dafny:
             result_cache.store(key, result)
         return result
 
-    def ghost_free(self, program: str, timeout: float = 60.0) -> str:
-        """The resolved program with ghost code erased (``/rprint:- /printMode:NoGhost``).
+    def print_ghost_free(self, program: str, timeout: float = 60.0) -> tuple[str, ParsedOutput]:
+        """Dafny's resolved print of ``program`` with ghost code erased, and what Dafny said doing it.
 
-        Raises:
-            UserError: the program does not parse or resolve (the message carries Dafny's first errors).
+        The text is empty when the program does not parse or resolve (see the parsed output's phase).
         """
         with tempfile.TemporaryDirectory(prefix="p2s-dafny-") as scratch:
             Path(scratch, PROGRAM_NAME).write_text(program, encoding="utf-8")
@@ -191,11 +190,28 @@ class Dafny:
         if res.timed_out:
             raise UserError(f"dafny did not print the resolved program within {timeout:g} s")
         parsed = parse_output(res.stdout + "\n" + res.stderr, res.returncode)
-        if parsed.phase in ("parse", "resolution"):
-            first = "; ".join([f"line {d.line}: {d.message}" for d in parsed.diagnostics if d.severity == "error"][:3])
-            raise UserError(f"the program does not {parsed.phase.replace('resolution', 'resolve')}: {first}")
-        printed = extract_printed_program(res.stdout)
-        return printed if printed.strip() else program
+        if parsed.phase in ("parse", "resolution", "crash"):
+            return "", parsed
+        return extract_printed_program(res.stdout), parsed
+
+    def ghost_free(self, program: str, timeout: float = 60.0) -> str:
+        """The resolved program with ghost code erased (``/rprint:- /printMode:NoGhost``).
+
+        Raises:
+            UserError: the program does not parse or resolve (the message carries Dafny's first errors).
+        """
+        text, parsed = self.print_ghost_free(program, timeout)
+        if parsed.phase in ("parse", "resolution", "crash"):
+            raise UserError(ghost_free_failure(parsed))
+        return text if text.strip() else program
+
+
+def ghost_free_failure(parsed: ParsedOutput) -> str:
+    """One line: why Dafny printed no resolved program."""
+    errors = [d for d in parsed.diagnostics if d.severity == "error"][:3]
+    first = "; ".join(f"line {d.line}: {d.message}" for d in errors)
+    what = {"parse": "parse", "resolution": "resolve"}.get(parsed.phase, "run")
+    return f"the program does not {what} with Dafny: {first}"
 
 
 def extract_printed_program(stdout: str) -> str:
