@@ -97,8 +97,24 @@ def compile_program(source: str, source_name: str = "", timeout: float = 60.0) -
     from pipeline.dafny_python.frontend import ghost_free
 
     resolved = ghost_free(source, timeout=timeout)
-    module = compile_resolved(resolved, source_name)
-    return module
+    try:
+        return compile_resolved(resolved, source_name)
+    except UnsupportedConstruct as exc:
+        exc.source_line = _source_line(source, exc.decl)
+        raise
+
+
+def _source_line(source: str, decl: str) -> int:
+    """The line of declaration ``decl`` (``method Foo``) in the user's source, 0 when it cannot be found."""
+    if not decl:
+        return 0
+    name = decl.split()[-1]
+    try:
+        program = parse_program(source, dialect="dafny4")
+    except (DafnySyntaxError, UnsupportedConstruct):
+        return 0
+    found = program.find(name)
+    return found.line if found is not None else 0
 
 
 def _reject_ghost_out_calls(program: ast.Program) -> None:

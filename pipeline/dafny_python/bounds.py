@@ -7,7 +7,7 @@ bounds in the range's conjuncts; the full range is still checked as the loop's f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.dafny_python import ast as A
 from pipeline.dafny_python.walk import walk
@@ -24,6 +24,7 @@ class Domain:
     hi_inclusive: bool = False
     lo_exclusive: bool = False
     coll: A.Expr | None = None
+    used: list[A.Expr] = field(default_factory=list)  # the constraints the domain guarantees
 
 
 def conjuncts(e: A.Expr | None) -> list[A.Expr]:
@@ -62,13 +63,14 @@ def find_domain(var: A.BoundVar, norm: A.Type, constraints: list[A.Expr], forbid
     name = var.name
     for c in constraints:
         if isinstance(c, A.Binary) and c.op == "in" and _is_var(c.left, name) and not _mentions(c.right, forbidden):
-            return Domain("collection", coll=c.right)
+            return Domain("collection", coll=c.right, used=[c])
     if norm.name == "bool":
         return Domain("bool")
     if norm.name != "int" and norm.bv_width is None:
         return None
     lo: tuple[A.Expr, bool] | None = None
     hi: tuple[A.Expr, bool] | None = None
+    used: list[A.Expr] = []
     for c in constraints:
         if not isinstance(c, A.Binary) or c.op not in ("<", "<=", ">", ">="):
             continue
@@ -78,12 +80,14 @@ def find_domain(var: A.BoundVar, norm: A.Type, constraints: list[A.Expr], forbid
         # now `left op right` with op in (<, <=)
         if _is_var(right, name) and not _mentions(left, forbidden) and lo is None:
             lo = (left, op == "<")
+            used.append(c)
         elif _is_var(left, name) and not _mentions(right, forbidden) and hi is None:
             hi = (right, op == "<=")
+            used.append(c)
     if lo is None and (var.type is not None and var.type.name == "nat" or norm.bv_width is not None):
         zero = A.Literal("int", 0)
         zero.ty = A.INT
         lo = (zero, False)
     if lo is None or hi is None:
         return None
-    return Domain("range", lo=lo[0], hi=hi[0], hi_inclusive=hi[1], lo_exclusive=lo[1])
+    return Domain("range", lo=lo[0], hi=hi[0], hi_inclusive=hi[1], lo_exclusive=lo[1], used=used)

@@ -251,10 +251,13 @@ class Checker:
                 self.expr(d.value, Scope(), self.consts[d.name].norm)
                 self.type_params.pop()
         for d in self.program.decls:
-            if isinstance(d, A.Function) and d.compiled:
-                self.function(d)
-            elif isinstance(d, A.Method) and not d.ghost:
-                self.method(d)
+            try:
+                if isinstance(d, A.Function) and d.compiled:
+                    self.function(d)
+                elif isinstance(d, A.Method) and not d.ghost:
+                    self.method(d)
+            except UnsupportedConstruct as exc:
+                raise exc.in_decl(decl_label(d)) from None
 
     def info(self, decl: A.Method | A.Function) -> MethodInfo:
         key = id(decl)
@@ -1008,6 +1011,16 @@ def _is_literal_expr(e: A.Expr) -> bool:
     if isinstance(e, A.Binary) and e.op in ("+", "-", "*", "/", "%", "&", "|", "^"):
         return _is_literal_expr(e.left) and _is_literal_expr(e.right)
     return False
+
+
+def decl_label(d: A.Decl) -> str:
+    """``method Foo``, ``function Bar``, ``datatype T`` ... for messages."""
+    if isinstance(d, A.Method):
+        return f"{d.kind} {d.name}"
+    if isinstance(d, A.Function):
+        return f"{'predicate' if d.is_predicate else 'function'} {d.name}"
+    kind = {A.Datatype: "datatype", A.Const: "const", A.SubsetType: "type"}.get(type(d), "declaration")
+    return f"{kind} {d.name}"
 
 
 def check_program(program: A.Program) -> Checker:

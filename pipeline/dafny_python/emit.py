@@ -15,7 +15,7 @@ import json
 from pipeline.dafny_python import ast as A
 from pipeline.dafny_python import runtime
 from pipeline.dafny_python.bounds import Domain, conjuncts, find_domain
-from pipeline.dafny_python.checker import Checker, CtorRef, MethodInfo, Var, py_name
+from pipeline.dafny_python.checker import Checker, CtorRef, MethodInfo, Var, decl_label, py_name
 from pipeline.dafny_python.errors import UnsupportedConstruct
 from pipeline.dafny_python.walk import walk
 
@@ -161,7 +161,9 @@ class Emitter:
                     return self.c.ctor_py[(dt.name, ctor.name)] + "()"
             raise UnsupportedConstruct("default value of a datatype without a nullary constructor", 0, n)
         if n.startswith("'"):
-            raise UnsupportedConstruct("default value of a type parameter", 0)
+            # Dafny knows nothing about the default of a type parameter T(0) (any value of T), so a verified program
+            # cannot depend on it; None stands for it (and fails loudly if the program used it as a T).
+            return "None"
         raise UnsupportedConstruct(f"default value of {t}", 0)
 
     # ------------------------------------------------------------------------------------------ module
@@ -172,38 +174,39 @@ class Emitter:
         self.uses_print = any(isinstance(n, A.Print) for d in decls for n in walk(d))
         late_consts: list[A.Const] = []
         for d in decls:
-            self.lines = []
-            if isinstance(d, A.Datatype):
-                self.datatype(d)
-            elif isinstance(d, A.SubsetType):
-                self.ann(A.Type(d.name))
-            elif isinstance(d, A.Const) and not d.ghost:
-                if any(isinstance(n, A.Call) for n in walk(d)):
-                    late_consts.append(d)
-                    continue
-                self.const(d)
-            else:
-                continue
-            body.append("\n".join(self.lines))
+            if isinstance(d, A.Const) and not d.ghost and any(isinstance(n, A.Call) for n in walk(d)):
+                late_consts.append(d)
+            elif isinstance(d, (A.Datatype, A.SubsetType, A.Const)):
+                body += self.decl(d)
         for d in decls:
-            self.lines = []
-            if isinstance(d, A.Function) and d.compiled:
-                self.function(d)
-            elif isinstance(d, A.Method) and not d.ghost:
-                self.method(d)
-            else:
-                continue
-            body.append("\n".join(self.lines))
+            if isinstance(d, (A.Function, A.Method)):
+                body += self.decl(d)
         for d in late_consts:
-            self.lines = []
-            self.const(d)
-            body.append("\n".join(self.lines))
+            body += self.decl(d)
         has_main = "Main" in self.c.methods
         if has_main:
             main = self.c.methods["Main"]
             if self.c.info(main).params or self.c.info(main).outs:
                 raise UnsupportedConstruct("Main with parameters or results", main.line)
         return self.assemble(body, has_main)
+
+    def decl(self, d: A.Decl) -> list[str]:
+        """The text of one declaration (empty for ghost ones)."""
+        self.lines = []
+        try:
+            if isinstance(d, A.Datatype):
+                self.datatype(d)
+            elif isinstance(d, A.SubsetType):
+                self.ann(A.Type(d.name))
+            elif isinstance(d, A.Const) and not d.ghost:
+                self.const(d)
+            elif isinstance(d, A.Function) and d.compiled:
+                self.function(d)
+            elif isinstance(d, A.Method) and not d.ghost:
+                self.method(d)
+        except UnsupportedConstruct as exc:
+            raise exc.in_decl(decl_label(d)) from None
+        return ["\n".join(self.lines)] if self.lines else []
 
     def assemble(self, body: list[str], has_main: bool) -> str:
         helpers = runtime.closure(self.helpers)
@@ -304,8 +307,7 @@ class Emitter:
                 self.out(1, f"{v.py}: {self.ann(v.type)} = {self.default(v.norm)}")
             assert d.body is not None
             self.stmts(d.body.stmts, 1)
-            last = d.body.stmts[-1] if d.body.stmts else None
-            if mi.outs and not isinstance(last, A.Return):
+            if mi.outs and not _always_returns(d.body.stmts):
                 self.out(1, self.return_outs())
             if len(self.lines) == start:
                 self.out(1, "pass")
@@ -951,19 +953,24 @@ class Emitter:
 
     def generators(self, bvars: list[A.BoundVar], rng: A.Expr | None, line: int,
                    extra: A.Expr | None = None) -> str:
-        """``for x in dom ... if range`` for bound variables, bounds found in ``range`` (and ``extra``)."""
-        constraints = conjuncts(rng) + conjuncts(extra)
+        """``for x in dom ... if rest`` for bound variables: domains from the conjuncts of ``range`` (and
+        ``extra``), and the range's conjuncts that the domains do not already guarantee as the filter."""
+        range_parts = conjuncts(rng)
+        constraints = range_parts + conjuncts(extra)
         loops = []
+        used: list[A.Expr] = []
         names = [b.name for b in bvars]
         for i, b in enumerate(bvars):
             v: Var = b.var  # type: ignore[attr-defined]
             dom = find_domain(b, v.norm, constraints, set(names[i:]))
             if dom is None:
                 raise UnsupportedConstruct("quantifier or comprehension without finite bounds", line, b.name)
+            used += dom.used
             loops.append(f"for {v.py} in {self.domain_code(dom, v.norm)}")
         code = " ".join(loops)
-        if rng is not None:
-            code += f" if {_wrap(self.expr(rng), OR)}"
+        rest = [c for c in range_parts if not any(c is u for u in used)]
+        if rest:
+            code += " if " + " and ".join(_wrap(self.expr(c), AND + 1) for c in rest)
         return code
 
     def domain_code(self, dom: Domain, t: A.Type) -> str:
@@ -1055,6 +1062,21 @@ class Emitter:
         if (src.name == "int" or src.bv_width) and (dst.name == "int" or dst.bv_width):
             return code
         raise UnsupportedConstruct(f"conversion from {src} to {dst}", e.line)
+
+
+def _always_returns(stmts: list[A.Stmt]) -> bool:
+    """Whether control cannot fall off the end of ``stmts`` (so no ``return`` of the results is needed there)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, A.Return):
+        return True
+    if isinstance(last, A.Block):
+        return _always_returns(last.stmts)
+    if isinstance(last, A.If) and last.else_ is not None:
+        other = last.else_.stmts if isinstance(last.else_, A.Block) else [last.else_]
+        return _always_returns(last.then.stmts) and _always_returns(other)
+    return False
 
 
 def emit_module(checker: Checker, source_name: str = "") -> str:

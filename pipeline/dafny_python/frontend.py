@@ -2,25 +2,27 @@
 
 Dafny 2.3 prints the resolved program with ``/rprint:- /printMode:NoGhost`` (local types explicit, specs, lemmas,
 ghost variables and asserts gone); the verification stage's dialect bridge first turns Dafny 4 syntax (compiled
-``function``, ``for`` loops) into what 2.3 reads. Both live in :mod:`verifiers.api`.
+``function``, ``for`` loops) into what 2.3 reads. Both live in :mod:`verifiers`.
 """
 
 from __future__ import annotations
 
-from pipeline.errors import UserError
 
-RESOLVED_MARKER = "// p2s: resolved"
+def ghost_free(source: str, timeout: float = 60.0, bridged: bool = False) -> str:
+    """The resolved, ghost-free text of ``source``.
 
-
-def ghost_free(source: str, timeout: float = 60.0) -> str:
-    """The resolved, ghost-free text of ``source`` (Dafny 4 or 3 syntax).
+    ``bridged``: ``source`` is already in the installed Dafny's dialect (the verify stage's ``verified_dfy``);
+    it goes to Dafny as it is, since bridging it again could misread its dialect (a Dafny 3 program whose only
+    functions are ghost ``function``s looks like Dafny 4).
 
     Raises:
         ToolMissingError: Dafny is not installed.
         UserError: the program does not parse or resolve.
     """
-    try:
-        from verifiers.api import ghost_free_program
-    except ImportError as exc:  # pragma: no cover - the verifiers package is part of this repository
-        raise UserError(f"the Dafny front end is unavailable ({exc}); install the project with 'make setup'") from None
+    if bridged:
+        from verifiers.dafny import Dafny
+
+        return Dafny().ghost_free(source, timeout=timeout)
+    from verifiers.api import ghost_free_program
+
     return ghost_free_program(source, timeout=timeout)
