@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         for d in result.diagnostics:
-            print(d.format(str(path)))
-            for r in d.related:
-                print(f"  {path}:{r['line']}:{r['column']}: related: {r.get('message') or 'here'}")
+            related = "; ".join(f"{r['line']}:{r['column']}" + (f" {r['message']}" if r.get("message") else "")
+                                for r in d.related)
+            print(d.format(str(path)) + (f" (related: {related})" if related else ""))
         print(f"{path}: {result.summary()}")
     return 0 if result.verified else 1
