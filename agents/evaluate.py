@@ -237,3 +237,42 @@ def evaluate_policy(
 
 TABLE_HEADER = ("| agent | verified | rate [95% CI] | attempts / verified | tokens / verified | seconds |\n"
                 "| --- | --- | --- | --- | --- | --- |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m agents.evaluate SUITE --split test --llm SPEC --agent A [--checkpoint C]``: one table row."""
+    import argparse
+
+    from agents.train import load_tasks
+    from pipeline.errors import UserError
+
+    p = argparse.ArgumentParser(prog="python -m agents.evaluate", description=main.__doc__)
+    p.add_argument("suite", help="suite name or folder of task YAML files")
+    p.add_argument("--split", default="test")
+    p.add_argument("--llm", default="embedded")
+    p.add_argument("--agent", required=True)
+    p.add_argument("--checkpoint")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (one run each)")
+    p.add_argument("--budget", type=int, default=7)
+    p.add_argument("--max-tasks", type=int)
+    p.add_argument("--difficulty", help="keep only tasks of this difficulty (comma-separated)")
+    p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"])
+    p.add_argument("--preface-model", default="smollm2", help="LM of an untrained preface agent")
+    p.add_argument("--out", required=True, help="folder for episodes.jsonl, transcript.jsonl, report.json")
+    args = p.parse_args(argv)
+    try:
+        tasks = load_tasks(args.suite, args.split, args.difficulty)[: args.max_tasks or None]
+        report = evaluate_policy(
+            tasks, args.llm, args.agent, args.checkpoint, [int(s) for s in args.seeds.split(",")], args.budget,
+            args.out, prompt_style=args.prompt, policy_options={"model": args.preface_model}, log=print,
+        )
+    except UserError as exc:
+        print(f"error: {exc}")
+        return 2
+    print(TABLE_HEADER)
+    print(report.row())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

