@@ -61,6 +61,9 @@ CHEATS = {
     "bodyless_lemma": "lemma Wish(a: array<int>, m: int) ensures forall i :: 0 <= i < a.Length ==> a[i] <= m\n"
                       + HEADER + SPEC + BODY,
     "bodyless_target": HEADER + SPEC,
+    # a display brace right after the contract must not be mistaken for a body
+    "bodyless_display_lemma": "lemma Wish(a: array<int>) ensures multiset(a[..]) == multiset{1}\n"
+                              + HEADER + SPEC + BODY,
     "expect": HEADER + SPEC + "{\n  m := a[0];\n  expect forall i :: 0 <= i < a.Length ==> a[i] <= m;\n}\n",
     "decreases_star": HEADER + SPEC + "  decreases *\n" + BODY,
     "bodyless_loop": HEADER + SPEC + "{\n  m := a[0];\n  var k := 1;\n  while k < a.Length\n"
@@ -75,6 +78,7 @@ CHEATS = {
 EXPECTED_WORDS = {
     "assume": "assume", "axiom": "{:axiom}", "verify_false": "{:verify false}", "extern": "{:extern}",
     "bodyless_lemma": "lemma Wish has no body", "bodyless_target": "method MaxArray has no body",
+    "bodyless_display_lemma": "lemma Wish has no body",
     "expect": "expect", "decreases_star": "decreases *", "bodyless_loop": "while loop without a body",
     "wrong_signature": "signature differs", "wrong_param_type": "signature differs",
     "missing_target": "not found", "extra_requires": "extra requires", "inside_class": "top level",

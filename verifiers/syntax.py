@@ -27,6 +27,8 @@ _TERMINATORS = (DECL_KEYWORDS | CONTAINERS | {"ghost", "static", "protected", "a
 # keywords that complete an operand (literals and type names, as in `x as int {`)
 _VALUE_KEYWORDS = frozenset({"true", "false", "null", "this", "int", "nat", "bool", "real", "char", "string",
                              "object", "ORDINAL", "array", "seq", "set", "multiset", "map", "iset", "imap"})
+# keywords a display brace may follow directly
+_DISPLAY_KEYWORDS = frozenset({"multiset", "iset", "set", "seq", "map", "imap"})
 # keywords that bind variables and may have a `| range` part
 _BINDERS = frozenset({"set", "iset", "map", "imap", "forall", "exists"})
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -158,6 +160,8 @@ def expression_end(tokens: list[Token], i: int, stops: frozenset[str] = METHOD_S
             if depth == 0 and t.text == "match":
                 matches += 1
             expecting = t.text not in _VALUE_KEYWORDS
+            if t.text in _DISPLAY_KEYWORDS and i + 1 < n and is_op(tokens[i + 1], "{"):
+                expecting = True  # `multiset{1, 2}`: the brace opens a display, not a body
         elif t.kind != "attr":
             expecting = False
         i += 1
