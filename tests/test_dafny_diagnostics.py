@@ -96,6 +96,14 @@ def test_dafny4_format_with_snippets():
     assert p.diagnostics[0].related[0]["column"] == 13
 
 
+def test_time_out_dafny4_wording():
+    text = ("p.dfy(1,6): Error: Verification of 'DivMod' timed out after 5 seconds. (the limit can be increased "
+            "using --verification-time-limit)\n\n"
+            "Dafny program verifier finished with 0 verified, 0 errors, 1 time out\n")
+    p = parse_output(text, 4)
+    assert p.phase == "timeout" and p.diagnostics[0].phase == "timeout" and p.diagnostics[0].line == 1
+
+
 def test_crash_without_summary():
     p = parse_output("Dafny 2.3.0.10506\nUnhandled Exception:\nSystem.NullReferenceException\n", 134)
     assert p.phase == "crash" and "Unhandled Exception" in p.diagnostics[0].message

@@ -29,7 +29,7 @@ _SUMMARY = re.compile(
     r"(?:, (?P<timeouts>\d+) time outs?)?(?:, (?P<oom>\d+) out of memory)?"
 )
 _PHASE_SUMMARY = re.compile(r"^(?P<n>\d+) (?P<what>parse|resolution/type) errors? detected in ")
-_TIMED_OUT_PROC = re.compile(r"^Verification of '(?P<proc>[^']*)' timed out after (?P<s>\d+) seconds?")
+_TIMED_OUT_PROC = re.compile(r"^(?:Error: )?Verification of '(?P<proc>[^']*)' timed out after (?P<s>\d+) seconds?")
 _NOISE_START = re.compile(r"^Prover error: .*unknown parameter 'model_compress'")
 _LEGAL = re.compile(r"^Legal parameters are:")
 _SNIPPET = re.compile(r"^\s*\d*\s*\|")
