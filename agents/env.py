@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -277,7 +278,7 @@ class RepairEnv:
         completion = self.llm.complete(action.messages, params)
         reply = getattr(completion, "text", "") or ""
         tokens = _usage_tokens(getattr(completion, "usage", None))
-        code = self.extract(action.prefix + reply, self.task.signature.name)
+        code = self._extract(action.prefix, reply)
         if not code:
             verified, phase, errors, verified_count, diagnostics = False, "no_code", 1, 0, [
                 {"phase": "parse", "line": 0, "column": 0, "message": "the reply holds no Dafny program"}
@@ -309,6 +310,16 @@ class RepairEnv:
             "errors": errors, "reward": reward, "done": done, "tokens": tokens, "seconds": round(seconds, 3),
         })
         return self.state, reward, done, info
+
+    def _extract(self, prefix: str, reply: str) -> str:
+        """The program in the reply; a completion-style reply continues ``prefix``, unless the model wrote the
+        whole program again (small models often do), which then stands on its own."""
+        name = self.task.signature.name
+        if prefix and re.search(rf"\bmethod\s+{re.escape(name)}\s*[(<]", reply):
+            code = self.extract(reply, name)
+            if code:
+                return code
+        return self.extract(prefix + reply, name)
 
     def info(self) -> dict[str, Any]:
         """Summary of the episode so far (for reports)."""
