@@ -49,7 +49,13 @@ def resolve_model(arg: str, fetch: bool = True) -> Path:
 
 
 def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None):
-    """Load (once per file and context size) a ``llama_cpp.Llama``."""
+    """Load (once per file and context size) a ``llama_cpp.Llama``.
+
+    OpenMP worker threads spin while they wait by default; on a shared machine with more busy processes
+    than cores that made a 450-token prompt 5x slower here, so waiting threads sleep unless the user says
+    otherwise (``OMP_WAIT_POLICY`` must be set before the OpenMP runtime loads).
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import llama_cpp
     except ImportError:
