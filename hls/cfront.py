@@ -222,8 +222,8 @@ def parse_c(source: str) -> CProgramAst:
     try:
         unit = c_parser.CParser().parse(text, filename="<c>")
     except c_parser.ParseError as exc:
-        m = re.match(r"<c>:(\d+):(\d+): (.*)", str(exc))
-        line = int(m.group(1)) if m else None
+        m = re.match(r"<c>:(?:(\d+):(\d+):)?\s*(.*)", str(exc))
+        line = int(m.group(1)) if m and m.group(1) else None
         raise CSubsetError("syntax", line, m.group(3) if m else str(exc)) from None
     functions: dict[str, c_ast.FuncDef] = {}
     for node in unit.ext:
