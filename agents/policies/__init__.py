@@ -17,7 +17,7 @@ POLICY_NAMES = ("none", "repair", "best-of-n", "preface-lite", "preface")
 LEARNED = ("preface-lite", "preface")
 
 __all__ = ["POLICY_NAMES", "Example", "Policy", "Prompt", "PromptConfig", "checkpoint_path", "examples_from_tasks",
-           "make_policy"]
+           "get_policy", "make_policy"]
 
 
 def checkpoint_path(checkpoint: str | Path) -> Path:
@@ -71,6 +71,14 @@ def make_policy(name: str, checkpoint: str | Path | None = None, **options: Any)
     if checkpoint is not None:
         return _checked(PrefaceLMPolicy.from_checkpoint, checkpoint, name, options.get("greedy", False))
     return PrefaceLMPolicy(LMConfig(model=options.get("model", "smollm2")), config, options.get("greedy", False))
+
+
+def get_policy(name: str, checkpoint: str | Path | None = None, **options: Any):
+    """The policy for ``pipeline.generate``'s loop (``p2s run --agent``): :func:`make_policy` behind the adapter
+    that speaks the loop's ``GenerationState`` and the prompt builder's ``Prompt``."""
+    from agents.policies.adapter import GenerationPolicy
+
+    return GenerationPolicy(make_policy(name, checkpoint, **options))
 
 
 def _checked(load, checkpoint: str | Path, name: str, greedy: bool) -> Policy:
