@@ -1,0 +1,264 @@
+"""The verified program as the width proof reads it: parsed with source positions, and typed.
+
+The width proof inserts assertions into the program's own text, so it needs, beyond the syntax tree of
+:mod:`pipeline.dafny_python`, where each statement starts and ends and where each body's braces are. A
+:class:`PositionedParser` (a subclass of that package's parser, which it leaves unchanged) records those
+positions on the nodes it builds: ``start``/``end`` (character offsets) on statements, ``open``/``close`` on
+blocks and function bodies, ``name_at`` on methods and functions.
+
+The package's checker types the resolved, ghost-free program; the verified program is ordinary source with
+ghost variables, lemma calls, proof-only ``forall`` statements and locals whose types Dafny infers.
+:class:`SourceChecker` (a subclass) skips ghost statements (marking them ``ghost``), infers a local's type
+from its initializer, and checks only the declarations the hardware runs (reachable from the top method
+through compiled calls), so that spec-only functions that the Python compiler would refuse do not matter.
+"""
+
+from __future__ import annotations
+
+from pipeline.dafny_python import ast as A
+from pipeline.dafny_python.checker import Checker, Scope
+from pipeline.dafny_python.errors import UnsupportedConstruct
+from pipeline.dafny_python.lexer import Token, tokenize
+from pipeline.dafny_python.parser import Parser
+
+
+def line_starts(text: str) -> list[int]:
+    """Offset of the first character of every line (index 0 is line 1)."""
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    return starts
+
+
+class PositionedParser(Parser):
+    """The package parser, recording character offsets of statements, blocks and declaration names."""
+
+    def __init__(self, text: str, dialect: str = "dafny3") -> None:
+        super().__init__(tokenize(text), dialect)
+        self._starts = line_starts(text)
+
+    def offset(self, tok: Token) -> int:
+        return self._starts[tok.line - 1] + tok.col - 1
+
+    def end_offset(self, tok: Token) -> int:
+        """Offset just after ``tok`` (its text is its source spelling for operators and identifiers)."""
+        return self.offset(tok) + len(tok.text)
+
+    def statement(self) -> A.Stmt:
+        first = self.tok
+        s = super().statement()
+        s.start = self.offset(first)  # type: ignore[attr-defined]
+        s.end = self.end_offset(self.toks[self.i - 1])  # type: ignore[attr-defined]
+        return s
+
+    def block(self) -> A.Block:
+        first = self.tok
+        b = super().block()
+        b.open = self.offset(first)  # type: ignore[attr-defined]
+        b.close = self.offset(self.toks[self.i - 1])  # type: ignore[attr-defined]
+        return b
+
+    def _name_offset(self, start: int, name: str) -> int | None:
+        for j in range(start, self.i):
+            t = self.toks[j]
+            if t.kind == "ident" and t.text == name and j > start:
+                return self.offset(t)
+        return None
+
+    def method(self, attrs: list[A.Attribute], mods: set[str]) -> A.Method:
+        start = self.i
+        m = super().method(attrs, mods)
+        m.name_at = self._name_offset(start, m.name)  # type: ignore[attr-defined]
+        return m
+
+    def function(self, attrs: list[A.Attribute], mods: set[str]) -> A.Function:
+        start = self.i
+        f = super().function(attrs, mods)
+        f.name_at = self._name_offset(start, f.name)  # type: ignore[attr-defined]
+        if f.body is not None:
+            close = self.i - 1
+            depth, j = 0, close
+            while j >= start:
+                t = self.toks[j]
+                depth += t.is_op("}") - t.is_op("{")
+                if depth == 0:
+                    break
+                j -= 1
+            f.open = self.offset(self.toks[j])  # type: ignore[attr-defined]
+            f.close = self.offset(self.toks[close])  # type: ignore[attr-defined]
+        return f
+
+
+def parse_positioned(text: str, dialect: str = "dafny3") -> A.Program:
+    """Parse ``text`` recording positions (see :class:`PositionedParser`).
+
+    Raises:
+        DafnySyntaxError: the text is not Dafny the parser reads.
+        UnsupportedConstruct: a construct the parser recognizes but does not model.
+    """
+    return PositionedParser(text, dialect).program()
+
+
+def is_ghost(node: A.Node) -> bool:
+    """Whether the checker marked a statement as proof-only."""
+    return bool(getattr(node, "ghost_stmt", False))
+
+
+class SourceChecker(Checker):
+    """Types the compiled parts of ordinary Dafny source (see the module docstring).
+
+    ``reachable`` lists the methods and functions the hardware runs, the top first, in the order found.
+    """
+
+    def __init__(self, program: A.Program, top: str) -> None:
+        super().__init__(program)
+        self.top = top
+        self.reachable: list[A.Method | A.Function] = []
+        self._pending: list[A.Method | A.Function] = []
+
+    def check(self) -> None:
+        top = self.methods.get(self.top) or self.functions.get(self.top)
+        if top is None:
+            raise UnsupportedConstruct("top declaration", 0, f"no compiled method or function named {self.top}")
+        self._pending = [top]
+        while self._pending:
+            decl = self._pending.pop(0)
+            if decl in self.reachable:
+                continue
+            self.reachable.append(decl)
+            try:
+                if isinstance(decl, A.Function):
+                    self.function(decl)
+                else:
+                    self.method(decl)
+            except UnsupportedConstruct as exc:
+                kind = 'function' if isinstance(decl, A.Function) else 'method'
+                raise exc.in_decl(f"{kind} {decl.name}") from None
+
+    def _reach(self, decl: A.Method | A.Function) -> None:
+        if decl not in self.reachable and decl not in self._pending:
+            self._pending.append(decl)
+
+    # ------------------------------------------------------------------------------------------ calls
+
+    def method_call(self, call: A.Call, scope: Scope) -> list[A.Type]:
+        outs = super().method_call(call, scope)
+        self._reach(call.callee.ref)  # type: ignore[attr-defined]
+        return outs
+
+    def expr_Call(self, e: A.Call, scope: Scope, expected: A.Type | None) -> A.Type:
+        t = super().expr_Call(e, scope, expected)
+        if getattr(e, "kind", "") == "function":
+            self._reach(e.callee.ref)  # type: ignore[attr-defined]
+        return t
+
+    def expr_Name(self, e: A.Name, scope: Scope, expected: A.Type | None) -> A.Type:
+        t = super().expr_Name(e, scope, expected)
+        ref = getattr(e, "ref", None)
+        if isinstance(ref, A.Function):
+            self._reach(ref)
+        return t
+
+    # ------------------------------------------------------------------------------------------ ghost code
+
+    def _ghost(self, s: A.Stmt) -> None:
+        s.ghost_stmt = True  # type: ignore[attr-defined]
+
+    def _is_ghost_name(self, e: A.Expr, scope: Scope) -> bool:
+        while isinstance(e, (A.Index, A.Member)):
+            e = e.obj
+        if isinstance(e, A.Name):
+            v = scope.lookup(e.name)
+            return v is not None and v.kind == "ghost"
+        return False
+
+    def stmt_VarDecl(self, s: A.VarDecl, scope: Scope) -> None:
+        if any(v.ghost for v in s.vars):
+            self._ghost(s)
+            for v in s.vars:
+                scope.vars[v.name] = self._ghost_var(v.name)
+            return
+        if s.such_that is not None or s.pattern is not None or all(v.type is not None for v in s.vars):
+            super().stmt_VarDecl(s, scope)
+            return
+        types = self._infer(s, scope)
+        for v, t in zip(s.vars, types, strict=True):
+            v.var = self.declare(scope, v.name, v.type or t, t)  # type: ignore[attr-defined]
+
+    def _ghost_var(self, name: str):
+        from pipeline.dafny_python.checker import Var
+
+        return Var(name, name, A.INT, A.INT, "ghost")
+
+    def _infer(self, s: A.VarDecl, scope: Scope) -> list[A.Type]:
+        """Types of ``var x := e`` locals: declared where written, else the initializer's type (as Dafny does
+        for everything but a literal whose type a later use decides; such a literal is read as ``int``)."""
+        declared = [self.norm(v.type) if v.type is not None else None for v in s.vars]
+        if not s.rhss:
+            raise UnsupportedConstruct("local variable without a type or initializer", s.line,
+                                       ", ".join(v.name for v in s.vars))
+        if len(s.rhss) == 1 and self.is_method_call(s.rhss[0], scope):
+            outs = self.method_call(s.rhss[0], scope)  # type: ignore[arg-type]
+            if len(outs) != len(s.vars):
+                raise UnsupportedConstruct("method call with ghost or mismatched results", s.line)
+            return [d or o for d, o in zip(declared, outs, strict=True)]
+        if len(s.rhss) != len(s.vars):
+            raise UnsupportedConstruct("declaration with mismatched sides", s.line)
+        out = []
+        for r, d in zip(s.rhss, declared, strict=True):
+            t = self.rhs(r, scope, d)
+            out.append(d or t)
+        return out
+
+    def stmt_Assign(self, s: A.Assign, scope: Scope) -> None:
+        if any(self._is_ghost_name(e, scope) for e in s.lhss):
+            self._ghost(s)
+            return
+        super().stmt_Assign(s, scope)
+
+    def stmt_CallStmt(self, s: A.CallStmt, scope: Scope) -> None:
+        callee = s.call.callee
+        if isinstance(callee, A.Name) and callee.name not in self.methods and scope.lookup(callee.name) is None:
+            self._ghost(s)  # a lemma or ghost method: proof only
+            return
+        super().stmt_CallStmt(s, scope)
+
+    def stmt_ForallStmt(self, s: A.ForallStmt, scope: Scope) -> None:
+        body = s.body.stmts if s.body is not None else []
+        assigns = len(body) == 1 and isinstance(body[0], A.Assign) and len(body[0].lhss) == 1 and \
+            isinstance(body[0].lhss[0], A.Index)
+        if s.ensures or not assigns:
+            self._ghost(s)  # a proof (lemma calls, aggregate ensures), not an array update
+            return
+        super().stmt_ForallStmt(s, scope)
+
+    def stmt_While(self, s: A.While, scope: Scope) -> None:
+        s.scope_vars = _visible(scope)  # type: ignore[attr-defined]
+        super().stmt_While(s, scope)
+
+    def stmt_ForLoop(self, s: A.ForLoop, scope: Scope) -> None:
+        s.scope_vars = _visible(scope)  # type: ignore[attr-defined]
+        super().stmt_ForLoop(s, scope)
+
+
+def _visible(scope: Scope) -> list:
+    """The variables visible in ``scope`` (innermost binding of each name)."""
+    seen: dict[str, object] = {}
+    s: Scope | None = scope
+    while s is not None:
+        for name, v in s.vars.items():
+            seen.setdefault(name, v)
+        s = s.parent
+    return list(seen.values())
+
+
+def check_source(program: A.Program, top: str) -> SourceChecker:
+    """Type the hardware part of ``program`` (the top declaration ``top`` and what it calls).
+
+    Raises:
+        UnsupportedConstruct: a construct the checker does not model, with its declaration and line.
+    """
+    checker = SourceChecker(program, top)
+    checker.check()
+    return checker
