@@ -13,7 +13,7 @@ calls), and of each array result with the caller's buffer. The whole program is 
 from __future__ import annotations
 
 from pipeline.hls_c import ir
-from pipeline.hls_c.ctype import Arr2T
+from pipeline.hls_c.ctype import LEN, Arr2T
 from pipeline.hls_c.errors import NotSynthesizable
 
 
@@ -32,10 +32,15 @@ class _FunctionFacts:
         self.enclosing: dict[int, list[ir.Stmt]] = {}  # id(ArrAssign) -> loops around it
         self.assigns: list[ir.ArrAssign] = []
         self.calls: list[ir.Call] = []
+        self.counted: dict[int, ir.For] = {}  # id(While) -> the for loop it counts like
         self._scan(fn.body, [])
 
     def _scan(self, stmts: list[ir.Stmt], loops: list[ir.Stmt]) -> None:
-        for s in stmts:
+        for k, s in enumerate(stmts):
+            if isinstance(s, ir.While):
+                counted = counted_loop(s, stmts[:k])
+                if counted is not None:
+                    self.counted[id(s)] = counted
             if isinstance(s, ir.Assign) and isinstance(s.target, ir.Ref):
                 self.defs.setdefault(s.target.sym, []).append(s.value)
             if isinstance(s, (ir.Assign, ir.If, ir.While, ir.ExprStmt, ir.Return)):
@@ -178,6 +183,11 @@ class _FunctionFacts:
         return None if v is None else v // int(b.value)
 
     def trips(self, loop: ir.Stmt) -> int | None:
+        if isinstance(loop, ir.While):
+            counted = self.counted.get(id(loop))
+            if counted is None:
+                return None
+            loop = counted
         if not isinstance(loop, ir.For):
             return None
         if loop.step > 0:
@@ -189,6 +199,81 @@ class _FunctionFacts:
         if hi is None or lo is None:
             return None
         return max(0, -(-(hi - lo) // -loop.step))
+
+
+def counted_loop(loop: ir.While, before: list[ir.Stmt]) -> ir.For | None:
+    """The for loop a ``while`` is (``i = lo; while i < hi: ...; i = i + c``), or ``None``.
+
+    The counter must be stepped by a constant exactly once, at the top level of the body, assigned nowhere
+    else in the body, with no ``continue`` that could skip the step; the bound must not change in the body;
+    the counter's value on entry is the last assignment to it before the loop in the same block.
+    """
+    c = loop.cond
+    if not isinstance(c, ir.Bin) or c.op not in ("<", "<=", "!=", ">", ">="):
+        return None
+    if isinstance(c.left, ir.Ref):
+        var, op, bound = c.left.sym, c.op, c.right
+    elif isinstance(c.right, ir.Ref) and c.op in ("<", "<=", ">", ">="):
+        var, bound = c.right.sym, c.left
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[c.op]
+    else:
+        return None
+    steps = [s for s in loop.body if isinstance(s, ir.Assign) and isinstance(s.target, ir.Ref) and s.target.sym is var]
+    if len(steps) != 1:
+        return None
+    v = steps[0].value
+    if not (isinstance(v, ir.Bin) and v.op in "+-" and isinstance(v.left, ir.Ref) and v.left.sym is var
+            and isinstance(v.right, ir.Const) and int(v.right.value) > 0):
+        return None
+    step = int(v.right.value) if v.op == "+" else -int(v.right.value)
+    if (step > 0) != (op in ("<", "<=", "!=")):
+        return None
+    written = _written(loop.body)
+    if sum(1 for s in ir.walk_stmts(loop.body) if _assigns(s, var)) != 1 or _has_continue(loop.body):
+        return None
+    if any(isinstance(x, (ir.Ref, ir.Len)) and x.sym in written for x in ir.sub_exprs(bound)) or any(
+        isinstance(x, (ir.Call, ir.Load)) for x in ir.sub_exprs(bound)
+    ):
+        return None
+    start = None
+    for s in reversed(before):
+        if isinstance(s, ir.Assign) and isinstance(s.target, ir.Ref) and s.target.sym is var:
+            start = s.value
+            break
+        if any(_assigns(x, var) for x in ir.walk_stmts([s])):
+            return None
+    if start is None:
+        return None
+    if op == "<=":
+        bound = ir.Bin("+", bound, ir.Const(1, LEN), LEN)
+    elif op == ">=":
+        bound = ir.Bin("-", bound, ir.Const(1, LEN), LEN)
+    return ir.For(var, start, bound, step, [])
+
+
+def _assigns(s: ir.Stmt, var: ir.Sym) -> bool:
+    return isinstance(s, ir.Assign) and isinstance(s.target, ir.Ref) and s.target.sym is var
+
+
+def _written(stmts: list[ir.Stmt]) -> set[ir.Sym]:
+    out: set[ir.Sym] = set()
+    for s in ir.walk_stmts(stmts):
+        if isinstance(s, ir.Assign) and isinstance(s.target, ir.Ref):
+            out.add(s.target.sym)
+        elif isinstance(s, (ir.ArrAssign, ir.SetLen)):
+            out.add(s.target if isinstance(s, ir.ArrAssign) else s.sym)
+        elif isinstance(s, ir.ExprStmt):
+            out.update(a.sym for a in s.expr.args if isinstance(a, (ir.OutArg, ir.ArrArg)))
+    return out
+
+
+def _has_continue(stmts: list[ir.Stmt]) -> bool:
+    for s in stmts:
+        if isinstance(s, ir.Continue):
+            return True
+        if isinstance(s, ir.If) and (_has_continue(s.then) or _has_continue(s.other)):
+            return True
+    return False
 
 
 def _is_div(name: str) -> bool:

@@ -93,6 +93,7 @@ class ProgramCompiler:
 
     def compile(self) -> ir.Program:
         order = reachable_order(self.info, self.top_py)
+        self._bind_type_parameters(self.info.functions[self.top_py])
         for name in order:
             fn = self.info.functions[name]
             ret = self.ctx.resolver.resolve(fn.returns, fn.lineno) if fn.returns is not None else VOID
@@ -120,6 +121,18 @@ class ProgramCompiler:
             insert_pragmas(fn, hw.pipeline, hw.unroll)
         top.interface_pragmas = interface_pragmas(top)
         return ir.Program(functions, top.name, set(self.ctx.helpers))
+
+    def _bind_type_parameters(self, fn: ast.FunctionDef) -> None:
+        """``T`` in the top's annotations takes the task's type (the same instance program-wide)."""
+        sig = self.task.signature
+        w = self.task.hardware.int_width
+        for a, p in zip(fn.args.args, sig.params, strict=False):
+            self.ctx.resolver.bind(a.annotation, dafny_ctype(p.type, w))
+        rets = fn.returns
+        items = rets.slice.elts if (isinstance(rets, ast.Subscript) and getattr(rets.value, "id", "") == "tuple"
+                                    and isinstance(rets.slice, ast.Tuple) and len(sig.returns) > 1) else [rets]
+        for node, p in zip(items, sig.returns, strict=False):
+            self.ctx.resolver.bind(node, dafny_ctype(p.type, w))
 
     def signature(self, fn: ast.FunctionDef, c_name: str, is_top: bool) -> FuncSig:
         args = fn.args
@@ -152,7 +165,7 @@ class ProgramCompiler:
         w = self.task.hardware.int_width
         names = [a.arg for a in fn.args.args]
         want = [mangle(p.name) for p in sig.params]
-        if names != want:
+        if len(names) != len(want):  # names may differ (the Python compiler renames builtins: len -> len_)
             raise NotSynthesizable(
                 f"top function {fn.name}", fn.lineno, f"parameters {names} differ from the task's {want}"
             )

@@ -301,7 +301,7 @@ class FunctionCompiler:
         """``s[i]`` of a string, or a ``char`` variable: in a concatenation it is a one-character string."""
         if _is_element(node):
             t = self.type_of_name(node.value.id)
-            return isinstance(t, ArrT) and t.kind == "string"
+            return isinstance(t, ArrT) and t.elem == CHAR
         if isinstance(node, ast.Name):
             return self.type_of_name(node.id) == CHAR
         return False
@@ -354,8 +354,8 @@ class FunctionCompiler:
                 self.syms[name] = self.new_sym(name, t)
             else:
                 self.syms[name] = self.new_sym(name, t)
-        if s.value is not None:
-            self.assign_name(name, s.value, s)
+        if s.value is not None and not (isinstance(s.value, ast.Constant) and s.value.value is None):
+            self.assign_name(name, s.value, s)  # `x: list[int] = None` only declares x
 
     def s_Assign(self, s: ast.Assign) -> None:
         if len(s.targets) != 1:
@@ -1159,7 +1159,12 @@ class FunctionCompiler:
                 lit, count = count, lit
             if not isinstance(lit, (ast.List, ast.Tuple)) or len(lit.elts) != 1:
                 raise self.err("sequence repetition", "only [value] * count is synthesized", node)
-            value = self.scalar(lit.elts[0], elem_want)
+            item = lit.elts[0]
+            if isinstance(item, ast.Constant) and item.value is None:  # `new T[n]`: T's default value
+                value: ir.Expr = ir.Const(False, BOOL) if isinstance(elem_want, BoolT) else \
+                    ir.Const(0, elem_want if isinstance(elem_want, IntT) else self.ctx.int_t)
+            else:
+                value = self.scalar(item, elem_want)
             if elem_want is not None:
                 value = self.coerce(value, elem_want)
             return ir.AFill(value, self.scalar(count, self.ctx.int_t), line)

@@ -47,6 +47,7 @@ class ModuleInfo:
     aliases: dict[str, str] = field(default_factory=dict)  # bv8 -> int, nat -> int, char -> str
     classes: dict[str, int] = field(default_factory=dict)  # datatype name -> line
     constants: dict[str, ast.AnnAssign | ast.Assign] = field(default_factory=dict)
+    typevars: set[str] = field(default_factory=set)  # T = TypeVar("T")
 
 
 def read_module(source: str) -> ModuleInfo:
@@ -71,6 +72,8 @@ def read_module(source: str) -> ModuleInfo:
             name = node.targets[0].id
             if isinstance(node.value, ast.Name) and node.value.id in ("int", "str", "bool"):
                 info.aliases[name] = node.value.id
+            elif isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "TypeVar":
+                info.typevars.add(name)
             else:
                 info.constants[name] = node
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -88,6 +91,18 @@ class TypeResolver:
     def __init__(self, info: ModuleInfo, int_width: int) -> None:
         self.info = info
         self.int_width = int_width
+        self.bindings: dict[str, CType] = {}  # type parameters fixed by the task's signature
+
+    def bind(self, node: ast.expr | None, t: CType) -> None:
+        """Instantiate the type parameters in annotation ``node`` from the task's type ``t``."""
+        if isinstance(node, ast.Name) and node.id in self.info.typevars:
+            if not isinstance(t, (ArrT, Arr2T, TupleT)):
+                self.bindings.setdefault(node.id, t)
+        elif isinstance(node, ast.Subscript) and isinstance(t, (ArrT, Arr2T)):
+            inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+            if isinstance(t, Arr2T) and isinstance(inner, ast.Subscript):
+                inner = inner.slice.elts[0] if isinstance(inner.slice, ast.Tuple) else inner.slice
+            self.bind(inner, t.elem)
 
     def scalar(self, name: str, line: int | None) -> CType | None:
         if name == "int":
@@ -105,6 +120,12 @@ class TypeResolver:
                 raise NotSynthesizable(f"type {name}", line, "bit-vectors wider than 64 bits are not supported")
             return bv_type(bits)
         return None
+
+    def _element(self, node: ast.expr, line: int | None) -> CType:
+        """An element type: ``str`` there is a character (Dafny ``array<char>``/``seq<char>``)."""
+        if isinstance(node, ast.Name) and (node.id == "str" or self.info.aliases.get(node.id) == "str"):
+            return CHAR
+        return self.resolve(node, line)
 
     def resolve(self, node: ast.expr | None, line: int | None = None) -> CType:
         """The C type an annotation names.
@@ -125,6 +146,13 @@ class TypeResolver:
                 return VOID
             if name == "str":
                 return ArrT(CHAR, "string")
+            if name in self.bindings:
+                return self.bindings[name]
+            if name in self.info.typevars:
+                raise NotSynthesizable(
+                    f"type parameter {name}", line,
+                    "generic code is synthesized only where the task's signature fixes the type parameter",
+                )
             t = self.scalar(name, line)
             if t is not None:
                 return t
@@ -146,7 +174,7 @@ class TypeResolver:
             base = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "?")
             args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if base in ("list", "List"):
-                inner = self.resolve(args[0], line)
+                inner = self._element(args[0], line)
                 if isinstance(inner, ArrT) and inner.kind == "array":
                     return Arr2T(inner.elem)
                 if isinstance(inner, (ArrT, Arr2T, TupleT)):
@@ -154,7 +182,7 @@ class TypeResolver:
                 return ArrT(inner, "array")  # type: ignore[arg-type]
             if base in ("tuple", "Tuple"):
                 if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis:
-                    inner = self.resolve(args[0], line)
+                    inner = self._element(args[0], line)
                     if not isinstance(inner, (type(BOOL), type(CHAR))):
                         raise NotSynthesizable(f"type {ast.unparse(node)}", line, "sequences of non-scalars")
                     return ArrT(inner, "seq")  # type: ignore[arg-type]
