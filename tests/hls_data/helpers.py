@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +40,6 @@ def require_circt() -> None:
     """Skip unless the HLS environment (Python 3.13 + circt) is set up."""
     if hls_python() is None:
         pytest.skip(f"the HLS environment is not set up: {SETUP_HINT}")
-
-
-@pytest.fixture
-def mock_tools(monkeypatch, tmp_path):
-    """Put the fake vitis_hls/vivado_hls/bambu first on PATH; returns the argv log file."""
-    log = tmp_path / "argv.jsonl"
-    monkeypatch.setenv("PATH", f"{MOCKS}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("P2S_MOCK_ARGV", str(log))
-    return log
 
 
 def argv_log(path: Path) -> list[dict]:
