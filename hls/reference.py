@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.stage import RunContext
 
-_RECORD_KEYS = ("python", "outputs", "expected", "results", "actual", "got")
+_RECORD_KEYS = ("python", "actual", "outputs", "results", "got")  # never "expected": that is the task's
 _LIST_KEYS = ("outcomes", "vectors", "results", "records")
 
 
@@ -37,8 +37,6 @@ def _outputs(record: Any, names: set[str]) -> dict[str, Any] | None:
         value = record.get(key)
         if isinstance(value, dict) and value and set(value) <= names | set(value) and set(value) & names:
             return {k: v for k, v in value.items() if k in names}
-    if set(record) & names:
-        return {k: v for k, v in record.items() if k in names}
     return None
 
 

@@ -171,7 +171,8 @@ def test_expected_values_prefer_the_reference_model(tmp_path):
     values, source = expected_outputs(ctx)
     assert source.startswith("the Python reference model") and values[0] == {"m": 9, "a": [3, 9, 2]}
     py = tmp_path / "python_results.json"
-    py.write_text(json.dumps([{"vector": 0, "outputs": {"m": 10}}]))
+    py.write_text(json.dumps({"total": 4, "results": [  # the python stage's layout: task values and the model's
+        {"index": 0, "passed": False, "expected": {"m": 9}, "actual": {"m": 10, "a": [3, 9, 2]}}]}))
     ctx.artifacts["python_results"] = str(py)
     values, source = expected_outputs(ctx)
     assert values[0]["m"] == 10 and values[1] == {"m": -5} and "1/4 vectors" in source
