@@ -498,3 +498,35 @@ def F(x: bv8, y: int) -> tuple[bool, bool, bool, bool, bool]:
     _program, report = run(src, "method F(x: bv8, y: int) returns (a: bool, b: bool, c: bool, d: bool, e: bool)",
                            tests, tmp_path)
     assert_pass(report, tests)
+
+
+def test_python_compiler_shapes_counted_while_typevars_and_defaults(tmp_path):
+    """Shapes the Dafny → Python compiler emits: ``for`` as a counted while, ``x: T = None``, ``[None] * n``."""
+    src = '''from typing import TypeVar
+
+
+T = TypeVar("T")
+
+
+def Evens(arr: list[T], keep: T) -> tuple[list[T], tuple[T, ...]]:
+    out: list[T] = None
+    kept: tuple[T, ...] = ()
+    i__lo: int = 0
+    i__hi: int = len(arr)
+    i: int = i__lo
+    while i < i__hi:
+        if arr[i] == keep:
+            kept = kept + (arr[i],)
+        i = i + 1
+    out = [None] * len(arr)
+    for j in range(len(arr)):
+        out[len(arr) - 1 - j] = arr[j]
+    return (out, kept)
+'''
+    tests = [({"arr": [1, 2, 1], "keep": 1}, {"o": [1, 2, 1], "k": [1, 1]}),
+             ({"arr": [], "keep": 3}, {"o": [], "k": []}), ({"arr": [4, 5], "keep": 5}, {"o": [5, 4], "k": [5]})]
+    program, report = run(src, "method Evens(arr: array<int>, keep: int) returns (o: array<int>, k: seq<int>)", tests,
+                          tmp_path)
+    assert program.interface.port("k").depth == 16  # grows once per iteration of a loop over arr
+    assert program.interface.port("keep").c_type == "int32_t"  # T instantiated from the task
+    assert_pass(report, tests)
