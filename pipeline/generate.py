@@ -26,6 +26,7 @@ from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import Task
 
 PROMPT_STYLES = ("auto", "chat", "completion")
+RETRY_TEMPERATURE = 0.7  # a prompt seen before is sampled at least this hot (greedy would repeat itself)
 TRANSCRIPT = "transcript.jsonl"
 
 VerifyFn = Callable[[str, Task, float], Any]
@@ -50,6 +51,7 @@ class Attempt:
     completion_tokens: int = 0
     llm_seconds: float = 0.0
     verify_seconds: float = 0.0
+    temperature: float = 0.0
     folder: str = ""
 
     @property
@@ -220,11 +222,16 @@ def generate(
     done: list[Attempt] = []
     feedback: Feedback | None = None
     final: dict[str, Any] | None = None
+    seen: set[str] = set()
     for index in range(1, budget + 1):
         if on_event:
             on_event("attempt", index=index, budget=budget)
         prompt = policy.propose(GenerationState(task, builder, done, feedback))
-        call_params = prompt.params(GenParams(params.max_tokens, params.temperature, params.top_p,
+        temperature = params.temperature
+        if prompt.hash in seen:  # greedy decoding would repeat the same reply: sample instead
+            temperature = max(temperature, RETRY_TEMPERATURE)
+        seen.add(prompt.hash)
+        call_params = prompt.params(GenParams(params.max_tokens, temperature, params.top_p,
                                               params.seed + index - 1, params.stop, prompt.style))
         completion = llm.complete(prompt.messages, call_params)
         if on_event:
@@ -239,7 +246,7 @@ def generate(
             phase=result.get("phase", ""), diagnostics=list(result.get("diagnostics") or []),
             verified_count=int(result.get("verified_count") or 0),
             prompt_tokens=completion.usage.prompt_tokens, completion_tokens=completion.usage.completion_tokens,
-            llm_seconds=completion.seconds, verify_seconds=verify_seconds,
+            llm_seconds=completion.seconds, verify_seconds=verify_seconds, temperature=temperature,
         )
         if out:
             _write_attempt(out, task, prompt, attempt, result)

@@ -53,9 +53,18 @@ def test_repair_feeds_diagnostics_back_until_verified(tmp_path):
     assert "no Dafny program" in second[-1]["content"]
     line = gen.attempts[1].diagnostics[0]["line"]
     assert f"line {line}" in third[-1]["content"] and "m := a;" in third[-2]["content"]
+    # attempt 3's prompt repeats attempt 2's only if the code repeated; here it differs, so all stay greedy
+    assert [c[1].temperature for c in llm.calls] == [0.0, 0.0, 0.0]
     lines = [json.loads(x) for x in (tmp_path / "attempts.jsonl").read_text().splitlines()]
     assert [x["index"] for x in lines] == [1, 2, 3] and lines[2]["verified"] and lines[0]["task"] == "max2"
     assert all(x["tokens"] > 0 for x in lines)
+
+
+def test_a_repeated_prompt_is_sampled_instead_of_decoded_greedily(tmp_path):
+    llm = get_llm("dummy", replies=[fenced(BAD), fenced(BAD), fenced(BAD)])
+    gen = generate(TASK, llm, policy=RepairLoop(), builder=PromptBuilder("chat"), attempts=3, verify=dafny_verify)
+    assert [a.temperature for a in gen.attempts] == [0.0, 0.0, 0.7]
+    assert [c[1].temperature for c in llm.calls] == [0.0, 0.0, 0.7] and llm.calls[2][1].seed == 2
 
 
 def test_completion_style_joins_prefix_and_continuation(tmp_path):
