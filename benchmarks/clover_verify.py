@@ -56,7 +56,7 @@ def _why(result) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the textbook_algo folder")
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per Dafny call (default 60)")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per Dafny call (default 300)")
     ap.add_argument("--workers", type=int, default=2, help="parallel Dafny processes (default 2)")
     ap.add_argument("--no-cache", action="store_true", help="do not read or write the verification cache")
     ap.add_argument("--min", type=int, default=0, help="exit 1 if fewer programs verify through the bridge")

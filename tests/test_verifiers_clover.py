@@ -19,7 +19,7 @@ def test_cloverbench_through_the_bridge(tmp_path, monkeypatch):
 
     paths = programs(DATA)
     assert len(paths) == 62
-    rows = measure(paths, timeout=120, workers=2, use_cache=True)
+    rows = measure(paths, timeout=300, workers=2, use_cache=True)  # `rotate` needs ~16 s of CPU
     as_is = {name for name, a, _ in rows if a.verified}
     bridged = {name for name, _, b in rows if b.verified}
     assert len(bridged) >= 58, sorted(set(n for n, _, _ in rows) - bridged)
