@@ -21,7 +21,7 @@ export P2S_HOME
 setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/llama $(STAMPS)/model $(STAMPS)/hls-venv
 
 demo: setup
-	$(BIN)/p2s verify benchmarks/examples/max_array.dfy --task benchmarks/examples/max_array.yaml
+	$(BIN)/p2s run --task benchmarks/examples/max2.yaml --llm embedded --agent repair --attempts 3 --out runs/demo
 
 test: setup
 	$(BIN)/python -m pytest -q

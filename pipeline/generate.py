@@ -420,7 +420,7 @@ def run_task_from_spec(
     from pipeline.runner import HARDWARE_STAGES, prepare_run, run_stages, write_report
 
     options = options or RunOptions()
-    ctx = prepare_run(task, out_dir, options)
+    ctx = prepare_run(task, Path(out_dir).resolve(), options)  # stages run tools in their own folders
     transcript = ctx.out_dir / TRANSCRIPT
     spec = llm if isinstance(llm, str) else llm.name
     style = resolve_style(prompt_style, spec)
