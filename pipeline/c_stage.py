@@ -9,11 +9,28 @@ A program with no hardware form fails with the compiler's reason (construct, lin
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.stage import RunContext, StageResult, Status
+from pipeline.task import Task, TestVector
 
 STAGE = "c"
+
+
+def hardware_task(ctx: RunContext) -> Task:
+    """The task as the hardware sees it: ghost parameters and results (the python stage lists them) dropped."""
+    py = ctx.result("python")
+    ghosts = set(py.metrics.get("ghost_params", []) + py.metrics.get("ghost_returns", [])) if py else set()
+    if not ghosts:
+        return ctx.task
+    task = ctx.task
+    sig = task.signature
+    params = tuple(p for p in sig.params if p.name not in ghosts)
+    returns = tuple(p for p in sig.returns if p.name not in ghosts)
+    tests = [TestVector({k: v for k, v in t.inputs.items() if k not in ghosts},
+                        {k: v for k, v in t.expected.items() if k not in ghosts}) for t in task.tests]
+    return replace(task, signature=replace(sig, params=params, returns=returns), tests=tests)
 
 
 def c_stage(ctx: RunContext) -> StageResult:
@@ -25,8 +42,9 @@ def c_stage(ctx: RunContext) -> StageResult:
     if not py_path or not Path(py_path).is_file():
         return StageResult(STAGE, Status.FAIL, detail="no Python reference model (the python stage produced none)")
     out = ctx.stage_dir(STAGE)
+    task = hardware_task(ctx)
     try:
-        program = compile_to_c(Path(py_path).read_text(encoding="utf-8"), ctx.task)
+        program = compile_to_c(Path(py_path).read_text(encoding="utf-8"), task)
     except NotSynthesizable as exc:
         (out / "refused.txt").write_text(str(exc) + "\n")
         return StageResult(STAGE, Status.FAIL, detail=str(exc),
@@ -40,12 +58,12 @@ def c_stage(ctx: RunContext) -> StageResult:
     if gcc_path() is None:
         return StageResult(STAGE, Status.SKIPPED, artifacts=artifacts, metrics=metrics,
                            detail="C generated, not simulated: gcc not found (apt-get install gcc, or 'make setup')")
-    if not ctx.task.tests:
+    if not task.tests:
         return StageResult(STAGE, Status.FAIL, artifacts=artifacts, metrics=metrics,
                            detail="the task has no test vectors: nothing checks the C against the reference")
     timeout, memory = ctx.options.exec_timeout, ctx.options.exec_memory_mb
-    reference = run_reference(py_path, ctx.task, ctx.task.tests, out, timeout=timeout, memory_mb=memory)
-    report = simulate(program, ctx.task, reference, out, timeout=timeout, memory_mb=memory)
+    reference = run_reference(py_path, task, task.tests, out, timeout=timeout, memory_mb=memory)
+    report = simulate(program, task, reference, out, timeout=timeout, memory_mb=memory)
     artifacts["c_testbench"] = str(out / "testbench.c")
     results_path = out / "c_results.json"
     results_path.write_text(json.dumps(report.to_dict(), indent=2, default=str))

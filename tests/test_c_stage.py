@@ -123,3 +123,40 @@ def test_missing_gcc_is_skipped_with_the_fix(tmp_path, monkeypatch):
     r = run_stage(context(tmp_path))
     assert r.status is Status.SKIPPED and "apt-get install gcc" in r.detail
     assert Path(r.artifacts["c"]).is_file()
+
+
+@needs_gcc
+@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+def test_python_then_c_stage_on_a_dafny_program_with_a_ghost_parameter(tmp_path):
+    from pipeline.runner import prepare_run, run_stages
+
+    source = '''
+method Scale(ghost bound: int, a: array<int>, k: int) returns (s: int)
+  modifies a
+{
+  s := 0;
+  var i := 0;
+  while i < a.Length
+  {
+    a[i] := a[i] * k / 2;
+    s := s + a[i];
+    i := i + 1;
+  }
+}
+'''
+    task = task_from_dict({
+        "id": "scale", "description": "d", "signature": "method Scale(ghost bound: int, a: array<int>, k: int) "
+        "returns (s: int)",
+        "tests": [{"inputs": {"bound": 0, "a": [1, -3, 5], "k": 3}, "expected": {"s": 3, "a": [1, -5, 7]}},
+                  {"inputs": {"bound": 9, "a": [], "k": -1}, "expected": {"s": 0}}],
+    })
+    ctx = prepare_run(task, tmp_path / "run")
+    (tmp_path / "scale.dfy").write_text(source)
+    ctx.artifacts["dafny"] = str(tmp_path / "scale.dfy")
+    py, c = run_stages(ctx, ["python", "c"])
+    assert py.status is Status.PASS, py.detail
+    assert c.status is Status.PASS, c.detail
+    iface = HwInterface.load(c.artifacts["interface"])
+    assert [p.name for p in iface.ports] == ["a", "a_len", "k", "return"]  # the ghost parameter is gone
+    results = json.loads(Path(c.artifacts["c_results"]).read_text())
+    assert results["outcomes"][0]["c"] == {"s": 3, "a": [1, -5, 7]}  # Euclidean: -9 / 2 == -5

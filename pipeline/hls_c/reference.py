@@ -1,53 +1,21 @@
-"""Run the Python reference model on test vectors, in a subprocess with time and memory limits.
+"""Run the Python reference model on test vectors (through :mod:`pipeline.vectors`, in a limited child process).
 
-The model is code a compiler produced from LLM-written Dafny, so it never runs in this process. The child
-imports the module from a file, calls the top function on each vector, and prints one JSON line per vector
-with the results (by the task's return names) and the final contents of every array parameter (Dafny
-methods may modify them), in canonical form (:mod:`pipeline.hls_c.values`).
+The model is code a compiler produced from LLM-written Dafny, so it never runs in this process:
+:func:`pipeline.vectors.run_vectors` imports it in a child with time and memory limits and returns, per vector,
+the results (by the task's return names) and the final contents of every array parameter. The C stage compares
+the C simulation with these *actual* outputs (never with the task's ``expected`` field), in the canonical form
+of :func:`pipeline.vectors.canonical`.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.hls_c.compiler import mangle
-from pipeline.hls_c.values import canonical, to_python
-from pipeline.process import run_command
 from pipeline.task import Task, TestVector
-
-_RUNNER = r'''
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("p2s_model", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
-job = json.load(sys.stdin)
-fn = getattr(mod, job["top"])
-
-def canon(v):
-    if isinstance(v, (list, tuple)):
-        return [canon(x) for x in v]
-    return v
-
-for i, args in enumerate(job["vectors"]):
-    conv = []
-    for a, kind in zip(args, job["kinds"]):
-        if kind == "seq" and isinstance(a, list):
-            a = tuple(a)
-        conv.append(a)
-    try:
-        res = fn(*conv)
-    except BaseException as exc:
-        print(json.dumps({"vector": i, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
-        continue
-    n = job["n_results"]
-    results = [] if n == 0 else ([res] if n == 1 else list(res))
-    arrays = {name: canon(conv[k]) for k, name in job["array_params"]}
-    print(json.dumps({"vector": i, "results": [canon(r) for r in results], "arrays": arrays}), flush=True)
-'''
 
 
 @dataclass
@@ -56,7 +24,6 @@ class ReferenceRun:
 
     outputs: list[dict[str, Any] | None]
     errors: list[str | None]
-    log: str = ""
     seconds: float = 0.0
     failure: str | None = None  # the whole run failed (import error, timeout)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -68,61 +35,50 @@ def output_names(task: Task) -> list[str]:
     return [p.name for p in sig.returns] + [p.name for p in sig.params if p.type.kind in ("array", "array2")]
 
 
+def python_params(module_text: str, function: str) -> list[str] | None:
+    """The parameter names of ``function`` in the module (the Python compiler may rename, e.g. ``len_``)."""
+    try:
+        tree = ast.parse(module_text)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return [a.arg for a in node.args.args]
+    return None
+
+
 def run_reference(
     module_path: str | Path, task: Task, vectors: list[TestVector], work_dir: str | Path,
     timeout: float = 20.0, memory_mb: int = 1024,
 ) -> ReferenceRun:
     """Call the model's top function on every vector (one child process for all of them)."""
+    from pipeline.vectors import CallSpec, canonical, run_vectors
+
     sig = task.signature
-    job = {
-        "top": mangle(sig.name),
-        "kinds": [p.type.kind for p in sig.params],
-        "n_results": len(sig.returns),
-        "array_params": [[k, p.name] for k, p in enumerate(sig.params) if p.type.kind in ("array", "array2")],
-        "vectors": [[_jsonable(to_python(v.inputs[p.name], p.type)) for p in sig.params] for v in vectors],
-    }
+    function = mangle(sig.name)
+    text = Path(module_path).read_text(encoding="utf-8")
+    names = python_params(text, function) or [mangle(p.name) for p in sig.params]
+    if len(names) != len(sig.params):
+        why = f"the model's {function} takes {len(names)} parameters, the task's signature {len(sig.params)}"
+        return ReferenceRun([None] * len(vectors), [why] * len(vectors), failure=why)
+    spec = CallSpec(
+        function,
+        [(p.name, py, str(p.type)) for p, py in zip(sig.params, names, strict=True)],
+        [(p.name, mangle(p.name), str(p.type)) for p in sig.returns],
+    )
+    unexpected = [TestVector(v.inputs, {}) for v in vectors]  # actual outputs only: no comparison there
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    runner = work / "reference_runner.py"
-    runner.write_text(_RUNNER)
-    res = run_command(
-        [sys.executable, "-I", str(runner), str(Path(module_path).resolve())], cwd=work, timeout=timeout,
-        memory_mb=memory_mb, stdin=json.dumps(job), log_path=work / "reference.log",
-    )
+    report = run_vectors(module_path, spec, unexpected, timeout=timeout, memory_mb=memory_mb, workdir=work)
     outputs: list[dict[str, Any] | None] = [None] * len(vectors)
     errors: list[str | None] = [None] * len(vectors)
-    for line in res.stdout.splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        i = rec.get("vector")
-        if not isinstance(i, int) or not 0 <= i < len(vectors):
-            continue
-        if "error" in rec:
-            errors[i] = rec["error"]
-            continue
-        out = {}
-        for p, r in zip(sig.returns, rec["results"], strict=False):
-            out[p.name] = canonical(r, p.type)
-        for name, value in rec["arrays"].items():
-            out[name] = canonical(value, sig.param(name).type)  # type: ignore[union-attr]
-        outputs[i] = out
-    failure = None
-    if res.timed_out:
-        failure = f"the Python reference model timed out after {timeout:g}s"
-    elif res.returncode != 0:
-        tail = (res.stderr.strip().splitlines() or ["no output"])[-1]
-        failure = f"the Python reference model failed: {tail}"
+    types = {p.name: p.type for p in sig.params + sig.returns}
+    for r in report.results:
+        if r.error:
+            errors[r.index] = r.error
+        else:
+            outputs[r.index] = {n: canonical(v, types[n]) for n, v in r.actual.items()}
     for i in range(len(vectors)):
         if outputs[i] is None and errors[i] is None:
-            errors[i] = failure or "no result"
-    return ReferenceRun(outputs, errors, res.output, res.seconds, failure)
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, list):
-        return [_jsonable(x) for x in v]
-    return v
+            errors[i] = report.error or "no result"
+    return ReferenceRun(outputs, errors, report.seconds, report.error or None)

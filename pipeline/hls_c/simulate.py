@@ -170,10 +170,12 @@ def simulate(
 
 
 def _canonical_c(printed: dict[str, Any], task: Task) -> dict[str, Any]:
+    from pipeline.vectors import canonical
+
     out = {}
     for name, value in printed.items():
         p = task.signature.param(name)
-        out[name] = from_c(value, p.type) if p is not None else value
+        out[name] = canonical(from_c(value, p.type), p.type) if p is not None else value
     return out
 
 

@@ -1,8 +1,7 @@
-"""Test values at the task boundary: canonical JSON form, Python-model form, and fit checks against C types.
+"""Test values on the C side: what the testbench printed back in task form, and fit checks against C types.
 
-A test value is canonical when it is what the task YAML holds: integers, booleans, one-character strings for
-``char``, strings for ``string``, lists for arrays and sequences (lists of lists for ``array2``). The C side
-prints numbers (characters as codes); :func:`from_c` turns them back, so both sides compare in one form.
+The C testbench prints numbers (characters as their codes); :func:`from_c` turns them back into task values,
+which :func:`pipeline.vectors.canonical` then brings to the form the Python side is compared in.
 """
 
 from __future__ import annotations
@@ -12,32 +11,6 @@ from typing import Any
 from pipeline.hls_c.ctype import IntT, value_range
 from pipeline.hw_interface import HwPort
 from pipeline.types import DafnyType
-
-
-def to_python(value: Any, t: DafnyType) -> Any:
-    """The value as the Python reference model takes it (arrays are lists, sequences tuples)."""
-    if t.kind in ("array",):
-        return [to_python(v, t.elem) for v in value]  # type: ignore[arg-type]
-    if t.kind == "array2":
-        return [[to_python(v, t.elem) for v in row] for row in value]  # type: ignore[arg-type]
-    if t.kind == "seq":
-        if t.elem is not None and t.elem.kind == "char" and isinstance(value, str):
-            return value
-        return tuple(to_python(v, t.elem) for v in value)  # type: ignore[arg-type]
-    return value
-
-
-def canonical(value: Any, t: DafnyType) -> Any:
-    """A Python-model value in the canonical (task YAML) form."""
-    if t.kind in ("array", "seq"):
-        if isinstance(value, str):
-            return list(value)
-        return [canonical(v, t.elem) for v in value]  # type: ignore[arg-type]
-    if t.kind == "array2":
-        return [[canonical(v, t.elem) for v in row] for row in value]  # type: ignore[arg-type]
-    if t.kind == "string":
-        return "".join(value) if not isinstance(value, str) else value
-    return value
 
 
 def from_c(value: Any, t: DafnyType) -> Any:
