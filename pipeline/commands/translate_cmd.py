@@ -1,4 +1,4 @@
-"""p2s translate: compile a verified Dafny program to another language (Python reference model; C later)."""
+"""p2s translate: compile a verified Dafny program to another language (Python reference model, HLS C)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-HELP = "translate a verified Dafny program to Python (the reference model)"
+HELP = "translate a verified Dafny program to Python (the reference model) or to HLS C"
 EPILOG = """exit status: 0 translated, 2 bad input or an unsupported construct (named with its line)
 examples:
   p2s translate benchmarks/examples/max_array.dfy --to python
   p2s translate program.dfy --to python -o program.py
+  p2s translate program.dfy --to c --task task.yaml -o program.c   # also writes program.interface.json
   python program.py          # a program with a Main method prints what Dafny's compiled program prints
 """
 
@@ -49,9 +50,17 @@ def to_python(args: argparse.Namespace) -> str:
     return python_module(args).text
 
 
+def to_c(args: argparse.Namespace) -> str:
+    """HLS C through the Python model (pipeline.hls_c); with -o, the interface lands in OUT.interface.json."""
+    from pipeline.hls_c.translate import translate_to_c
+
+    return translate_to_c(args, python_module(args))
+
+
 # target name -> function producing the translated text (another target is one more entry here)
 TARGETS: dict[str, Callable[[argparse.Namespace], str]] = {
     "python": to_python,
+    "c": to_c,
 }
 
 
