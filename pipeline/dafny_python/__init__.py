@@ -72,14 +72,17 @@ def _signatures(checker: Checker) -> dict[str, FunctionSig]:
     return out
 
 
-def compile_resolved(text: str, source_name: str = "") -> PythonModule:
+def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3") -> PythonModule:
     """Compile a resolved, ghost-free Dafny program (what ``dafny /rprint:- /printMode:NoGhost`` prints).
+
+    Hand-written text in that form works too (every local with its type); ``dialect`` ``dafny4`` reads a plain
+    ``function`` as compiled.
 
     Raises:
         DafnySyntaxError: the text does not parse.
         UnsupportedConstruct: a construct this compiler does not translate (name and line in the message).
     """
-    program = parse_program(text)
+    program = parse_program(text, dialect)
     _reject_ghost_out_calls(program)
     checker = check_program(program)
     module_text = emit_module(checker, source_name)

@@ -557,6 +557,10 @@ class Checker:
 
     def pattern(self, p: A.Pattern, t: A.Type, scope: Scope) -> None:
         p.ty = t  # type: ignore[attr-defined]
+        dt = self.datatype_of(t)
+        if p.var is not None and p.var.type is None and dt is not None and \
+                any(c.name == p.var.name and not c.fields for c in dt.ctors):
+            p.ctor, p.var = p.var.name, None  # a bare name that is a nullary constructor: `case Leaf =>`
         if p.var is not None:
             vt = self.norm(p.var.type) if p.var.type is not None else t
             p.var.var = self.declare(scope, p.var.name, p.var.type or t, vt, "bound")  # type: ignore[attr-defined]

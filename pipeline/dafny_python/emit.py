@@ -109,6 +109,11 @@ class Emitter:
         if n in ("->", "-->", "~>"):
             self.imports.add("from collections.abc import Callable")
             return "Callable[[" + ", ".join(self.ann(a) for a in t.args[:-1]) + "], " + self.ann(t.args[-1]) + "]"
+        if n.startswith("'"):  # a normalized type parameter ('T); '? is a type Dafny left open
+            if n == "'?":
+                return "object"
+            self.typevars.add(n[1:])
+            return n[1:]
         if any(n in tp for tp in self.c.type_params):
             self.typevars.add(n)
             return n
@@ -244,8 +249,9 @@ class Emitter:
             ctors_text = " | ".join(
                 c.name + ("(" + ", ".join(f"{f.name}: {f.type}" if f.name else str(f.type) for f in c.fields) + ")"
                           if c.fields else "") for c in d.ctors)
+            tps = "<" + ", ".join(p.name for p in d.type_params) + ">" if d.type_params else ""
             self.out(0, f"class {base}:")
-            self.out(1, f'"""Dafny datatype {d.name} = {ctors_text}."""')
+            self.out(1, f'"""Dafny datatype {d.name}{tps} = {ctors_text}."""')
             if self.uses_print:
                 self.helper("_dafny_datatype_str")
                 self.out(0, "")
@@ -394,7 +400,8 @@ class Emitter:
 
     def new_array(self, r: A.NewArray) -> str:
         et: A.Type = r.elem_norm  # type: ignore[attr-defined]
-        dims = [self.expr(d)[0] for d in r.dims if d is not None]
+        dim_codes = [self.expr(d) for d in r.dims if d is not None]
+        dims = [c[0] for c in dim_codes]
         if r.display is not None:
             if len(dims) != 1:
                 raise UnsupportedConstruct("multi-dimensional array display", r.line)
@@ -412,8 +419,8 @@ class Emitter:
             return code
         default = self.default(et, for_array=True)
         if len(dims) == 1:
-            return f"[{default}] * {_wrap((dims[0], ADD), MUL)}"
-        code = f"[{default}] * {_wrap((dims[-1], ADD), MUL)}"
+            return f"[{default}] * {_wrap(dim_codes[0], MUL + 1)}"
+        code = f"[{default}] * {_wrap(dim_codes[-1], MUL + 1)}"
         for d in reversed(dims[:-1]):
             code = f"[{code} for _ in range({d})]"
         return code
@@ -551,12 +558,12 @@ class Emitter:
         return depth + 1
 
     def pattern(self, p: A.Pattern, subject: str) -> tuple[str, list[tuple[str, str]]]:
-        """The Python test for ``p`` on ``subject`` and the bindings it makes (name, code)."""
+        """The Python test for ``p`` on ``subject`` and the bindings it makes (annotated name, code)."""
         if p.var is not None:
             v: Var = p.var.var  # type: ignore[attr-defined]
             if v.name.startswith("_"):
                 return "True", []
-            return "True", [(v.py, subject)]
+            return "True", [(f"{v.py}: {self.ann(v.type)}", subject)]
         if p.literal is not None:
             return f"{subject} == {_wrap(self.expr(p.literal), CMP + 1)}", []
         tests: list[str] = []
@@ -1036,7 +1043,7 @@ class Emitter:
             assert isinstance(c.body, A.Expr)
             body = self.expr(c.body)
             if binds:
-                body = (f"(lambda {', '.join(n for n, _ in binds)}: {_wrap(body, LAMBDA)})"
+                body = (f"(lambda {', '.join(n.split(':')[0] for n, _ in binds)}: {_wrap(body, LAMBDA)})"
                         f"({', '.join(b for _, b in binds)})", ATOM)
             if i == 0:
                 code = _wrap(body, IFEXP)

@@ -37,12 +37,17 @@ class Token:
         return self.kind == "ident" and self.text in words
 
 
+def _one_of(ch: str, chars: str) -> bool:
+    """``ch in chars`` for one character (the empty string at the end of the text is in no set)."""
+    return len(ch) == 1 and ch in chars
+
+
 def _ident_start(ch: str) -> bool:
     return ch.isascii() and (ch.isalpha() or ch == "_")
 
 
 def _ident_char(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in "_'?#")
+    return ch.isascii() and (ch.isalnum() or _one_of(ch, "_'?#"))
 
 
 class _Lexer:
@@ -74,7 +79,7 @@ class _Lexer:
     def skip_space_and_comments(self) -> None:
         while self.pos < len(self.text):
             ch = self.peek()
-            if ch in " \t\r\n\f\v":
+            if _one_of(ch, " \t\r\n\f\v"):
                 self.advance()
             elif ch == "/" and self.peek(1) == "/":
                 while self.pos < len(self.text) and self.peek() != "\n":
@@ -103,12 +108,12 @@ class _Lexer:
     def escape(self) -> str:
         """Decode the escape after a backslash (the backslash already consumed)."""
         ch = self.peek()
-        if ch in ESCAPES:
+        if len(ch) == 1 and ch in ESCAPES:
             self.advance()
             return ESCAPES[ch]
         if ch == "u":
             digits = self.text[self.pos + 1 : self.pos + 5]
-            if len(digits) != 4 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            if len(digits) != 4 or not all(_one_of(c, "0123456789abcdefABCDEF") for c in digits):
                 raise self.error("bad \\u escape")
             self.advance(5)
             return chr(int(digits, 16))
@@ -156,9 +161,9 @@ class _Lexer:
 
     def number(self, after_dot: bool) -> Token:
         line, col, start = self.line, self.col, self.pos
-        if self.peek() == "0" and self.peek(1) in "xX":
+        if self.peek() == "0" and _one_of(self.peek(1), "xX"):
             self.advance(2)
-            while self.peek() and (self.peek() in "0123456789abcdefABCDEF_"):
+            while _one_of(self.peek(), "0123456789abcdefABCDEF_"):
                 self.advance()
             text = self.text[start : self.pos]
             return Token("int", text, line, col, int(text[2:].replace("_", ""), 16))
