@@ -173,8 +173,8 @@ class FunctionWriter:
         if isinstance(t, ir.Load):
             idx = "".join(f"[{self.expr(i)}]" for i in t.index)
             self.mentions.add(t.sym.buffer)
-            if t.sym.role in ("param", "out"):
-                self.reads.add(t.sym.buffer)  # a store into an argument is its use
+            if t.sym.role in ("param", "out") or t.sym.storage is not None:
+                self.reads.add(t.sym.buffer)  # a store into an argument (or a result buffer) is its use
             return f"{t.sym.buffer}{idx}"
         raise TypeError(f"cannot assign to {t!r}")
 

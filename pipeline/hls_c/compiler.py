@@ -13,7 +13,7 @@ from pipeline.hls_c.bounds import infer_bounds
 from pipeline.hls_c.ctype import BOOL, CHAR, VOID, Arr2T, ArrT, CType, IntT, TupleT, VoidT, bv_type, int_type
 from pipeline.hls_c.errors import NotSynthesizable
 from pipeline.hls_c.frontend import FuncSig, FunctionCompiler, Namespace, ProgramContext, dims_of, sanitize
-from pipeline.hls_c.lower import SequenceLowering, alias_results, insert_pragmas
+from pipeline.hls_c.lower import SequenceLowering, alias_results, drop_dead_stores, insert_pragmas
 from pipeline.hls_c.module import ModuleInfo, TypeResolver, reachable_order, read_module
 from pipeline.hls_c.recursion import eliminate_recursion
 from pipeline.task import Signature, Task
@@ -118,6 +118,7 @@ class ProgramCompiler:
         infer_bounds(functions, top, hw.max_array_length)
         for fn in functions:
             SequenceLowering(fn).run()
+            drop_dead_stores(fn)
             insert_pragmas(fn, hw.pipeline, hw.unroll)
         top.interface_pragmas = interface_pragmas(top)
         return ir.Program(functions, top.name, set(self.ctx.helpers))

@@ -275,6 +275,85 @@ def alias_results(fn: ir.Function) -> None:
         taken.add(id(local))
 
 
+# --------------------------------------------------------------------------------------------- dead stores
+
+
+def _reads_of(stmts: list[ir.Stmt]) -> set[int]:
+    """ids of the symbols some statement reads (expressions, call arguments, lengths, loop bounds)."""
+    seen: set[int] = set()
+
+    def expr(e: object) -> None:
+        for x in ir.sub_exprs(e):
+            if isinstance(x, (ir.Ref, ir.Len, ir.Load)):
+                seen.add(id(x.sym))
+            if isinstance(x, ir.Call):
+                for a in x.args:
+                    if isinstance(a, (ir.ArrArg, ir.OutArg)):
+                        seen.add(id(a.sym))
+
+    for s in ir.walk_stmts(stmts):
+        if isinstance(s, ir.Assign):
+            expr(s.value)
+            if isinstance(s.target, ir.Load):
+                for i in s.target.index:
+                    expr(i)
+        elif isinstance(s, (ir.If, ir.While)):
+            expr(s.cond)
+        elif isinstance(s, ir.For):
+            expr(s.lo)
+            expr(s.hi)
+            seen.add(id(s.var))
+        elif isinstance(s, ir.ExprStmt):
+            expr(s.expr)
+        elif isinstance(s, ir.Return) and s.value is not None:
+            expr(s.value)
+        elif isinstance(s, ir.SetLen):
+            expr(s.value)
+    return seen
+
+
+def _has_call(e: ir.Expr) -> bool:
+    return any(isinstance(x, ir.Call) for x in ir.sub_exprs(e))
+
+
+def drop_dead_stores(fn: ir.Function) -> None:
+    """Assignments to scalar locals nobody reads are removed (a call in the value stays, as a statement).
+
+    The Python model declares every Dafny local with a default (``y: int = 0``) even when the value is never
+    read; in C that is a set-but-unused variable (an error under ``-Wall -Werror``) and dead hardware.
+    """
+    while True:
+        read = _reads_of(fn.body)
+        dead = {id(s) for s in fn.locals if not s.is_array and id(s) not in read}
+        fn.body, changed = _drop(fn.body, dead)
+        if not changed:
+            return
+
+
+def _drop(stmts: list[ir.Stmt], dead: set[int]) -> tuple[list[ir.Stmt], bool]:
+    out: list[ir.Stmt] = []
+    changed = False
+    for s in stmts:
+        if isinstance(s, ir.Assign) and isinstance(s.target, ir.Ref) and id(s.target.sym) in dead:
+            if isinstance(s.value, ir.Call):
+                out.append(ir.ExprStmt(s.value))
+                changed = True
+            elif _has_call(s.value):
+                out.append(s)  # keep the side effect (rare: a call inside an expression)
+            else:
+                changed = True
+            continue
+        if isinstance(s, ir.If):
+            s.then, c1 = _drop(s.then, dead)
+            s.other, c2 = _drop(s.other, dead)
+            changed = changed or c1 or c2
+        elif isinstance(s, (ir.While, ir.For)):
+            s.body, c = _drop(s.body, dead)
+            changed = changed or c
+        out.append(s)
+    return out, changed
+
+
 # --------------------------------------------------------------------------------------------- pragmas
 
 
