@@ -213,12 +213,12 @@ def run_vectors(
         raw = json.loads(res.stdout.strip().splitlines()[-1]) if res.stdout.strip() else None
     except (json.JSONDecodeError, IndexError):
         raw = None
+    if isinstance(raw, dict) and raw.get("error"):
+        return VectorReport(_unrun(vectors, raw["error"]), raw["error"], res.seconds)
     if not isinstance(raw, dict) or "results" not in raw:
         tail = (res.stderr.strip().splitlines() or [f"exit {res.returncode}"])[-1]
         why = "out of memory" if "MemoryError" in res.stderr else tail
         return VectorReport(_unrun(vectors, why), f"the harness failed: {why}", res.seconds)
-    if raw.get("error"):
-        return VectorReport(_unrun(vectors, raw["error"]), raw["error"], res.seconds)
     results = [_compare(i, v, out, spec) for i, (v, out) in enumerate(zip(vectors, raw["results"], strict=False))]
     return VectorReport(results, "", res.seconds)
 

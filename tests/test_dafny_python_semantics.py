@@ -353,6 +353,21 @@ def test_unsupported_constructs_are_refused_with_name_and_line(text: str, constr
     assert f"'{construct}'" in str(info.value)
 
 
+def test_printed_method_without_body_is_an_empty_method() -> None:
+    """Dafny's printer leaves out a body that is empty after ghost erasure (``method Log() { assert P; }``)."""
+    module = compile_resolved("method Log()\n\nmethod Main()\n{\n  Log();\n  print 1;\n}\n")
+    assert "def Log() -> None:\n    pass" in module.text
+
+
+def test_source_method_without_body_is_refused() -> None:
+    from pipeline.dafny_python import check_source_bodies
+
+    with pytest.raises(UnsupportedConstruct) as info:
+        check_source_bodies("method Ext(x: int) returns (y: int)\n  ensures y > x\n\nmethod Main() {}\n")
+    assert info.value.construct == "method without a body" and info.value.decl == "method Ext"
+    check_source_bodies("method Empty() {}\nlemma L() ensures true\nghost function G(): int\n")
+
+
 def test_refusal_names_the_declaration_and_line() -> None:
     with pytest.raises(UnsupportedConstruct) as info:
         compile_resolved("method Ok() {}\n\nmethod Bad()\n{\n  var x: int :| x > 7;\n}\n")

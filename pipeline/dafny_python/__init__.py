@@ -17,7 +17,8 @@ from pipeline.dafny_python.errors import DafnySyntaxError, UnsupportedConstruct
 from pipeline.dafny_python.parser import parse_expression, parse_program, parse_type
 
 __all__ = [
-    "DafnySyntaxError", "FunctionSig", "PythonModule", "UnsupportedConstruct", "ast", "compile_program",
+    "DafnySyntaxError", "FunctionSig", "PythonModule", "UnsupportedConstruct", "ast", "check_source_bodies",
+    "compile_program",
     "compile_resolved", "parse_expression", "parse_program", "parse_type",
 ]
 
@@ -99,6 +100,7 @@ def compile_program(source: str, source_name: str = "", timeout: float = 60.0) -
     """
     from pipeline.dafny_python.frontend import ghost_free
 
+    check_source_bodies(source)
     resolved = ghost_free(source, timeout=timeout)
     try:
         return compile_resolved(resolved, source_name)
@@ -107,13 +109,35 @@ def compile_program(source: str, source_name: str = "", timeout: float = 60.0) -
         raise
 
 
+def check_source_bodies(source: str) -> None:
+    """Refuse a compiled method or function that has no body in the source (Dafny's ghost-free printer writes an
+    empty body the same way, so the printout alone cannot tell them apart). Source the parser cannot read is
+    left to Dafny."""
+    try:
+        program = parse_program(source, dialect=source_dialect(source))
+    except (DafnySyntaxError, UnsupportedConstruct):
+        return
+    for d in program.decls:
+        if isinstance(d, ast.Method) and not d.ghost and d.body is None:
+            raise UnsupportedConstruct("method without a body", d.line, d.name).in_decl(f"{d.kind} {d.name}")
+        if isinstance(d, ast.Function) and d.compiled and d.body is None:
+            raise UnsupportedConstruct("function without a body", d.line, d.name).in_decl(f"function {d.name}")
+
+
+def source_dialect(source: str) -> str:
+    """``dafny3`` when the source marks compiled functions with ``function method``, else ``dafny4``."""
+    import re
+
+    return "dafny3" if re.search(r"\b(function|predicate)\s+method\b", source) else "dafny4"
+
+
 def _source_line(source: str, decl: str) -> int:
     """The line of declaration ``decl`` (``method Foo``) in the user's source, 0 when it cannot be found."""
     if not decl:
         return 0
     name = decl.split()[-1]
     try:
-        program = parse_program(source, dialect="dafny4")
+        program = parse_program(source, dialect=source_dialect(source))
     except (DafnySyntaxError, UnsupportedConstruct):
         return 0
     found = program.find(name)

@@ -45,6 +45,37 @@ def conjuncts(e: A.Expr | None) -> list[A.Expr]:
     return [e]
 
 
+def implied(e: A.Expr | None) -> list[A.Expr]:
+    """Comparisons a chain implies between operands that are not neighbours: ``0 <= i < j < n`` gives
+    ``0 < j``, ``0 < n`` and ``i < n``, so ``i`` has an upper bound that does not mention ``j``."""
+    out: list[A.Expr] = []
+    for c in [e] if isinstance(e, A.Chain) else [x for x in _all_conjunct_nodes(e)]:
+        if not isinstance(c, A.Chain):
+            continue
+        ups = all(op in ("<", "<=") for op in c.ops)
+        downs = all(op in (">", ">=") for op in c.ops)
+        if not (ups or downs):
+            continue
+        for i in range(len(c.operands)):
+            for j in range(i + 2, len(c.operands)):
+                strict = any(op in ("<", ">") for op in c.ops[i:j])
+                op = ("<" if strict else "<=") if ups else (">" if strict else ">=")
+                link = A.Binary(op, c.operands[i], c.operands[j], line=c.line)
+                link.ty = A.BOOL
+                out.append(link)
+    return out
+
+
+def _all_conjunct_nodes(e: A.Expr | None) -> list[A.Expr]:
+    if e is None:
+        return []
+    if isinstance(e, A.Paren):
+        return _all_conjunct_nodes(e.inner)
+    if isinstance(e, A.Binary) and e.op == "&&":
+        return _all_conjunct_nodes(e.left) + _all_conjunct_nodes(e.right)
+    return [e]
+
+
 def _mentions(e: A.Expr, names: set[str]) -> bool:
     return any(isinstance(n, A.Name) and n.name in names for n in walk(e))
 

@@ -14,7 +14,7 @@ import json
 
 from pipeline.dafny_python import ast as A
 from pipeline.dafny_python import runtime
-from pipeline.dafny_python.bounds import Domain, conjuncts, find_domain
+from pipeline.dafny_python.bounds import Domain, conjuncts, find_domain, implied
 from pipeline.dafny_python.checker import Checker, CtorRef, MethodInfo, Var, decl_label, py_name
 from pipeline.dafny_python.errors import UnsupportedConstruct
 from pipeline.dafny_python.walk import walk
@@ -383,7 +383,7 @@ class Emitter:
     def pick(self, bv: A.LocalVar | A.BoundVar, var: Var, cond: A.Expr, line: int) -> str:
         """``x :| cond``: the first value of ``x``'s domain (in runtime order) that satisfies ``cond``."""
         b = A.BoundVar(bv.name, bv.type, line=line)
-        dom = find_domain(b, var.norm, conjuncts(cond), {bv.name})
+        dom = find_domain(b, var.norm, conjuncts(cond) + implied(cond), {bv.name})
         if dom is None:
             raise UnsupportedConstruct("such-that (:|) without a finite bound", line)
         source = self.domain_code(dom, var.norm)
@@ -561,7 +561,7 @@ class Emitter:
         """The Python test for ``p`` on ``subject`` and the bindings it makes (annotated name, code)."""
         if p.var is not None:
             v: Var = p.var.var  # type: ignore[attr-defined]
-            if v.name.startswith("_"):
+            if v.name == "_":
                 return "True", []
             return "True", [(f"{v.py}: {self.ann(v.type)}", subject)]
         if p.literal is not None:
@@ -963,7 +963,7 @@ class Emitter:
         """``for x in dom ... if rest`` for bound variables: domains from the conjuncts of ``range`` (and
         ``extra``), and the range's conjuncts that the domains do not already guarantee as the filter."""
         range_parts = conjuncts(rng)
-        constraints = range_parts + conjuncts(extra)
+        constraints = range_parts + conjuncts(extra) + implied(rng) + implied(extra)
         loops = []
         used: list[A.Expr] = []
         names = [b.name for b in bvars]
