@@ -530,3 +530,45 @@ def Evens(arr: list[T], keep: T) -> tuple[list[T], tuple[T, ...]]:
     assert program.interface.port("k").depth == 16  # grows once per iteration of a loop over arr
     assert program.interface.port("keep").c_type == "int32_t"  # T instantiated from the task
     assert_pass(report, tests)
+
+
+def test_recursion_through_a_result_variable_assigned_in_branches(tmp_path):
+    src = EUCLID + '''
+
+def DigitSumAcc(n: int, acc: int) -> int:
+    s: int = 0
+    if n == 0:
+        s = acc
+    else:
+        s = DigitSumAcc(_dafny_div(n, 10), acc + _dafny_mod(n, 10))
+    return s
+'''
+    tests = [({"n": 1234, "acc": 0}, {"s": 10}), ({"n": 0, "acc": 5}, {"s": 5}), ({"n": 99999, "acc": 1}, {"s": 46})]
+    program, report = run(src, "method DigitSumAcc(n: int, acc: int) returns (s: int)", tests, tmp_path)
+    assert "DigitSumAcc(" not in program.source.split("int32_t DigitSumAcc(", 1)[1]
+    assert_pass(report, tests)
+
+
+def test_shift_of_an_int_whose_bitvector_conversion_python_dropped(tmp_path):
+    """Dafny ``(a[i] as bv16) << 8`` reaches Python as ``a[i] << 8``: shifted as the bv16 the context wants."""
+    src = '''bv16 = int
+
+def Crc(a: list[int]) -> bv16:
+    crc: bv16 = 0
+    i: int = 0
+    while i < len(a):
+        c: bv16 = crc ^ (a[i] << 8) & 0xFFFF
+        k: int = 0
+        while k < 8:
+            if c & 32768 != 0:
+                c = (c << 1) & 0xFFFF ^ 4129
+            else:
+                c = (c << 1) & 0xFFFF
+            k = k + 1
+        crc = c
+        i = i + 1
+    return crc
+'''
+    tests = [({"a": [49, 50, 51]}, {"crc": 38738}), ({"a": []}, {"crc": 0}), ({"a": [255, 0, 17]}, {"crc": 52595})]
+    _program, report = run(src, "method Crc(a: array<int>) returns (crc: bv16)", tests, tmp_path)
+    assert_pass(report, tests)

@@ -746,9 +746,9 @@ class FunctionCompiler:
             raise self.err("sequence expression", "used where a scalar is expected", node)
         op = type(node.op).__name__
         a, b = self.operands(node.left, node.right, want)
-        return self.arith(op, a, b, node)
+        return self.arith(op, a, b, node, want)
 
-    def arith(self, op: str, a: ir.Expr, b: ir.Expr, node: ast.AST) -> ir.Expr:
+    def arith(self, op: str, a: ir.Expr, b: ir.Expr, node: ast.AST, want: CType | None = None) -> ir.Expr:
         if op in ("Div", "MatMult"):
             raise self.err("'/' division", "real division is not synthesized", node)
         if op == "Pow":
@@ -758,9 +758,14 @@ class FunctionCompiler:
         if isinstance(a.t, BoolT) and isinstance(b.t, BoolT) and cop in "&|^":
             return ir.Bin(cop, a, b, BOOL)
         if cop in ("<<", ">>"):
-            if not isinstance(a.t, IntT) or a.t.signed or not isinstance(b.t, IntT):
+            if not isinstance(a.t, IntT) or not isinstance(b.t, IntT):
                 raise self.err(f"shift {cop}", "only bit-vectors are shifted in hardware", node)
-            ct = compute_type(a.t)
+            if a.t.signed:
+                # an int shifted: the Python model dropped a Dafny `as bvN` conversion (the value is proved to be
+                # in 0 .. 2^N-1); shift it as the bit-vector the context wants, or as a 64-bit one
+                ct = compute_type(want) if isinstance(want, IntT) and not want.signed else IntT(64, False, "bv")
+            else:
+                ct = compute_type(a.t)
             name = self.helper(f"p2s_{'shl' if cop == '<<' else 'shr'}_u{ct.width}")
             u32 = IntT(32, False, "bv")
             shift = ir.Cast(b, u32) if b.t.c_name != u32.c_name else b

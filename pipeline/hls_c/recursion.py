@@ -122,8 +122,22 @@ def _identity(op: str, mask: ast.expr | None, seq: bool) -> ast.expr:
 # --------------------------------------------------------------------------------------------- normalization
 
 
+def _sink_returns(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    """``if c: x = A else: x = B; return x`` → the return copied into both branches (method-style results)."""
+    if len(stmts) >= 2 and isinstance(stmts[-1], ast.Return) and isinstance(stmts[-2], ast.If):
+        ret, branch = stmts[-1], stmts[-2]
+        for attr in ("body", "orelse"):
+            part = getattr(branch, attr)
+            if not part or not isinstance(part[-1], ast.Return):
+                part = part + [ast.copy_location(copy.deepcopy(ret), ret)]
+            setattr(branch, attr, _sink_returns(part))
+        return stmts[:-1]
+    return stmts
+
+
 def _normalize(stmts: list[ast.stmt], name: str) -> list[ast.stmt]:
     """Expose self-calls as returned values: ternaries and and/or become ifs; ``x = f(); return E(x)`` merges."""
+    stmts = _sink_returns(stmts)
     out: list[ast.stmt] = []
     i = 0
     while i < len(stmts):
