@@ -72,6 +72,8 @@ class Args:
     """attempts per episode"""
     checkpoint_every: int = 1
     """save a checkpoint after every this many updates"""
+    torch_threads: int = 1
+    """torch CPU threads (1 avoids OpenMP spin-waiting on a small shared CPU; 0 keeps torch's default)"""
 
     # derived after parsing
     batch_size: int = field(default=0, init=False)
@@ -219,6 +221,8 @@ def train(
     # ---------------------------------------------------------------------------------------- seeding
     # one seeding block; offset by the iteration so a resumed run does not replay the same random stream
     seed_everything(args.seed + 1000 * st.iteration)
+    if args.torch_threads > 0:
+        torch.set_num_threads(args.torch_threads)
 
     params = [p for p in agent.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=args.learning_rate, eps=1e-5)

@@ -197,3 +197,21 @@ def test_policies_run_inside_the_generate_loop():
     one = generate(TASK, DummyLLM([bad]), policy=get_policy("none"), builder=PromptBuilder("chat"), attempts=3,
                    verify=verify)
     assert not one.verified and len(one.attempts) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+def test_smollm2_policy_model_loads_offline_and_writes_an_instruction():
+    """The real PREFACE policy model: SmolLM2-135M from its GGUF (converted once, cached), LoRA on, CPU."""
+    from agents.preface_lm import LMConfig, PrefaceLMPolicy, _smollm_gguf
+
+    try:
+        _smollm_gguf()
+    except UserError as exc:
+        pytest.skip(str(exc))
+    torch.manual_seed(0)
+    policy = PrefaceLMPolicy(LMConfig(model="smollm2", max_new_tokens=12))
+    assert policy.lora and sum(p.numel() for p in policy.parameters()) < 2_000_000  # adapters + value head only
+    decision = policy.act(failed_state())
+    assert decision.prompt.config.instruction and decision.logprob < 0
+    assert decision.logprob == pytest.approx(decision.ref_logprob, abs=1e-3)

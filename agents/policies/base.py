@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -215,10 +215,6 @@ def examples_from_tasks(tasks: list[Task]) -> list[Example]:
         Example(t.id, t.description, t.reference.strip(), words(t.description + " " + t.signature.text))
         for t in tasks if t.reference
     ]
-
-
-def with_config(prompt: Prompt, **changes: Any) -> PromptConfig:
-    return replace(prompt.config, **changes)
 
 
 def repair_prompt(state: RepairState, config: PromptConfig, example: Example | None = None,

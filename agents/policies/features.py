@@ -22,7 +22,7 @@ from agents.policies.base import TEMPERATURES
 if TYPE_CHECKING:
     from agents.env import RepairState
 
-PHASES = ("none", "ok", "integrity", "parse", "resolution", "verification", "timeout", "crash", "no_code")
+PHASES = ("none", "ok", "integrity", "parse", "resolution", "verification", "timeout", "crash", "no_code")  # env's
 
 # Error kinds recognised in Dafny's messages (2.x and 4.x wording), checked in order; the last is the rest.
 ERROR_KINDS: tuple[tuple[str, str], ...] = (
