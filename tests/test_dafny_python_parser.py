@@ -99,6 +99,25 @@ def test_precedence(text: str, grouped: str) -> None:
     assert show(parse_expression(text)) == grouped
 
 
+def test_printed_text_ranks_shifts_like_dafnys_printer() -> None:
+    """Dafny's parser reads ``a << b - c`` as ``a << (b - c)``; its printer writes ``(a << b) - c`` that way."""
+    assert show(parse_expression("a << b - c")) == "(a << (b - c))"
+    assert show(parse_expression("a << b - c", printed=True)) == "((a << b) - c)"
+    assert show(parse_expression("a - b << c", printed=True)) == "(a - (b << c))"
+    assert show(parse_expression("2 * w << 1", printed=True)) == "((2 * w) << 1)"
+    assert show(parse_expression("a >> b + c << a", printed=True)) == "((a >> b) + (c << a))"
+
+
+def test_printed_empty_branches() -> None:
+    """The ghost-free printer writes nothing for an all-ghost branch: ``if c  else {`` and a bare ``else``."""
+    text = "method M(k: int)\n{\n  if k > 0 {\n    print 1;\n  } else \n  if k > 5  else {\n    print 2;\n  }\n}\n"
+    stmts = parse_program(text, printed=True).decls[0].body.stmts  # type: ignore[attr-defined]
+    assert len(stmts) == 2
+    first, second = stmts
+    assert isinstance(first, ast.If) and first.else_ is not None and first.else_.stmts == []  # type: ignore[union-attr]
+    assert isinstance(second, ast.If) and second.then.stmts == [] and len(second.else_.stmts) == 1  # type: ignore
+
+
 def test_generic_call_versus_comparison() -> None:
     call = parse_expression("Compare<int>(1, 2)")
     assert isinstance(call, ast.Call) and isinstance(call.callee, ast.Name)

@@ -77,13 +77,14 @@ def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3") 
     """Compile a resolved, ghost-free Dafny program (what ``dafny /rprint:- /printMode:NoGhost`` prints).
 
     Hand-written text in that form works too (every local with its type); ``dialect`` ``dafny4`` reads a plain
-    ``function`` as compiled.
+    ``function`` as compiled. The text is read as Dafny's printer writes it: ``a << b - c`` is ``(a << b) - c``
+    there (the printer ranks shifts above ``+``/``-``; Dafny's parser below), so parenthesize such mixes.
 
     Raises:
         DafnySyntaxError: the text does not parse.
         UnsupportedConstruct: a construct this compiler does not translate (name and line in the message).
     """
-    program = parse_program(text, dialect)
+    program = parse_program(text, dialect, printed=True)
     _reject_ghost_out_calls(program)
     checker = check_program(program)
     module_text = emit_module(checker, source_name)

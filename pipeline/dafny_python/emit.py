@@ -728,7 +728,7 @@ class Emitter:
         lt = left.ty
         assert lt is not None
         lc, rc = self.expr(left), self.expr(right)
-        lw, rw = _wrap(lc, CMP + 1), _wrap(rc, CMP + 1)
+        lw, rw = _wrap(lc, SHIFT), _wrap(rc, SHIFT)  # parenthesize bitwise operands for the reader
         if op in ("==", "!="):
             if lt.array_dims:
                 return f"{lw} {'is' if op == '==' else 'is not'} {rw}", CMP
@@ -819,9 +819,9 @@ class Emitter:
         simple = t is not None and (t.name in ("int", "real", "char", "bool") or t.bv_width is not None) and \
             all(op in ("==", "!=", "<", "<=", ">", ">=") for op in e.ops)
         if simple:
-            parts = [_wrap(self.expr(e.operands[0]), CMP + 1)]
+            parts = [_wrap(self.expr(e.operands[0]), SHIFT)]
             for op, o in zip(e.ops, e.operands[1:], strict=True):
-                parts.append(f"{op} {_wrap(self.expr(o), CMP + 1)}")
+                parts.append(f"{op} {_wrap(self.expr(o), SHIFT)}")
             return " ".join(parts), CMP
         links = [self._cmp(op, a, b) for op, a, b in zip(e.ops, e.operands, e.operands[1:], strict=False)]
         return " and ".join(_wrap(link, AND + 1) for link in links), AND

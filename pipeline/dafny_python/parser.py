@@ -33,12 +33,15 @@ class _Backtrack(Exception):
 class Parser:
     """Parses one token list; use :func:`parse_program` or :func:`parse_expression`."""
 
-    def __init__(self, tokens: list[Token], dialect: str = "dafny3") -> None:
+    def __init__(self, tokens: list[Token], dialect: str = "dafny3", printed: bool = False) -> None:
         self.toks = list(tokens)
         self.i = 0
         self.no_bar = 0  # >0 inside |...|: a bare '|' closes the cardinality
         self.no_lambda = 0  # >0 in a case guard: `x =>` ends the guard instead of starting a lambda
         self.dialect = dialect  # "dafny4": a plain `function` is compiled
+        # Dafny's printer places shifts between `* / %` and `+ -` (it prints `(a << b) - c` as `a << b - c`),
+        # while its parser places them below `+ -`: text the printer wrote is read with the printer's order.
+        self.printed = printed
         self.splits: list[tuple[int, Token]] = []  # undo log of `>>` tokens split into `>` `>`
 
     # ------------------------------------------------------------------------------------------ helpers
@@ -96,6 +99,10 @@ class Parser:
         if self.tok.kind != "ident":
             raise self.error("expected an identifier")
         return self.advance().text
+
+    def _on_next_line(self) -> bool:
+        """Whether the current token starts a later line than the previous token ends on."""
+        return self.i > 0 and self.tok.line > self.toks[self.i - 1].line
 
     def _split_gt(self) -> None:
         """Turn ``>>`` (or ``>=``) into ``>`` followed by the rest, for closing nested type arguments."""
@@ -773,10 +780,17 @@ class Parser:
         cond = self.guard()
         if self.at_op(":|"):
             raise UnsupportedConstruct("binding guard (if x :| P)", line)
-        then = self.block()
+        if self.printed and (not self.at_op("{") or self._on_next_line()):
+            then = A.Block([], line=self.tok.line)  # the printer writes nothing for an all-ghost then-block
+        else:
+            then = self.block()
         else_: A.Block | A.If | None = None
         if self.accept_word("else"):
-            if self.at_word("if"):
+            if self.printed and self._on_next_line():
+                # Dafny's ghost-free printer writes a bare `else` (and a line break) when the whole else-block
+                # was ghost; a real `else if` / `else {` is on the same line in its output
+                else_ = A.Block([], line=self.tok.line)
+            elif self.at_word("if"):
                 nested = self.if_stmt()
                 else_ = nested if isinstance(nested, A.If) else A.Block([nested], line=nested.line)
             else:
@@ -934,7 +948,7 @@ class Parser:
         return None
 
     def relational(self) -> A.Expr:
-        first = self.shift()
+        first = self.term() if self.printed else self.shift()
         ops: list[str] = []
         operands = [first]
         while (op := self._rel_op()) is not None:
@@ -942,7 +956,7 @@ class Parser:
             if op == "!in":
                 self.advance()
             ops.append(op)
-            operands.append(self.shift())
+            operands.append(self.term() if self.printed else self.shift())
         if not ops:
             return first
         if len(ops) == 1:
@@ -950,17 +964,20 @@ class Parser:
         return A.Chain(ops, operands, line=first.line)
 
     def shift(self) -> A.Expr:
-        e = self.term()
+        """Shifts: below ``+ -`` in Dafny's grammar, between ``+ -`` and ``* / %`` in its printer."""
+        operand = self.factor if self.printed else self.term
+        e = operand()
         while self.at_op("<<", ">>"):
             t = self.advance()
-            e = A.Binary(t.text, e, self.term(), line=t.line)
+            e = A.Binary(t.text, e, operand(), line=t.line)
         return e
 
     def term(self) -> A.Expr:
-        e = self.factor()
+        operand = self.shift if self.printed else self.factor
+        e = operand()
         while self.at_op("+", "-"):
             t = self.advance()
-            e = A.Binary(t.text, e, self.factor(), line=t.line)
+            e = A.Binary(t.text, e, operand(), line=t.line)
         return e
 
     def factor(self) -> A.Expr:
@@ -1369,19 +1386,20 @@ def _rename_hash_vars(e: A.Expr) -> A.Expr:
     return map_names(e, lambda n: n.split("#", 1)[0] if "#" in n else n)
 
 
-def parse_program(text: str, dialect: str = "dafny3") -> A.Program:
-    """Parse a whole Dafny program (``dialect`` ``dafny4``: a plain ``function`` is compiled).
+def parse_program(text: str, dialect: str = "dafny3", printed: bool = False) -> A.Program:
+    """Parse a whole Dafny program (``dialect`` ``dafny4``: a plain ``function`` is compiled; ``printed``: the
+    text is Dafny's own printout, whose shift operators bind tighter than ``+``/``-``).
 
     Raises:
         DafnySyntaxError: the text is not Dafny this parser reads.
         UnsupportedConstruct: a construct the parser recognizes but does not model (iterators, ``:-``, ...).
     """
-    return Parser(tokenize(text), dialect).program()
+    return Parser(tokenize(text), dialect, printed).program()
 
 
-def parse_expression(text: str) -> A.Expr:
+def parse_expression(text: str, printed: bool = False) -> A.Expr:
     """Parse one Dafny expression (used for task spec clauses and tests)."""
-    p = Parser(tokenize(text))
+    p = Parser(tokenize(text), printed=printed)
     e = p.expression()
     if p.tok.kind != "eof":
         raise p.error("unexpected text after the expression")
