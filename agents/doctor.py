@@ -9,8 +9,9 @@ from pipeline.doctor import ToolStatus
 
 def _llama() -> ToolStatus:
     try:
-        import llama_cpp
+        from agents.llm.embedded import import_llama
 
+        llama_cpp = import_llama()
         return ToolStatus("llama-cpp-python", True, getattr(llama_cpp, "__version__", ""),
                           detail="embedded LLM runtime")
     except Exception as exc:  # ImportError, or a shared library that fails to load

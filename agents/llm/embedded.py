@@ -48,16 +48,24 @@ def resolve_model(arg: str, fetch: bool = True) -> Path:
     raise UserError(f"unknown embedded model {arg!r}: use embedded, embedded:{'|'.join(MODELS)} or embedded:FILE.gguf")
 
 
-def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None):
-    """Load (once per file and context size) a ``llama_cpp.Llama``.
+def import_llama():
+    """Import ``llama_cpp`` with OpenMP worker threads that sleep while they wait.
 
-    OpenMP worker threads spin while they wait by default; on a shared machine with more busy processes
-    than cores that made a 450-token prompt 5x slower here, so waiting threads sleep unless the user says
-    otherwise (``OMP_WAIT_POLICY`` must be set before the OpenMP runtime loads).
+    They spin by default; on a shared machine with more busy processes than cores that made a 450-token
+    prompt 5x slower here (and a test 30x slower). ``OMP_WAIT_POLICY`` is read once, when the OpenMP
+    runtime loads with ``llama_cpp``, so every import of it in the project goes through here; a value the
+    user set is kept.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import llama_cpp
+
+    return llama_cpp
+
+
+def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None):
+    """Load (once per file and context size) a ``llama_cpp.Llama``."""
     try:
-        import llama_cpp
+        llama_cpp = import_llama()
     except ImportError:
         raise UserError(
             "the embedded LLM needs llama-cpp-python: run 'make setup' (or pip install llama-cpp-python)"
