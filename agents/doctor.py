@@ -27,7 +27,7 @@ def _model(key: str, required: bool) -> ToolStatus:
     name = f"model embedded:{key}"
     if not path.is_file():
         return ToolStatus(name, False, detail=f"{path} absent", required=required,
-                          hint=f"python -m agents.llm.fetch_model {key} (or make setup)")
+                          hint=f"python -m agents.llm.fetch_model {key}" + (" (or make setup)" if required else ""))
     try:
         check_file(path, model)
     except ModelFetchError as exc:

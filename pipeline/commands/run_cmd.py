@@ -22,7 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", required=True, help="task YAML file")
     p.add_argument("--llm", default="embedded",
                    help="embedded[:0.5b|1.5b|smollm2] (default), openai:MODEL, hf:PATH, reference, replay:FILE")
-    p.add_argument("--agent", default="none", help="none (one shot, default) or repair (feed diagnostics back)")
+    p.add_argument("--agent", default="none",
+                   help="none (one shot, default), repair (feed diagnostics back), or best-of-n, preface-lite, preface")
     p.add_argument("--attempts", type=int, default=None, help="attempt budget (default 1 for none, 4 for repair)")
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
                    help="prompt style (auto: few-shot completion for embedded models, chat otherwise)")
