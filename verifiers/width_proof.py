@@ -69,6 +69,8 @@ class WidthProof:
     proven_width: int | None = None
     attempts: list[WidthAttempt] = field(default_factory=list)
     reason: str = ""
+    tool_missing: bool = False  # skipped because Dafny is not installed (not because the task turned it off)
+    artifacts: dict[str, str] = field(default_factory=dict)
 
     @property
     def widened(self) -> bool:
@@ -98,6 +100,8 @@ class WidthProof:
             return (f"width proof failed at {tried} (hardware.max_int_width={self.max_width}): {shown}{more}")
         if self.status == "not-needed":
             return "width proof: not needed (the hardware's code computes no integers: bit-vectors wrap by definition)"
+        if self.status == "skipped" and self.tool_missing:
+            return f"width proof not run: {self.reason}"
         if self.status == "skipped":
             return f"width proof: skipped (hardware.width_proof: off) - {self.reason}"
         return f"width proof could not be attempted: {self.reason}"
@@ -153,6 +157,7 @@ def prove_widths(
     timeout: float = 60.0,
     dafny: Dafny | None = None,
     origin: Rewrite | None = None,
+    verified: bool = True,
     use_cache: bool = True,
 ) -> WidthProof:
     """Prove that the verified program ``text`` (in the installed Dafny's dialect) stays in range.
@@ -164,6 +169,8 @@ def prove_widths(
         max_array_length: bound on the top's array and sequence inputs.
         timeout: Dafny's wall clock per width (the verify stage's).
         origin: map from ``text`` back to the user's program (for report lines), if known.
+        verified: ``text`` is the program the verify stage verified: its own spec clauses are assumed in the
+            variant; otherwise the variant checks them too.
 
     Raises:
         ToolMissingError: Dafny is not installed (when ``dafny`` is not given).
@@ -173,7 +180,7 @@ def prove_widths(
     for width in widths_to_try(int_width, max_int_width):
         start = time.monotonic()
         try:
-            variant = build_variant(text, top, width, max_array_length, dafny.dialect)
+            variant = build_variant(text, top, width, max_array_length, dafny.dialect, free_original=verified)
         except UserError as exc:
             proof.status, proof.reason = "error", str(exc)
             return proof

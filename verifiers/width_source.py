@@ -66,11 +66,40 @@ class PositionedParser(Parser):
                 return self.offset(t)
         return None
 
+    def _spec_words(self, start: int, words: tuple[str, ...], limit: int | None) -> list[int]:
+        """Offsets of the spec keywords ``words`` among the tokens parsed since ``start`` (before ``limit``),
+        outside brackets and not already ``free``."""
+        out, depth = [], 0
+        for j in range(start, self.i):
+            t = self.toks[j]
+            if limit is not None and self.offset(t) >= limit:
+                break
+            depth += t.is_op("(", "[") - t.is_op(")", "]")
+            if depth == 0 and t.kind == "ident" and t.text in words and not self.toks[j - 1].is_word("free"):
+                out.append(self.offset(t))
+        return out
+
     def method(self, attrs: list[A.Attribute], mods: set[str]) -> A.Method:
         start = self.i
         m = super().method(attrs, mods)
         m.name_at = self._name_offset(start, m.name)  # type: ignore[attr-defined]
+        limit = m.body.open if m.body is not None else None  # type: ignore[attr-defined]
+        m.spec_at = self._spec_words(start, ("requires", "ensures"), limit)  # type: ignore[attr-defined]
         return m
+
+    def while_stmt(self) -> A.Stmt:
+        start = self.i
+        s = super().while_stmt()
+        if isinstance(s, A.While) and s.body is not None:
+            s.spec_at = self._spec_words(start, ("invariant",), s.body.open)  # type: ignore[attr-defined]
+        return s
+
+    def for_stmt(self) -> A.Stmt:
+        start = self.i
+        s = super().for_stmt()
+        if isinstance(s, A.ForLoop) and s.body is not None:
+            s.spec_at = self._spec_words(start, ("invariant",), s.body.open)  # type: ignore[attr-defined]
+        return s
 
     def function(self, attrs: list[A.Attribute], mods: set[str]) -> A.Function:
         start = self.i

@@ -154,8 +154,10 @@ def _binder(head: str) -> tuple[str, str]:
 class VariantBuilder:
     """Builds the :class:`Variant` of one program at one width (see the module docstring)."""
 
-    def __init__(self, text: str, program: A.Program, checker: SourceChecker, width: int, max_len: int) -> None:
+    def __init__(self, text: str, program: A.Program, checker: SourceChecker, width: int, max_len: int,
+                 free_original: bool = True) -> None:
         self.text = text
+        self.free_original = free_original
         self.program = program
         self.checker = checker
         self.rng = IntRange(width)
@@ -173,6 +175,14 @@ class VariantBuilder:
         self.obligations.append(ob)
         return ob
 
+    def free(self, offsets: list[int]) -> None:
+        """Make the program's own spec clauses at ``offsets`` assumed (``free``): the verify stage proved them,
+        and the width proof's executions are a subset of the verified program's (inputs restricted, nothing else
+        changed), so they hold here; checking them again would only let the prover stumble on them."""
+        if self.free_original:
+            for at in offsets:
+                self.edits.append(Edit(at, at, "free ", note="width"))
+
     def insert(self, offset: int, text: str, ob: Obligation | None = None) -> None:
         note = f"width:{ob.id}" if ob is not None else "width"
         self.edits.append(Edit(offset, offset, text, note=note))
@@ -180,6 +190,8 @@ class VariantBuilder:
     def build(self) -> Variant:
         reachable = set(map(id, self.checker.reachable))
         for d in self.program.decls:
+            if isinstance(d, A.Method):
+                self.free(getattr(d, "spec_at", []))
             if isinstance(d, (A.Method, A.Function)):
                 if id(d) in reachable:
                     self.decl = f"{'function' if isinstance(d, A.Function) else 'method'} {d.name}"
@@ -297,6 +309,10 @@ class VariantBuilder:
             self.insert(s.start, f"assert {formula}; ", ob)  # type: ignore[attr-defined]
 
     def stmt(self, s: A.Stmt) -> None:
+        if isinstance(s, A.GhostStmt) and s.kind == "assert" and self.free_original:
+            start, end = s.start, s.end  # type: ignore[attr-defined]
+            if self.text.startswith("assert", start) and self.text[end - 1] == ";":
+                self.edits.append(Edit(start, start + len("assert"), "assume", note="width"))  # proved already
         if is_ghost(s) or isinstance(s, (A.GhostStmt, A.Break)):
             return
         meth = getattr(self, "s_" + type(s).__name__, None)
@@ -445,6 +461,7 @@ class VariantBuilder:
         body = s.body
         assert body is not None
         at = body.open  # type: ignore[attr-defined]
+        self.free(getattr(s, "spec_at", []))
         for ob, formula in cond_obs:
             self.insert(at, f"invariant {formula} ", ob)
         assigned = _assigned(body.stmts)
@@ -639,8 +656,12 @@ def _assigned(stmts: list[A.Stmt]) -> set[int]:
     return out
 
 
-def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3") -> Variant:
+def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3",
+                  free_original: bool = True) -> Variant:
     """The range-checked variant of the verified program ``text`` (in ``dialect``) at ``width`` bits.
+
+    ``free_original``: ``text`` was verified, so its own spec clauses may be assumed (``free``) rather than
+    checked again; only possible in the ``dafny3`` dialect (Dafny 4 has no ``free`` clauses).
 
     Raises:
         DafnySyntaxError: the text does not parse.
@@ -649,4 +670,5 @@ def build_variant(text: str, top: str, width: int, max_array_length: int, dialec
     """
     program = parse_positioned(text, dialect)
     checker = check_source(program, top)
-    return VariantBuilder(text, program, checker, width, max_array_length).build()
+    free = free_original and dialect == "dafny3"
+    return VariantBuilder(text, program, checker, width, max_array_length, free_original=free).build()
