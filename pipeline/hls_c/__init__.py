@@ -37,7 +37,9 @@ Types
     arrays uninitialised (``T buf[N];``) with ``int32_t buf_len = 0;``.
 
 Statements
-  * ``x = e;``  ``a[i] = e;``  ``a[i][j] = e;``  ``*r = e;``  ``*r_len = e;``  ``f(args);``  ``(void)x;``
+  * ``x = e;``  ``a[i] = e;``  ``a[i][j] = e;``  ``*r = e;``  ``*r_len = e;``  ``f(args);`` (a call whose
+    value is unused); ``(void)x;`` right after the declarations for a parameter (or, rarely, a local) that is
+    never read: a no-op that keeps ``-Wunused-parameter`` quiet (HLS front ends should ignore it)
   * ``if (c) { ... }`` / ``if (c) { ... } else { ... }`` (always braced; ``else if`` is a nested ``if`` in
     the ``else`` block)
   * ``while (c) { ... }`` (``while (true)`` with ``break`` for conditions that need statements)
