@@ -572,3 +572,11 @@ def Crc(a: list[int]) -> bv16:
     tests = [({"a": [49, 50, 51]}, {"crc": 38738}), ({"a": []}, {"crc": 0}), ({"a": [255, 0, 17]}, {"crc": 52595})]
     _program, report = run(src, "method Crc(a: array<int>) returns (crc: bv16)", tests, tmp_path)
     assert_pass(report, tests)
+
+
+def test_range_over_an_unsigned_bound(tmp_path):
+    src = "bv32 = int\n\ndef F(x: bv32) -> int:\n    s: int = 0\n    for i in range(x):\n        s = s + i\n" \
+          "    return s\n"
+    tests = [({"x": 5}, {"s": 10}), ({"x": 0}, {"s": 0})]
+    _program, report = run(src, "method F(x: bv32) returns (s: int)", tests, tmp_path)
+    assert_pass(report, tests)

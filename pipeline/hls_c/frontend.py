@@ -537,7 +537,7 @@ class FunctionCompiler:
             if var is None or not isinstance(var.type, IntT):
                 var = self.new_sym(name, self.ctx.int_t)
                 self.syms[name] = var
-            hi = self.stable(hi, assigned)
+            hi = self.stable(self.coerce(hi, var.type), assigned)
             body = self.sub_block(s.body)
             self.emit(ir.For(var, self.coerce(lo, var.type), hi, step, body))
             return

@@ -26,13 +26,6 @@ def from_c(value: Any, t: DafnyType) -> Any:
     return value
 
 
-def c_int(value: Any, t: DafnyType) -> int | bool:
-    """A canonical scalar as the number the C side holds."""
-    if t.kind == "char":
-        return ord(value)
-    return value
-
-
 def elements(value: Any, t: DafnyType) -> list[Any]:
     if t.kind == "array2":
         return [x for row in value for x in row]
