@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/clover_c.py [--data DIR] [--out DIR] [--json FILE] [--only NAME ...]
+                                            [--width-proof on|off]
 
 ``DIR`` defaults to ``../shared/data/cloverbench`` next to the repository (programs written by others; they are
 read in place, never copied). For every ``textbook_algo/<name>/<name>_strong.dfy``:
@@ -15,8 +16,9 @@ read in place, never copied). For every ``textbook_algo/<name>/<name>_strong.dfy
    project's Dafny → Python compiler and its ``Main`` runs in a subprocess with the method wrapped, recording
    every top-level call's arguments, results and final array contents (the unit tests' literal inputs, the
    Python reference's outputs); vectors that do not fit the task's types are dropped;
-4. the verified program is compiled to Python, and the ``c`` stage compiles it to HLS C and simulates it with
-   gcc on those vectors against the Python reference.
+4. the verified program is compiled to Python, and the ``c`` stage runs the width proof on it (unless
+   ``--width-proof off``: ``hardware.width_proof``), compiles the model to HLS C at the proven width and
+   simulates it with gcc on those vectors against the Python reference.
 
 Each program ends in one row: ``pass``, or the step that stopped it with the reason. ``--json`` writes the
 rows. Needs ``pipeline.dafny_python`` (the Dafny → Python compiler) and gcc.
@@ -85,6 +87,7 @@ class Row:
     passed: int = 0
     top: str = ""
     seconds: float = 0.0
+    width: str = ""  # the width proof's outcome and width
 
 
 # --------------------------------------------------------------------------------------------- tasks
@@ -166,7 +169,7 @@ def record_calls(module_path: Path, target: str, work: Path) -> tuple[list[dict]
         return [], "the unit-test recorder printed no calls"
 
 
-def build_task(name: str, sig_text: str, calls: list[dict]):
+def build_task(name: str, sig_text: str, calls: list[dict], width_proof: str = "on"):
     """A task whose tests are the recorded calls (those that fit the signature's types)."""
     from pipeline.errors import TaskFormatError
     from pipeline.task import parse_signature, task_from_dict
@@ -191,7 +194,8 @@ def build_task(name: str, sig_text: str, calls: list[dict]):
             continue
         tests.append({"inputs": inputs, "expected": expected})
     data = {"id": f"clover_{name}", "description": f"CloverBench textbook_algo/{name}", "signature": sig_text,
-            "tests": tests, "metadata": {"source": "cloverbench", "program": name}}
+            "tests": tests, "metadata": {"source": "cloverbench", "program": name},
+            "hardware": {"width_proof": width_proof}}
     try:
         return task_from_dict(data, f"<clover {name}>"), ""
     except TaskFormatError as exc:
@@ -207,7 +211,7 @@ def _canon(v, kind: str):
 # --------------------------------------------------------------------------------------------- one program
 
 
-def measure_one(name: str, data: Path, out: Path) -> Row:
+def measure_one(name: str, data: Path, out: Path, width_proof: str = "on") -> Row:
     from benchmarks.importers.dafny_text import declarations
     from pipeline.c_stage import c_stage
     from pipeline.dafny_python import compile_program
@@ -239,7 +243,7 @@ def measure_one(name: str, data: Path, out: Path) -> Row:
     if sig_text is None:
         return Row(name, "no-task", "task", why)
     try:
-        task, why = build_task(name, sig_text, calls)
+        task, why = build_task(name, sig_text, calls, width_proof)
     except ValueError as exc:
         return Row(name, "no-task", "task", f"signature outside the task format: {exc}")
     if task is None:
@@ -256,9 +260,12 @@ def measure_one(name: str, data: Path, out: Path) -> Row:
         return Row(name, "no-python", "python", str(exc), vectors=row.vectors, top=target)
     model_path = work / "model.py"
     model_path.write_text(model.text)
-    ctx = RunContext(task=task, out_dir=work / "run", artifacts={"python": str(model_path)})
+    strong_path = work / f"{name}.dfy"
+    strong_path.write_text(strong)
+    ctx = RunContext(task=task, out_dir=work / "run", artifacts={"python": str(model_path), "dafny": str(strong_path)})
     result = c_stage(ctx)
     row.passed = int(result.metrics.get("vectors_passed", 0))
+    row.width = f"{result.metrics.get('width_proof', '')} {result.metrics.get('proven_width') or ''}".strip()
     row.seconds = time.monotonic() - start
     if result.status.value == "pass":
         row.outcome, row.step = "pass", "c"
@@ -277,10 +284,10 @@ def _py_name(name: str) -> str:
 
 
 def summarize(rows: list[Row]) -> str:
-    lines = [f"{'program':<24} {'outcome':<10} {'vectors':>7}  reason"]
+    lines = [f"{'program':<24} {'outcome':<10} {'vectors':>7}  {'width':<12} reason"]
     for r in rows:
         vec = f"{r.passed}/{r.vectors}" if r.vectors else "-"
-        lines.append(f"{r.name:<24} {r.outcome:<10} {vec:>7}  {r.reason[:150]}")
+        lines.append(f"{r.name:<24} {r.outcome:<10} {vec:>7}  {r.width:<12} {r.reason[:150]}")
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
@@ -296,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=REPO / "runs" / "clover_c", help="work folder (C, logs)")
     p.add_argument("--json", type=Path, help="write the rows as JSON")
     p.add_argument("--only", nargs="*", help="program names to measure")
+    p.add_argument("--width-proof", choices=("on", "off"), default="on",
+                   help="run the c stage's width proof (hardware.width_proof; default on)")
     args = p.parse_args(argv)
     programs = sorted(d.name for d in (args.data / "textbook_algo").iterdir() if d.is_dir())
     if args.only:
@@ -303,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in programs:
         try:
-            row = measure_one(name, args.data, args.out)
+            row = measure_one(name, args.data, args.out, args.width_proof)
         except Exception as exc:  # a crash in one program must not hide the others
             row = Row(name, "crash", "harness", f"{type(exc).__name__}: {exc}")
         rows.append(row)
