@@ -344,6 +344,7 @@ method Main()
     ("method G() returns (ghost g: int, x: int) { x := 1; }\nmethod Main() { print 1; }",
      "method with ghost results (calls to it may be lost by Dafny's printer)"),
     ("iterator It() {}", "iterator"),
+    ("method M() { var a: array<int> := new int[2]; print [a]; }", "print of an array or function value"),
     ("method M() returns (r: char) { r := 'a' + 'b'; }", "arithmetic on characters"),
 ])
 def test_unsupported_constructs_are_refused_with_name_and_line(text: str, construct: str) -> None:

@@ -599,6 +599,9 @@ class Emitter:
         parts = []
         for a in s.args:
             t = a.ty
+            if t is not None and _has_reference(t):
+                # Dafny prints a C# type name for these (``System.Numerics.BigInteger[]``), no value
+                raise UnsupportedConstruct("print of an array or function value", a.line, str(t))
             if isinstance(a, A.Literal) and a.kind in ("string", "char"):
                 parts.append(py_str(a.value))  # type: ignore[arg-type]
             elif t is not None and (t.name == "char" or t.name == "seq" and t.args and t.args[0].name == "char"):
@@ -1069,6 +1072,11 @@ class Emitter:
         if (src.name == "int" or src.bv_width) and (dst.name == "int" or dst.bv_width):
             return code
         raise UnsupportedConstruct(f"conversion from {src} to {dst}", e.line)
+
+
+def _has_reference(t: A.Type) -> bool:
+    """Whether a value of type ``t`` contains an array or a function value."""
+    return bool(t.array_dims) or t.name in ("->", "-->", "~>") or any(_has_reference(a) for a in t.args)
 
 
 def _always_returns(stmts: list[A.Stmt]) -> bool:
