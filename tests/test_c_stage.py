@@ -32,8 +32,9 @@ TESTS = [
 
 
 def context(tmp_path: Path, model: str | None = MODEL, tests=TESTS, signature=SIGNATURE, **hardware) -> RunContext:
+    # these tests start from a Python model, with no Dafny program to prove widths on: the proof is off
     task = task_from_dict({"id": "avg", "description": "d", "signature": signature, "tests": tests,
-                           "hardware": hardware or None})
+                           "hardware": {"width_proof": "off", **hardware}})
     artifacts = {}
     if model is not None:
         path = tmp_path / "model.py"
@@ -53,7 +54,8 @@ def test_stage_passes_and_writes_its_artifacts(tmp_path):
     r = run_stage(context(tmp_path))
     assert r.status is Status.PASS, r.detail
     assert r.metrics["vectors_total"] == 3 and r.metrics["vectors_passed"] == 3 and r.metrics["failures"] == 0
-    assert set(r.artifacts) == {"c", "c_testbench", "interface", "c_results"}
+    assert set(r.artifacts) == {"c", "c_testbench", "interface", "c_results", "width_proof"}
+    assert r.metrics["width_proof"] == "skipped" and "hardware.width_proof: off" in r.detail
     assert "p2s_div_i32" in Path(r.artifacts["c"]).read_text()
     assert "ComputeAvg(" in Path(r.artifacts["c_testbench"]).read_text()
     iface = HwInterface.load(r.artifacts["interface"])
@@ -149,6 +151,7 @@ method Scale(ghost bound: int, a: array<int>, k: int) returns (s: int)
         "returns (s: int)",
         "tests": [{"inputs": {"bound": 0, "a": [1, -3, 5], "k": 3}, "expected": {"s": 3, "a": [1, -5, 7]}},
                   {"inputs": {"bound": 9, "a": [], "k": -1}, "expected": {"s": 0}}],
+        "hardware": {"width_proof": "off"},  # `a[i] * k` is unbounded: the width proof would refuse it
     })
     ctx = prepare_run(task, tmp_path / "run")
     (tmp_path / "scale.dfy").write_text(source)

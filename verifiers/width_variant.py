@@ -506,7 +506,7 @@ class VariantBuilder:
     def _collect(self, e: A.Expr, ctx: Ctx, out: list) -> None:
         t = e.ty
         is_int = t is not None and t.name == "int"
-        if is_int:
+        if is_int and not isinstance(e, A.Literal):  # a constant alone (a shift count) makes no int value
             self.int_values = True
         if isinstance(e, A.Literal):
             if is_int and isinstance(e.value, int):

@@ -118,8 +118,8 @@ class _Printer:
 
     def e_Unary(self, e: A.Unary) -> str:
         inner = self.expr(e.operand)
-        if e.op == "-" and inner.startswith("-"):
-            return f"-({inner})"
+        if inner.startswith(e.op):
+            return f"{e.op} {inner}"  # `- -x`, not the `--` of another language
         return e.op + inner
 
     def e_Binary(self, e: A.Binary) -> str:

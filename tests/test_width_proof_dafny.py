@@ -1,0 +1,166 @@
+"""The width proof with the real Dafny: overflow refused with its line, widening, in-range programs, loop sums
+bounded by their invariants, and the c stage refusing a design whose integers may overflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.stage import Status
+from pipeline.task import task_from_dict
+from verifiers.api import verify_source
+from verifiers.width_proof import prove_widths
+
+pytestmark = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+
+ADD = """method Add(x: int, y: int) returns (s: int)
+  requires 0 <= x < 100 && 0 <= y < 100
+  ensures s == x + y
+{
+  s := x + y;
+}
+"""
+
+SEARCH = """method BinarySearch(a: array<int>, key: int) returns (index: int)
+  requires forall i, j :: 0 <= i < j < a.Length ==> a[i] <= a[j]
+  ensures 0 <= index ==> index < a.Length && a[index] == key
+  ensures index < 0 ==> forall k :: 0 <= k < a.Length ==> a[k] != key
+{
+  var lo, hi := 0, a.Length;
+  while lo < hi
+    invariant 0 <= lo <= hi <= a.Length
+    invariant forall i :: 0 <= i < lo ==> a[i] < key
+    invariant forall i :: hi <= i < a.Length ==> key < a[i]
+  {
+    var mid := (lo + hi) / 2;
+    if a[mid] < key {
+      lo := mid + 1;
+    } else if key < a[mid] {
+      hi := mid;
+    } else {
+      return mid;
+    }
+  }
+  return -1;
+}
+"""
+
+SUM_BOUNDED = """method SumSmall(a: array<int>) returns (s: int)
+  requires forall k :: 0 <= k < a.Length ==> 0 <= a[k] <= 7
+  ensures 0 <= s <= 7 * a.Length
+{
+  s := 0;
+  var i := 0;
+  while i < a.Length
+    invariant 0 <= i <= a.Length
+    invariant 0 <= s <= 7 * i
+  {
+    s := s + a[i];
+    i := i + 1;
+  }
+}
+"""
+
+SUM_UNBOUNDED = SUM_BOUNDED.replace("0 <= s <= 7 * i", "0 <= s").replace("0 <= s <= 7 * a.Length", "0 <= s")
+
+CLAMP = """method Clamp(x: int, lo: int, hi: int) returns (r: int)
+  requires lo <= hi
+  ensures lo <= r <= hi
+{
+  if x < lo {
+    r := lo;
+  } else if x > hi {
+    r := hi;
+  } else {
+    r := x;
+  }
+}
+
+method Midpoint(lo: int, hi: int) returns (m: int)
+  requires 0 <= lo <= hi
+  ensures lo <= m <= hi
+{
+  m := lo + (hi - lo) / 2;
+}
+"""
+
+
+def verified(source: str) -> str:
+    result = verify_source(source, None, timeout=60)
+    assert result.verified, [d.format() for d in result.diagnostics]
+    return result.program
+
+
+def test_a_sum_that_overflows_8_bits_is_refused_with_its_line_and_proven_at_16():
+    program = verified(ADD)
+    refused = prove_widths(program, "Add", 8, 8, 16)
+    assert refused.status == "fail" and refused.proven_width is None
+    assert [f.message for f in refused.failures()] == ["line 5: `x + y` may overflow int8_t (-128..127)"]
+    assert "line 5" in refused.summary()
+    widened = prove_widths(program, "Add", 8, 16, 16)
+    assert widened.status == "pass" and widened.proven_width == 16 and widened.widened
+    assert [a.status for a in widened.attempts] == ["fail", "pass"]
+
+
+@pytest.mark.slow
+def test_the_midpoint_of_a_binary_search_is_flagged_where_it_can_overflow():
+    program = verified(SEARCH)
+    short = prove_widths(program, "BinarySearch", 8, 8, 16)  # lo + hi <= 32
+    assert short.status == "pass" and short.proven_width == 8, short.report()
+    long = prove_widths(program, "BinarySearch", 8, 8, 100)  # lo + hi up to 200
+    assert long.status == "fail"
+    assert any(f.line == 12 and f.text == "lo + hi" for f in long.failures()), long.report()
+
+
+def test_programs_that_stay_in_range_pass_at_their_width():
+    program = verified(CLAMP)
+    assert prove_widths(program, "Clamp", 8, 8, 16).status == "pass"
+    mid = prove_widths(program, "Midpoint", 8, 8, 16)  # lo + (hi - lo) / 2 never leaves [lo, hi]
+    assert mid.status == "pass" and mid.proven_width == 8, mid.report()
+
+
+@pytest.mark.slow
+def test_a_loop_sum_passes_at_the_width_its_invariant_allows():
+    program = verified(SUM_BOUNDED)
+    assert prove_widths(program, "SumSmall", 8, 8, 16).proven_width == 8  # 7 * 16 = 112 fits int8_t
+    wider = prove_widths(program, "SumSmall", 8, 64, 20)  # 7 * 20 = 140 does not
+    assert wider.proven_width == 16 and wider.attempts[0].failures[0].text == "s + a[i]"
+    unbounded = prove_widths(verified(SUM_UNBOUNDED), "SumSmall", 8, 16, 16)  # no invariant bounds s above
+    assert unbounded.status == "fail" and unbounded.failures()[0].line == 11
+
+
+@pytest.mark.slow
+def test_the_c_stage_refuses_an_overflowing_design_and_compiles_a_widened_one(tmp_path):
+    from pipeline.runner import prepare_run, run_stages, write_report
+
+    tests = [{"inputs": {"x": 99, "y": 99}, "expected": {"s": 198}}, {"inputs": {"x": 1, "y": 2}, "expected": {"s": 3}}]
+
+    def run(name: str, hardware: dict):
+        task = task_from_dict({"id": name, "description": "add", "signature": "method Add(x: int, y: int) returns "
+                               "(s: int)", "requires": ["0 <= x < 100 && 0 <= y < 100"], "ensures": ["s == x + y"],
+                               "tests": tests, "hardware": hardware})
+        ctx = prepare_run(task, tmp_path / name)
+        (tmp_path / f"{name}.dfy").write_text(ADD)
+        ctx.artifacts["dafny"] = str(tmp_path / f"{name}.dfy")
+        run_stages(ctx, ["verify", "python", "c"])
+        write_report(ctx)
+        return ctx, json.loads((tmp_path / name / "report.json").read_text())
+
+    ctx, report = run("narrow", {"int_width": 8, "max_int_width": 8})
+    c = ctx.result("c")
+    assert c.status is Status.FAIL and "c" not in ctx.artifacts
+    assert "line 5: `x + y` may overflow int8_t" in c.detail
+    stage = next(s for s in report["stages"] if s["stage"] == "c")
+    assert stage["metrics"]["width_proof"] == "fail" and stage["status"] == "fail"
+    assert "line 5" in Path(c.artifacts["width_proof"]).read_text()
+
+    ctx, report = run("wide", {"int_width": 8, "max_int_width": 16})
+    c = ctx.result("c")
+    assert c.status is Status.PASS, c.detail
+    assert c.metrics["width_proof"] == "pass" and c.metrics["proven_width"] == 16
+    assert "int16_t" in Path(c.artifacts["c"]).read_text()
+    assert json.loads(Path(c.artifacts["interface"]).read_text())["int_width"] == 16
+    assert (tmp_path / "wide" / "c" / "width_int8.dfy").is_file()
