@@ -580,3 +580,24 @@ def test_range_over_an_unsigned_bound(tmp_path):
     tests = [({"x": 5}, {"s": 10}), ({"x": 0}, {"s": 0})]
     _program, report = run(src, "method F(x: bv32) returns (s: int)", tests, tmp_path)
     assert_pass(report, tests)
+
+
+FORALL = '''
+def _dafny_forall_assign(updates) -> None:
+    for target, index, value in list(updates):
+        target[index] = value
+
+
+def Step(a: list[int], k: int) -> bool:
+    _dafny_forall_assign([(a, i, a[i] - k) for i in range(0, len(a)) if a[i] > k])
+    _dafny_forall_assign([(a, i, a[i + 1] + a[i]) for i in range(0, len(a) - 1)])
+    return all(a[j] <= 2 * k for j in range(0, len(a)))
+'''
+
+
+def test_forall_statements_assign_in_parallel(tmp_path):
+    tests = [({"a": [1, 5, 9], "k": 4}, {"ok": True, "a": [2, 6, 5]}), ({"a": [7], "k": 3}, {"ok": True, "a": [4]}),
+             ({"a": [], "k": 0}, {"ok": True, "a": []})]
+    program, report = run(FORALL, "method Step(a: array<int>, k: int) returns (ok: bool)", tests, tmp_path)
+    assert "p2s_vals" in program.source  # the second forall reads a[i + 1]: values first, then stores
+    assert_pass(report, tests)

@@ -342,6 +342,9 @@ class FunctionCompiler:
                 return
             if v.func.id == "print":
                 raise self.err("print", "printing has no hardware form (remove it from the synthesized method)", s)
+            if v.func.id == "_dafny_forall_assign" and len(v.args) == 1:
+                self.forall_assign(v.args[0], s)
+                return
         raise self.err(f"expression statement {ast.unparse(v)[:40]}", "only calls may stand as statements", s)
 
     def s_AnnAssign(self, s: ast.AnnAssign) -> None:
@@ -376,6 +379,69 @@ class FunctionCompiler:
         load = _as_load(s.target)
         value = ast.BinOp(left=load, op=s.op, right=s.value, lineno=s.lineno)
         self.s_Assign(ast.Assign(targets=[s.target], value=value, lineno=s.lineno))
+
+    def forall_assign(self, node: ast.expr, s: ast.stmt) -> None:
+        """Dafny ``forall i | lo <= i < hi && P(i) { a[E(i)] := V(i); }``: every value first, then the stores.
+
+        When neither the values, the indices nor the filter read the array except at the element being
+        assigned (``a[i] := f(a[i])``), one loop does it; otherwise the values, indices and filter go into
+        buffers bounded by the range, and a second loop stores them.
+        """
+        if not (isinstance(node, (ast.ListComp, ast.GeneratorExp)) and len(node.generators) == 1
+                and isinstance(node.elt, ast.Tuple) and len(node.elt.elts) == 3):
+            raise self.err("forall statement", "only one bound variable over a range is synthesized", s)
+        g = node.generators[0]
+        it = g.iter
+        if not (isinstance(g.target, ast.Name) and isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id == "range"):
+            raise self.err("forall statement", "only one bound variable over a range is synthesized", s)
+        arr_node, index_node, value_node = node.elt.elts
+        if not isinstance(arr_node, ast.Name):
+            raise self.err("forall statement", "only 1-D array elements are assigned in a forall", s)
+        arr = self.lookup(arr_node.id, s)
+        if not isinstance(arr.type, ArrT) or arr.type.is_value:
+            raise self.err("forall statement", f"{arr_node.id} is not a mutable array", s)
+        lo, hi, step = self.range_args(it)
+        if step != 1:
+            raise self.err("forall statement", "the range must have step 1", s)
+        var = self.new_sym(g.target.id, self.ctx.int_t)
+        saved = self.syms.get(g.target.id)
+        self.syms[g.target.id] = var
+        try:
+            with self.capture() as pre:
+                conds = [self.to_bool(self.scalar(c)) for c in g.ifs]
+                index = self.index(index_node)
+                value = self.coerce(self.scalar(value_node, arr.type.elem), arr.type.elem)
+        finally:
+            if saved is None:
+                self.syms.pop(g.target.id, None)
+            else:
+                self.syms[g.target.id] = saved
+        local = isinstance(index, ir.Ref) and index.sym is var and not pre and all(
+            x.index and ir.same_expr(x.index[0], index)
+            for e in [value, *conds] for x in ir.sub_exprs(e) if isinstance(x, (ir.Load, ir.Len)) and x.sym is arr
+            if isinstance(x, ir.Load)
+        ) and not any(isinstance(x, ir.Len) and x.sym is arr for e in [value, *conds] for x in ir.sub_exprs(e))
+        store: ir.Stmt = ir.Assign(ir.Load(arr, [index]), value)
+        if local:
+            for c in reversed(conds):
+                store = ir.If(c, [store])
+            self.emit(ir.For(var, lo, self.stable(hi, set()), 1, [store]))
+            return
+        cond: ir.Expr = ir.Const(True, BOOL)
+        for c in conds:
+            cond = ir.Bin("&&", cond, c, BOOL)
+        lo_t = self.temp(self.ctx.int_t, "p2s_lo")
+        self.emit(ir.Assign(ir.Ref(lo_t), lo))
+        vals = self.temp(ArrT(arr.type.elem, "array"), "p2s_vals")
+        idxs = self.temp(ArrT(self.ctx.int_t, "array"), "p2s_idxs")
+        keep = self.temp(ArrT(BOOL, "array"), "p2s_keep")
+        for buf, e in ((keep, cond), (idxs, index), (vals, value)):
+            self.emit(ir.ArrAssign(buf, ir.AComp(var, ir.Ref(lo_t), hi, e, list(pre), s.lineno), s.lineno))
+        k = self.temp(LEN, "p2s_k")
+        put = ir.If(ir.Load(keep, [ir.Ref(k)]), [ir.Assign(ir.Load(arr, [ir.Load(idxs, [ir.Ref(k)])]),
+                                                           ir.Load(vals, [ir.Ref(k)]))])
+        self.emit(ir.For(k, ir.Const(0, LEN), ir.Len(keep), 1, [put]))
 
     def assign_name(self, name: str, value: ast.expr, s: ast.stmt) -> None:
         sym = self.syms.get(name)
