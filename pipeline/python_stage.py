@@ -20,7 +20,7 @@ MAX_REPORTED_FAILURES = 10
 
 def python_stage(ctx: RunContext) -> StageResult:
     """Compile the run's Dafny program to Python and run the task's vectors against the target method."""
-    from pipeline.dafny_python import UnsupportedConstruct, compile_resolved
+    from pipeline.dafny_python import UnsupportedConstruct, check_source_bodies, compile_resolved
     from pipeline.dafny_python.frontend import ghost_free
     from pipeline.vectors import call_spec_for, run_vectors
 
@@ -31,9 +31,10 @@ def python_stage(ctx: RunContext) -> StageResult:
     source = Path(path).read_text(encoding="utf-8")
     out = ctx.stage_dir(STAGE)
     try:
+        check_source_bodies(source)
         resolved = ghost_free(source, timeout=ctx.options.verify_timeout, bridged=bridged)
-        (out / f"{ctx.task.id}.resolved.dfy").write_text(resolved, encoding="utf-8")
-        module = compile_resolved(resolved, source_name=ctx.task.id)
+        (out / f"{ctx.task.id}.resolved.dfy").write_text(resolved.text, encoding="utf-8")
+        module = compile_resolved(resolved.text, source_name=ctx.task.id, calls_kept=resolved.calls_kept)
     except ToolMissingError as exc:
         return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
     except UnsupportedConstruct as exc:

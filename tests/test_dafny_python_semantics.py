@@ -369,6 +369,18 @@ def test_source_method_without_body_is_refused() -> None:
     check_source_bodies("method Empty() {}\nlemma L() ensures true\nghost function G(): int\n")
 
 
+def test_declarations_with_ghost_results_are_split_on_their_line() -> None:
+    from pipeline.dafny_python.frontend import split_ghost_result_decls
+
+    src = ("method M(a: int) returns (ghost m: int, p: int) { p := a; }\n"
+           "method Main() {\n  var g: int, x := M(3); var y := 1;\n  print x;\n}\n")
+    text, kept = split_ghost_result_decls(src)
+    assert kept
+    assert text.splitlines()[2] == "  ghost var g: int; var x; g, x := M(3); var y := 1;"
+    assert split_ghost_result_decls("method N() returns (x: int) { x := 1; }") == (
+        "method N() returns (x: int) { x := 1; }", True)
+
+
 def test_refusal_names_the_declaration_and_line() -> None:
     with pytest.raises(UnsupportedConstruct) as info:
         compile_resolved("method Ok() {}\n\nmethod Bad()\n{\n  var x: int :| x > 7;\n}\n")

@@ -73,19 +73,23 @@ def _signatures(checker: Checker) -> dict[str, FunctionSig]:
     return out
 
 
-def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3") -> PythonModule:
+def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3", calls_kept: bool = False
+                     ) -> PythonModule:
     """Compile a resolved, ghost-free Dafny program (what ``dafny /rprint:- /printMode:NoGhost`` prints).
 
     Hand-written text in that form works too (every local with its type); ``dialect`` ``dafny4`` reads a plain
     ``function`` as compiled. The text is read as Dafny's printer writes it: ``a << b - c`` is ``(a << b) - c``
     there (the printer ranks shifts above ``+``/``-``; Dafny's parser below), so parenthesize such mixes.
+    ``calls_kept``: the text came through :func:`~pipeline.dafny_python.frontend.ghost_free`, which keeps calls
+    of methods with ghost results in the printout; without it such programs are refused.
 
     Raises:
         DafnySyntaxError: the text does not parse.
         UnsupportedConstruct: a construct this compiler does not translate (name and line in the message).
     """
     program = parse_program(text, dialect, printed=True)
-    _reject_ghost_out_calls(program)
+    if not calls_kept:
+        _reject_ghost_out_calls(program)
     checker = check_program(program)
     module_text = emit_module(checker, source_name)
     return PythonModule(module_text, _signatures(checker), text, "Main" in checker.methods)
@@ -104,7 +108,7 @@ def compile_program(source: str, source_name: str = "", timeout: float = 60.0) -
     check_source_bodies(source)
     resolved = ghost_free(source, timeout=timeout)
     try:
-        return compile_resolved(resolved, source_name)
+        return compile_resolved(resolved.text, source_name, calls_kept=resolved.calls_kept)
     except UnsupportedConstruct as exc:
         exc.source_line = _source_line(source, exc.decl)
         raise

@@ -454,6 +454,12 @@ class Checker:
         raise UnsupportedConstruct("assignment target", e.line)
 
     def stmt_Assign(self, s: A.Assign, scope: Scope) -> None:
+        if len(s.rhss) == 1 and self.is_method_call(s.rhss[0], scope):
+            callee = self.methods[s.rhss[0].callee.name]  # type: ignore[union-attr]
+            ghost = self.info(callee).ghost_outs
+            if ghost and len(s.lhss) == len(callee.outs):
+                # `g, x := M(a)` with a ghost result: the printer keeps the ghost target (its declaration is gone)
+                s.lhss = [e for i, e in enumerate(s.lhss) if i not in ghost]
         types = [self.lhs(e, scope) for e in s.lhss]
         self.rhs_list(s.rhss, types, scope, s.line)
 
