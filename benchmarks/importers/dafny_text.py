@@ -20,6 +20,7 @@ MODIFIERS = ("ghost", "static", "twostate", "least", "greatest", "inductive", "c
 _EXPR_BEFORE_BRACE = {
     "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||", "==>", "<==", "<==>", "!", "(", "[",
     ",", ":=", ":", "::", "in", "then", "else", "|", "&", "^", "=>", "!!",
+    "multiset", "set", "iset", "map", "imap",  # display constructors: multiset{x, y}
     *CLAUSE_KEYWORDS,
 }
 
