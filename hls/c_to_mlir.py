@@ -57,7 +57,11 @@ class MlirResult:
 
 @dataclass
 class MlirModule:
-    """The emitted module text and how its arguments and results map onto the C top function."""
+    """The emitted module text and how its arguments and results map onto the C top function.
+
+    ``args`` lists the MLIR function's arguments: every scalar parameter, and the array parameters the
+    design accesses (an array it never touches has no ports, and keeps its contents).
+    """
 
     text: str
     top: str
@@ -140,6 +144,7 @@ class CToMlir:
         self.loops: list[Loop] = []
         self.frames: list[InlineFrame] = []
         self.inlining: list[str] = []
+        self.used_memrefs: set[int] = set()
 
     # ----------------------------------------------------------------------------------------- helpers
 
@@ -241,6 +246,11 @@ class CToMlir:
             results.append(MlirResult(var.name, var.ctype))
             values.append(self.b.read(var))
         self.b.ret(values)
+        # An array the design never reads or writes gets no ports: measured with circt 1.162, an unused
+        # memref argument next to a used one crashes the handshake verifier.
+        keep = [i for i, (a, v) in enumerate(zip(args, arg_vals, strict=True))
+                if a.kind != "memref" or v.id in self.used_memrefs]
+        args, arg_vals = [args[i] for i in keep], [arg_vals[i] for i in keep]
         text = self.b.render(self.top, arg_vals, [r.ctype.mlir for r in results])
         return MlirModule(f"module {{\n{text}\n}}\n", self.top, args, results, pragmas)
 
@@ -744,10 +754,12 @@ class CToMlir:
         return self.load(target, idx), target.elem
 
     def load(self, arr: ArrayVar, idx: list[Val]) -> Val:
+        self.used_memrefs.add(arr.memref.id)
         subs = ", ".join("{}" for _ in idx)
         return self.b.op(arr.elem.mlir, f"memref.load {{}}[{subs}] : {arr.memref.ty}", arr.memref, *idx)
 
     def store(self, arr: ArrayVar, idx: list[Val], value: Val) -> None:
+        self.used_memrefs.add(arr.memref.id)
         subs = ", ".join("{}" for _ in idx)
         self.b.op(None, f"memref.store {{}}, {{}}[{subs}] : {arr.memref.ty}", value, arr.memref, *idx)
 
