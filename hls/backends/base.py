@@ -120,7 +120,10 @@ class HlsBackend:
         if result.timed_out:
             raise UserError(f"{self.name}: {tool} did not finish within {options.timeout:.0f} s (log: {ctx.log_path})")
         if not result.ok:
-            raise UserError(f"{self.name}: {tool} failed: {self._first_error(result.output)} (log: {ctx.log_path})")
+            signal = -result.returncode if result.returncode < 0 else result.returncode - 128
+            why = f"crashed (signal {signal})" if result.returncode < 0 or 129 <= result.returncode <= 159 else \
+                f"failed: {self._first_error(result.output)}"
+            raise UserError(f"{self.name}: {tool} {why} (log: {ctx.log_path})")
         files = self._collect_verilog(ctx)
         if not files:
             raise UserError(f"{self.name}: {tool} produced no Verilog for '{top}' (log: {ctx.log_path})")
