@@ -108,7 +108,7 @@ def estimate(
     lut, ff, dsp, bram = resources(cells, family)
     result = EstimateResult(family, top, lut, ff, dsp, bram, cells, log_path=str(log))
     if family == "ice40" and fmax:
-        result.fmax_mhz, result.fmax_note = place_and_route(work, lut, fmax_timeout, log)
+        result.fmax_mhz, result.fmax_note = place_and_route(work, max(lut, ff), fmax_timeout, log)
     elif family == "ice40":
         result.fmax_note = "place and route not requested"
     result.seconds = time.monotonic() - start
@@ -118,12 +118,15 @@ def estimate(
 _FMAX = re.compile(r"Max frequency for clock\s+'[^']*':\s*([\d.]+)\s*MHz")
 
 
-def place_and_route(work: Path, luts: int, timeout: float, log: Path) -> tuple[float | None, str]:
-    """Fmax of the iCE40 netlist from nextpnr-ice40 (HX8K); (None, why) when it cannot be had."""
+def place_and_route(work: Path, cells: int, timeout: float, log: Path) -> tuple[float | None, str]:
+    """Fmax of the iCE40 netlist from nextpnr-ice40 (HX8K); (None, why) when it cannot be had.
+
+    ``cells`` is the larger of the LUT and flip-flop counts: each iCE40 logic cell holds one of each.
+    """
     if shutil.which("nextpnr-ice40") is None:
         return None, "nextpnr-ice40 not installed (apt-get install nextpnr-ice40)"
-    if luts > ICE40_HX8K_LUTS:
-        return None, f"{luts} LUTs do not fit an iCE40-HX8K ({ICE40_HX8K_LUTS})"
+    if cells > ICE40_HX8K_LUTS:
+        return None, f"{cells} logic cells do not fit an iCE40-HX8K ({ICE40_HX8K_LUTS})"
     res = run_command(["nextpnr-ice40", "--hx8k", "--package", "ct256", "--json", "netlist.json",
                        "--pcf-allow-unconstrained", "--timing-allow-fail", "--freq", "100", "--quiet",
                        "--log", "nextpnr.log"], cwd=work, timeout=timeout, log_path=log)
