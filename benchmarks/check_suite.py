@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.importers.dafny_text import DafnyTextError, declarations, normalize, tokenize
-from pipeline.errors import TaskFormatError
+from benchmarks.index import resolve_suite, task_files
+from pipeline.errors import TaskFormatError, UserError
 from pipeline.process import run_command
 from pipeline.task import Task, load_task, parse_signature
 from pipeline.types import DafnyType
@@ -527,17 +528,21 @@ def _cache_key(task: Task) -> str:
         "requires": task.requires,
         "ensures": task.ensures,
         "tests": [[t.inputs, t.expected] for t in task.tests],
-        "api": _has_verifier_api(),
+        "verifier": _verifier_fingerprint(),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _has_verifier_api() -> bool:
+def _verifier_fingerprint() -> str:
+    """A hash of the project's verifier sources (gate, bridge, adapter): a change there re-checks the suite."""
     try:
-        from verifiers.api import verify_source  # noqa: F401
+        import verifiers
     except ImportError:
-        return False
-    return True
+        return "none"
+    digest = hashlib.sha256()
+    for path in sorted(Path(verifiers.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def check_task(path: str | Path, use_cache: bool = True) -> TaskCheck:
@@ -590,14 +595,6 @@ def check_task(path: str | Path, use_cache: bool = True) -> TaskCheck:
     return result
 
 
-def task_files(folder: str | Path) -> list[Path]:
-    """The task YAML files of a suite folder (recursively; files starting with '_' or 'TEMPLATE' are not tasks)."""
-    root = Path(folder)
-    return sorted(
-        p for p in root.rglob("*.yaml") if not p.name.startswith(("_", ".")) and not p.name.startswith("TEMPLATE")
-    )
-
-
 def check_suite(
     folder: str | Path, workers: int = 2, use_cache: bool = True, only: list[str] | None = None, progress=None
 ) -> SuiteCheck:
@@ -623,7 +620,7 @@ def check_suite(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.check_suite", description=__doc__.split("\n")[0])
-    parser.add_argument("suite", nargs="?", default=str(Path(__file__).parent / "suites" / "core"))
+    parser.add_argument("suite", nargs="?", default="core", help="a bundled suite name or a folder (default: core)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-cache", action="store_true", help="re-run Dafny even for unchanged tasks")
     parser.add_argument("--only", nargs="*", help="check only these task file stems")
@@ -633,8 +630,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also check (warnings only) that each pinned spec alone forces its vectors' expected outputs",
     )
     args = parser.parse_args(argv)
-    if not Path(args.suite).is_dir():
-        print(f"check_suite: error: {args.suite}: no such suite folder", file=sys.stderr)
+    try:
+        args.suite = str(resolve_suite(args.suite))
+    except UserError as exc:
+        print(f"check_suite: error: {exc}", file=sys.stderr)
         return 2
     report = check_suite(args.suite, args.workers, not args.no_cache, args.only, progress=lambda r: print(r.line()))
     for p in report.problems:
