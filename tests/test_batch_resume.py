@@ -1,0 +1,61 @@
+"""A batch killed with SIGKILL mid-run resumes with the same command, losing and redoing nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "benchmarks" / "examples"
+
+pytestmark = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (make setup)")
+
+
+def bench_cmd(suite: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "pipeline.cli", "bench", str(suite), "--llm", "reference",
+            "--stages", "verify,python", "--workers", "1", "--out", str(out)]
+
+
+def journal_lines(out: Path) -> list[str]:
+    path = out / "results.jsonl"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.mark.slow
+def test_kill_and_resume(tmp_path):
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    for yaml_file in sorted(EXAMPLES.glob("*.yaml")):
+        shutil.copy(yaml_file, suite / yaml_file.name)
+    ids = {f.stem for f in suite.glob("*.yaml")}
+    assert len(ids) >= 4
+    out = tmp_path / "out"
+    env = {**os.environ, "P2S_NO_VERIFY_CACHE": "1"}
+    proc = subprocess.Popen(bench_cmd(suite, out), cwd=REPO, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(journal_lines(out)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = journal_lines(out)
+    assert 1 <= len(before) < len(ids), "the batch must be killed mid-run for this test to mean anything"
+
+    done = subprocess.run(bench_cmd(suite, out), cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), done.stderr
+    after = journal_lines(out)
+    assert after[: len(before)] == before, "records written before the kill were changed"
+    tasks = [json.loads(line)["task"] for line in after]
+    assert sorted(tasks) == sorted(ids), "each task exactly once: nothing lost, nothing redone"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["tasks"] == len(ids)
+    assert summary["stages"]["verify"]["pass"] == len(ids)
+    assert (out / "report.md").read_text().count("| ") > len(ids)
