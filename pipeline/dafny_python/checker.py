@@ -460,6 +460,13 @@ class Checker:
             if ghost and len(s.lhss) == len(callee.outs):
                 # `g, x := M(a)` with a ghost result: the printer keeps the ghost target (its declaration is gone)
                 s.lhss = [e for i, e in enumerate(s.lhss) if i not in ghost]
+        elif len(s.lhss) == len(s.rhss) > 1:
+            # `r, g := e1, e2` with a ghost variable `g`: the printer keeps the statement but not g's declaration
+            # (a resolved program has no other undeclared targets), so the ghost pair is dropped as Dafny's
+            # compiler drops it
+            pairs = [(lhs, rhs) for lhs, rhs in zip(s.lhss, s.rhss, strict=True)
+                     if not (isinstance(lhs, A.Name) and scope.lookup(lhs.name) is None)]
+            s.lhss, s.rhss = [p[0] for p in pairs], [p[1] for p in pairs]
         types = [self.lhs(e, scope) for e in s.lhss]
         self.rhs_list(s.rhss, types, scope, s.line)
 

@@ -433,7 +433,8 @@ class Emitter:
     def stmt_Assign(self, s: A.Assign, depth: int) -> None:
         if len(s.rhss) == 1 and getattr(s.rhss[0], "kind", None) == "method":
             targets = [self.lhs(e) for e in s.lhss]
-            self.out(depth, ", ".join(targets) + f" = {self.call_code(s.rhss[0])}")  # type: ignore[arg-type]
+            call = self.call_code(s.rhss[0])  # type: ignore[arg-type]
+            self.out(depth, (", ".join(targets) + " = " if targets else "") + call)
             return
         assigned = {e.name for e in s.lhss if isinstance(e, A.Name)}
         risky = len(s.lhss) > 1 and any(
