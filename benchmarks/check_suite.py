@@ -417,7 +417,11 @@ def record_outputs(task: Task, source: str | None = None, timeout: float = 240.0
     if dafny is None:
         return "dafny not found"
     names = [r.name for r in task.signature.returns]
-    arrays = [p.name for p in task.signature.params if p.type.kind in ("array", "array2")]
+    target = next((d for d in declarations(task.reference or "") if d.name == task.signature.name and d.is_method),
+                  None)
+    modified = " ".join(target.modifies()) if target else ""
+    arrays = [p.name for p in task.signature.params
+              if p.type.kind in ("array", "array2") and re.search(rf"\b{re.escape(p.name)}\b", modified)]
     probe = Task(
         id=task.id, description=task.description, signature=task.signature, requires=task.requires,
         ensures=task.ensures, reference=task.reference,

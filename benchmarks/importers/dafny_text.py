@@ -19,7 +19,7 @@ MODIFIERS = ("ghost", "static", "twostate", "least", "greatest", "inductive", "c
 # a '{' after one of these starts a set display or attribute, never a body
 _EXPR_BEFORE_BRACE = {
     "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||", "==>", "<==", "<==>", "!", "(", "[",
-    ",", ":=", ":", "::", "in", "then", "else", "|", "&", "^", "=>", "!!",
+    ",", ":=", ":", "::", "in", "then", "else", "&", "^", "=>", "!!",
     "multiset", "set", "iset", "map", "imap",  # display constructors: multiset{x, y}
     *CLAUSE_KEYWORDS,
 }
@@ -63,6 +63,7 @@ class Decl:
     end: int = 0
     line: int = 0
     comment: str = ""  # the comment block right before the declaration
+    container: str | None = None  # "class C", "module M", ... when the declaration is nested in one
 
     @property
     def is_ghost(self) -> bool:
@@ -309,6 +310,7 @@ def declarations(text: str) -> list[Decl]:
     with_comments = tokenize(text, keep_comments=True)
     tokens = [t for t in with_comments if t.kind != "comment"]
     clean = strip_comments(text)
+    containers = _containers(tokens)
     decls: list[Decl] = []
     k = 0
     while k < len(tokens):
@@ -317,11 +319,36 @@ def declarations(text: str) -> list[Decl]:
             decl, nxt = _read_decl(tokens, k, clean)
             if decl is not None:
                 decl.comment = _preceding_comment(text, with_comments, decl.start)
+                enclosing = [(lo, name) for lo, hi, name in containers if lo < decl.start < hi]
+                decl.container = max(enclosing)[1] if enclosing else None  # the innermost
                 decls.append(decl)
                 k = nxt
                 continue
         k += 1
     return decls
+
+
+def _containers(tokens: list[Token]) -> list[tuple[int, int, str]]:
+    """Offsets ``(body start, body end, "kind Name")`` of classes, traits, modules and datatypes with bodies."""
+    out = []
+    for k, tok in enumerate(tokens):
+        if tok.kind != "ident" or tok.text not in ("class", "trait", "module", "datatype", "codatatype"):
+            continue
+        j = _skip_attributes(tokens, k + 1)
+        name = tokens[j].text if j < len(tokens) and tokens[j].kind == "ident" else "?"
+        stops = ("{", ";") if tok.text.endswith("datatype") else ("{", "=", ";")
+        while j < len(tokens) and tokens[j].text not in stops and not (
+            tokens[j].kind == "ident" and tokens[j].text in DECL_KEYWORDS + ("class", "module", "trait")
+            and j > k + 1
+        ):
+            j += 1
+        if j < len(tokens) and tokens[j].text == "{":
+            try:
+                close = _matching(tokens, j)
+            except DafnyTextError:
+                continue
+            out.append((tokens[j].start, tokens[close].end, f"{tok.text} {name}"))
+    return out
 
 
 def _read_decl(tokens: list[Token], k: int, clean: str) -> tuple[Decl | None, int]:
@@ -402,9 +429,8 @@ def _read_clauses(tokens: list[Token], k: int, clean: str, decl: Decl) -> int:
                 continue
             if t.kind == "op" and t.text == "{":
                 prev = tokens[k - 1]
-                is_display = k == begin or (prev.kind == "op" and prev.text in _EXPR_BEFORE_BRACE) or (
-                    prev.kind == "ident" and prev.text in _EXPR_BEFORE_BRACE
-                )
+                starts_line = prev.line != t.line
+                is_display = k == begin or (not starts_line and prev.text in _EXPR_BEFORE_BRACE)
                 if k + 1 < len(tokens) and tokens[k + 1].text == ":":
                     is_display = True  # an attribute inside the clause
                 if not is_display:

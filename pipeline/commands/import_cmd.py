@@ -1,0 +1,75 @@
+"""p2s import: convert public Dafny suites (MBPP-DFY, DafnyBench, CloverBench) into task YAML files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+HELP = "convert a public Dafny suite (mbpp-dfy, dafnybench, clover) into task YAML files"
+EPILOG = """formats:
+  mbpp-dfy    the dafny-synthesis JSON (mbpp-san-dfy-228-all-task-test.json); --solutions DIR adds the
+              verified programs task_id_<N>.dfy as references (their contract becomes the pinned spec)
+  dafnybench  folders of verified .dfy programs: one task per program (first usable method), no vectors
+  clover      CloverBench: the dataset root or its textbook_algo folder (descriptions, strong programs,
+              unit-test calls and their commented expectations as vectors)
+
+Every task that cannot be converted is listed with the reason. The output folder also gets
+import_report.json (converted ids, skipped tasks with reasons, warnings).
+Exit status: 0 all converted, 1 some skipped (or failed --verify), 2 bad input.
+
+examples:
+  p2s import mbpp-dfy mbpp-san-dfy-228-all-task-test.json --solutions MBPP-DFY-153/src --out tasks/mbpp
+  p2s import dafnybench DafnyBench/programs --out tasks/dafnybench --verify
+  p2s import clover ../shared/data/cloverbench --out tasks/clover --record-expected
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("format", choices=["mbpp-dfy", "dafnybench", "clover"], help="the source format")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="input files or folders")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the task YAML files")
+    p.add_argument("--solutions", metavar="DIR", help="mbpp-dfy: folder of verified task_id_<N>.dfy programs")
+    p.add_argument("--method", metavar="NAME", help="dafnybench: the target method's name in every program")
+    p.add_argument("--verify", action="store_true",
+                   help="verify every reference with Dafny (through the integrity gate); skip those that fail")
+    p.add_argument("--record-expected", action="store_true",
+                   help="fill vectors that have inputs only by running the reference with Dafny")
+    p.add_argument("--workers", type=int, default=2, help="Dafny processes for --verify/--record-expected")
+    p.add_argument("--quiet", action="store_true", help="print skipped tasks and the summary, not the warnings")
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmarks.importers import run_import
+    from benchmarks.importers.checks import record_expected, verify_tasks
+    from pipeline.errors import UserError
+
+    result = run_import(args.format, args.sources, solutions=args.solutions, method=args.method)
+    if (args.verify or args.record_expected) and result.tasks:
+        from benchmarks.check_suite import dafny_executable
+
+        if dafny_executable() is None:
+            raise UserError("--verify/--record-expected need Dafny: install it (make setup) or set P2S_DAFNY")
+    if args.verify:
+        verified = verify_tasks(result, args.workers)
+        print(f"verified {verified} reference(s)")
+    if args.record_expected:
+        filled = record_expected(result, args.workers)
+        print(f"recorded expected outputs for {filled} vector(s) by running the references")
+    written = result.write(args.out)
+    report = {
+        "format": args.format,
+        "sources": [str(s) for s in args.sources],
+        "converted": [t.id for t in result.tasks],
+        "skipped": [asdict(s) for s in result.skipped],
+        "warnings": result.warnings,
+    }
+    Path(args.out, "import_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    if not args.quiet:
+        for w in result.warnings:
+            print(f"warning: {w}")
+    for s in result.skipped:
+        print(f"skipped {s.name}: {s.reason}")
+    print(f"{result.summary()}; wrote {len(written)} file(s) to {args.out}")
+    return 0 if not result.skipped else 1

@@ -1,0 +1,5 @@
+method orphan() returns (x: int)
+  ensures x == 1
+{
+  x := 1;
+}
