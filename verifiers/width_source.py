@@ -191,6 +191,15 @@ class SourceChecker(Checker):
 
     # ------------------------------------------------------------------------------------------ ghost code
 
+    def _begin(self, decl: A.Method | A.Function) -> Scope:
+        """The declaration's scope, with its ghost parameters and results known as ghost variables."""
+        scope = super()._begin(decl)
+        formals = decl.params if isinstance(decl, A.Function) else decl.ins + decl.outs
+        for f in formals:
+            if f.ghost and f.name not in scope.vars:
+                scope.vars[f.name] = self._ghost_var(f.name)
+        return scope
+
     def _ghost(self, s: A.Stmt) -> None:
         s.ghost_stmt = True  # type: ignore[attr-defined]
 

@@ -216,12 +216,9 @@ class VariantBuilder:
         if norm.name == "int":
             self.int_values = True
             return [self.rng.holds(name, nat=var.type.name == "nat")]
-        elem = norm.args[0] if norm.args else None
-        if elem is None or not (norm.array_dims or norm.name == "seq"):
+        if not norm.args or not (norm.array_dims or norm.name == "seq"):
             return []
-        if elem.name not in ("int", "char", "bool") and elem.bv_width is None:
-            return []  # nested collections, datatypes: no facts
-        self.int_values = True
+        self.int_values = True  # the length is an integer the hardware may compute with
         if norm.array_dims == 2:
             out = [f"{name}.Length0 <= {max_len} && {name}.Length1 <= {max_len}"]
         else:
