@@ -302,8 +302,11 @@ class VariantBuilder:
             self.stmt(s)
 
     def before(self, s: A.Stmt, obs: list[tuple[Obligation, str]]) -> None:
+        seen: set[str] = set()
         for ob, formula in obs:
-            self.insert(s.start, f"assert {formula}; ", ob)  # type: ignore[attr-defined]
+            if formula not in seen:  # `a[j + 1] := a[j + 1]`: one check of `j + 1`
+                seen.add(formula)
+                self.insert(s.start, f"assert {formula}; ", ob)  # type: ignore[attr-defined]
 
     def stmt(self, s: A.Stmt) -> None:
         if isinstance(s, A.GhostStmt) and s.kind == "assert" and self.free_original:
