@@ -557,7 +557,12 @@ class CToMlir:
         raise self.fail(node, f"'{node.name}'", "an array or pointer used as a value")
 
     def expr_Cast(self, node: c_ast.Cast) -> tuple[Val, CType]:
-        kind, t, _ = self.decl_type(node.to_type.type, node)
+        target = node.to_type.type
+        if isinstance(target, c_ast.TypeDecl) and getattr(target.type, "names", None) == ["void"]:
+            if not isinstance(node.expr, c_ast.ID):  # (void)param marks an unused parameter: nothing to do
+                self.expr(node.expr)
+            return self.const(0, INT), INT
+        kind, t, _ = self.decl_type(target, node)
         if kind != "scalar":
             raise self.fail(node, "cast", "only casts to scalar types")
         v, vt = self.expr(node.expr)

@@ -90,3 +90,8 @@ def test_short_circuit_with_side_effects_branches():
     text = c_to_mlir(src, "f").text
     assert text.count("cf.cond_br") >= 2  # && with a call is a branch
     assert "arith.andi" in text  # && of pure comparisons is an and
+
+
+def test_void_cast_of_an_unused_parameter_is_accepted():
+    module = c_to_mlir("#include <stdint.h>\nvoid f(int32_t a[4], int32_t n) {\n  (void)n;\n  a[0] = 1;\n}", "f")
+    assert [a.name for a in module.args] == ["a", "n"] and "memref.store" in module.text
