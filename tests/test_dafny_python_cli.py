@@ -175,6 +175,14 @@ method M(a: int) returns (ghost m: int, p: int)
   p := a + 1;
 }
 
+method N(x: int) returns (ghost g: int, r: int)
+{
+  if x > 0 {
+    return x * 2, x + 1;
+  }
+  g, r := 0, 0;
+}
+
 method Main()
 {
   var g1, t1 := M(3);
@@ -182,7 +190,9 @@ method Main()
   ghost var g2: int;
   var t2: int;
   g2, t2 := M(t1);
-  print t2, "\\n";
+  var g3, t3 := N(4);
+  var g4, t4 := N(-4);
+  print t2, " ", t3, " ", t4, "\\n";
 }
 """
 
@@ -230,4 +240,4 @@ def test_calls_of_methods_with_ghost_results_are_kept(tmp_path: Path) -> None:
     declaration first so that the call survives."""
     module = compile_program(GHOST_RESULTS, "ghosts")
     assert "def M(a: int) -> int:" in module.text and module.functions["M"].ghost_returns == ["m"]
-    assert run_module(module.text, tmp_path) == "4\n5\n"
+    assert run_module(module.text, tmp_path) == "4\n5 5 0\n"

@@ -549,6 +549,10 @@ class Checker:
 
     def stmt_Return(self, s: A.Return, scope: Scope) -> None:
         assert self.current is not None
+        decl = self.current.decl
+        ghost = self.current.ghost_outs
+        if s.values and ghost and isinstance(decl, A.Method) and len(s.values) == len(decl.outs):
+            s.values = [v for i, v in enumerate(s.values) if i not in ghost]  # values of ghost results: erased
         if s.values:
             types: list[A.Type | None] = [v.norm for v in self.current.outs]
             self.rhs_list(s.values, types, scope, s.line)
