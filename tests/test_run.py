@@ -120,7 +120,9 @@ def test_failed_generation_skips_the_hardware_stages(tmp_path):
     assert "not verified after 1 attempt(s): verification at line" in ctx.results[0].detail
 
 
+@pytest.mark.slow
 def test_cli_run_with_reference_llm(tmp_path, capsys):
+    """The whole chain through the CLI (every hardware stage that this checkout has)."""
     out = tmp_path / "run"
     code = main(["run", "--task", "benchmarks/examples/clamp.yaml", "--llm", "reference", "--out", str(out), "--json"])
     report = json.loads(capsys.readouterr().out)
