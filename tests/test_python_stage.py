@@ -91,6 +91,37 @@ def test_array_parameters_are_checked_by_final_contents(tmp_path: Path) -> None:
 
 
 @needs_dafny
+def test_strings_characters_and_sequences(tmp_path: Path) -> None:
+    source = """
+method Rev(s: string, c: char, xs: seq<int>) returns (r: seq<char>, n: nat, ys: seq<int>)
+{
+  r := [];
+  var i := |s|;
+  while i > 0
+  {
+    i := i - 1;
+    r := r + [s[i]];
+  }
+  n := multiset(s)[c];
+  ys := xs + [|xs|];
+}
+"""
+    task = task_from_dict({
+        "id": "rev", "description": "d",
+        "signature": "method Rev(s: string, c: char, xs: seq<int>) returns (r: seq<char>, n: nat, ys: seq<int>)",
+        "tests": [
+            {"inputs": {"s": "abca", "c": "a", "xs": [7]}, "expected": {"r": ["a", "c", "b", "a"], "n": 2,
+                                                                        "ys": [7, 1]}},
+            {"inputs": {"s": "", "c": "z", "xs": []}, "expected": {"r": [], "n": 0, "ys": [0]}},
+        ],
+    })
+    result = python_stage(context(tmp_path, task, source))
+    assert result.status is Status.PASS, result.detail
+    report = json.loads(Path(result.artifacts["python_results"]).read_text())
+    assert report["results"][0]["actual"] == {"r": "acba", "n": 2, "ys": [7, 1]}
+
+
+@needs_dafny
 def test_a_wrong_program_fails_and_records_which_vectors(tmp_path: Path) -> None:
     wrong = SORT.replace("swaps := swaps + 1;", "swaps := swaps + 2;")
     result = python_stage(context(tmp_path, sort_task(), wrong))

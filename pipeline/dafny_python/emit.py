@@ -877,7 +877,7 @@ class Emitter:
     def _is_char_seq(self, t: A.Type | None) -> bool:
         return t is not None and t.name == "seq" and bool(t.args) and t.args[0].name == "char"
 
-    def expr_Slice(self, e: A.Slice, ) -> tuple[str, int]:
+    def expr_Slice(self, e: A.Slice) -> tuple[str, int]:
         ot = e.obj.ty
         assert ot is not None
         obj = self.expr(e.obj)
