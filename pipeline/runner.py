@@ -90,7 +90,7 @@ def write_report(ctx: RunContext, extra: dict[str, Any] | None = None) -> Path:
 
 def prepare_run(task: Task, out_dir: str | Path, options: RunOptions | None = None) -> RunContext:
     """Create the run folder with the task and options inside, and return a fresh context."""
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     dump_task(task, out / "task.yaml")
     ctx = RunContext(task=task, out_dir=out, options=options or RunOptions())
