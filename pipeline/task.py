@@ -17,8 +17,8 @@ from pipeline.errors import TaskFormatError
 from pipeline.types import DafnyType, check_value, parse_type
 
 TASK_FIELDS = {
-    "id", "description", "signature", "requires", "ensures", "reference", "tests", "hardware", "metadata",
-    "include",
+    "id", "description", "signature", "requires", "ensures", "definitions", "reference", "tests", "hardware",
+    "metadata", "include",
 }
 
 
@@ -79,6 +79,7 @@ class Task:
     ensures: list[str]
     reference: str | None = None
     tests: list[TestVector] = field(default_factory=list)
+    definitions: str | None = None  # Dafny functions/predicates the pinned contract calls (the task's, not the LLM's)
     hardware: HardwareOptions = field(default_factory=HardwareOptions)
     metadata: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
@@ -100,6 +101,8 @@ class Task:
             "requires": list(self.requires),
             "ensures": list(self.ensures),
         }
+        if self.definitions is not None:
+            data["definitions"] = self.definitions
         if self.reference is not None:
             data["reference"] = self.reference
         data["tests"] = [{"inputs": t.inputs, "expected": t.expected} for t in self.tests]
@@ -283,6 +286,9 @@ def task_from_dict(data: Any, path: str = "<task>") -> Task:
     reference = data.get("reference")
     if reference is not None and not isinstance(reference, str):
         raise TaskFormatError(path, "reference", "expected a Dafny program (string)")
+    definitions = data.get("definitions")
+    if definitions is not None and not isinstance(definitions, str):
+        raise TaskFormatError(path, "definitions", "expected Dafny declarations (string)")
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise TaskFormatError(path, "metadata", "expected a mapping")
@@ -293,6 +299,7 @@ def task_from_dict(data: Any, path: str = "<task>") -> Task:
         requires=_string_list(data, "requires", path),
         ensures=_string_list(data, "ensures", path),
         reference=reference,
+        definitions=definitions,
         tests=_tests(data.get("tests"), sig, path),
         hardware=_hardware(data.get("hardware"), path),
         metadata=dict(metadata),

@@ -181,3 +181,18 @@ def test_task_definitions_are_prepended_and_copies_must_match(task, dafny):
     own = "predicate IsMax(a: array<int>, m: int) { true }\n" + HONEST
     g = gate(own, t)
     assert "differs from the task's definition" in g.violations[0].message
+
+
+def test_contract_definitions_come_from_the_reference_transitively():
+    from verifiers.integrity import contract_definitions_from
+
+    program = (
+        "function Sq(x: int): int { x * x }\n"
+        "function SumSq(a: seq<int>): int { if |a| == 0 then 0 else Sq(a[0]) + SumSq(a[1..]) }\n"
+        "function Unused(): int { 3 }\n"
+        "method M(a: seq<int>) returns (s: int) ensures s == SumSq(a) { s := 0; assume false; }\n"
+    )
+    defs = contract_definitions_from(program, ["s == SumSq(a)"])
+    assert "function Sq(" in defs and "function SumSq(" in defs
+    assert "Unused" not in defs
+    assert defs.index("function Sq(") < defs.index("function SumSq(")

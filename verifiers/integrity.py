@@ -194,12 +194,34 @@ def check_target(tokens: list[Token], decls: list[Decl], task: Task) -> tuple[li
 def task_definitions(task: Task) -> str:
     """Dafny declarations the task supplies for its contract (e.g. a predicate its ``ensures`` call).
 
-    Read from a ``definitions`` attribute of the task or, until the task format has that field, from
-    ``metadata.definitions``. The gate prepends them to the candidate; the candidate may repeat them word for
-    word (its copy is dropped) but not define them differently.
+    The task's ``definitions`` field wins; else ``metadata.definitions``; else they are taken from the task's
+    reference solution: the functions and predicates the pinned contract calls, with those they call in
+    turn, in the reference's order. The gate prepends them to the candidate; the candidate may repeat them
+    word for word (its copy is dropped) but not define them differently, so it cannot weaken the contract.
     """
-    text = getattr(task, "definitions", None) or task.metadata.get("definitions") or ""
-    return text if isinstance(text, str) else ""
+    text = task.definitions or task.metadata.get("definitions") or ""
+    if isinstance(text, str) and text.strip():
+        return text
+    return contract_definitions_from(task.reference or "", task.requires + task.ensures)
+
+
+def contract_definitions_from(program: str, contract: list[str]) -> str:
+    """The functions/predicates of ``program`` that ``contract`` uses, transitively, as program text."""
+    if not program.strip() or not contract:
+        return ""
+    tokens = tokenize(program)
+    decls = {d.name: d for d in find_decls(tokens) if d.kind in ("function", "predicate")}
+    pending = [t.text for expr in contract for t in tokenize(expr) if t.kind == "ident" and t.text in decls]
+    wanted: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        d = decls[name]
+        pending.extend(t.text for t in tokens[d.start : d.end] if t.kind == "ident" and t.text in decls)
+    chosen = sorted((decls[n] for n in wanted), key=lambda d: d.start)
+    return "\n\n".join(program[tokens[d.start].start : tokens[d.end - 1].end] for d in chosen)
 
 
 def _provided(task: Task) -> dict[str, str]:

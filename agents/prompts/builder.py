@@ -78,6 +78,13 @@ class Feedback:
     diagnostics: list[dict[str, Any]]
 
 
+def _definitions(task) -> str:
+    """The functions/predicates the task's contract calls: shown to the model, supplied by the gate."""
+    from verifiers.integrity import task_definitions
+
+    return task_definitions(task)
+
+
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
@@ -158,9 +165,9 @@ class PromptBuilder:
 
     # ------------------------------------------------------------------------------------------ chat
 
-    def _task_text(self, description: str, signature: str, requires, ensures) -> str:
+    def _task_text(self, description: str, signature: str, requires, ensures, definitions: str = "") -> str:
         return render("task.j2", task={"description": description}, header=signature,
-                      spec_lines=spec_lines(requires, ensures))
+                      spec_lines=spec_lines(requires, ensures), definitions=definitions.strip())
 
     def _chat(self, task) -> list[Message]:
         messages: list[Message] = [{"role": "system", "content": render("system.j2", dialect=self.dialect)}]
@@ -169,13 +176,16 @@ class PromptBuilder:
                                                                         ex.ensures)})
             messages.append({"role": "assistant", "content": f"```dafny\n{ex.solution.strip()}\n```"})
         messages.append({"role": "user", "content": self._task_text(task.description, task.signature.text,
-                                                                    task.requires, task.ensures)})
+                                                                    task.requires, task.ensures,
+                                                                    _definitions(task))})
         return messages
 
     # ------------------------------------------------------------------------------------------ completion
 
     def _prefix(self, task) -> str:
-        return "```dafny\n" + method_header(task.signature.text, task.requires, task.ensures) + "\n{\n"
+        definitions = _definitions(task).strip()
+        head = definitions + "\n\n" if definitions else ""
+        return "```dafny\n" + head + method_header(task.signature.text, task.requires, task.ensures) + "\n{\n"
 
     def _completion(self, task, previous: Feedback | None) -> tuple[list[Message], str]:
         prefix = self._prefix(task)
