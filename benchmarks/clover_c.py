@@ -10,15 +10,15 @@ read in place, never copied). For every ``textbook_algo/<name>/<name>_strong.dfy
 
 1. the method under test is the method of the program that the unit-test file
    (``textbook_algo_unit_tests/<name>/<name>_tests.dfy``) calls from its test method;
-2. its header becomes the task signature (ghost results dropped; a type parameter ``T`` is instantiated
-   with the type of the first unit test's values);
+2. its header and contract become the task (signature, pinned requires/ensures; a type parameter ``T`` is
+   instantiated with the type of the first unit test's values);
 3. test vectors come from running the unit tests themselves: the test file is compiled to Python with the
    project's Dafny → Python compiler and its ``Main`` runs in a subprocess with the method wrapped, recording
    every top-level call's arguments, results and final array contents (the unit tests' literal inputs, the
    Python reference's outputs); vectors that do not fit the task's types are dropped;
-4. the verified program is compiled to Python, and the ``c`` stage runs the width proof on it (unless
-   ``--width-proof off``: ``hardware.width_proof``), compiles the model to HLS C at the proven width and
-   simulates it with gcc on those vectors against the Python reference.
+4. the verified program goes through the pipeline's ``python`` stage (Dafny → Python, the vectors run on the
+   model) and ``c`` stage: the width proof (unless ``--width-proof off``: ``hardware.width_proof``), HLS C at
+   the proven width, gcc simulation of every vector against the Python reference.
 
 Each program ends in one row: ``pass``, or the step that stopped it with the reason. ``--json`` writes the
 rows. Needs ``pipeline.dafny_python`` (the Dafny → Python compiler) and gcc.
@@ -126,11 +126,12 @@ def _scalar_type(values: list) -> str | None:
 
 
 def signature_text(decl, first_call: dict | None) -> tuple[str | None, str]:
-    """``method Name(params) returns (results)`` with ghost results dropped and ``T`` instantiated."""
+    """``method Name(params) returns (results)`` with ``T`` instantiated (ghost results stay: the python stage
+    lists them, the c stage leaves them out of the hardware)."""
     from benchmarks.importers.dafny_text import split_top_level
 
     params = decl.params or ""
-    results = [r for r in split_top_level(decl.returns or "") if r.strip() and not r.strip().startswith("ghost ")]
+    results = [r for r in split_top_level(decl.returns or "") if r.strip()]
     text = f"method {decl.name}({params})" + (f" returns ({', '.join(results)})" if results else "")
     if decl.type_params:
         names = [re.sub(r"\(.*\)", "", t).strip() for t in split_top_level(decl.type_params)]
@@ -169,23 +170,35 @@ def record_calls(module_path: Path, target: str, work: Path) -> tuple[list[dict]
         return [], "the unit-test recorder printed no calls"
 
 
-def build_task(name: str, sig_text: str, calls: list[dict], width_proof: str = "on"):
+def contract(decl, sig_text: str) -> dict[str, list[str]]:
+    """The method's own requires/ensures (the task pins them; the verify gate and the width proof read them)."""
+    out: dict[str, list[str]] = {"requires": [], "ensures": []}
+    for c in decl.clauses:
+        if c.kind in out:
+            out[c.kind].append(c.text)
+    return out
+
+
+def build_task(name: str, sig_text: str, calls: list[dict], width_proof: str = "on",
+               clauses: dict[str, list[str]] | None = None):
     """A task whose tests are the recorded calls (those that fit the signature's types)."""
     from pipeline.errors import TaskFormatError
     from pipeline.task import parse_signature, task_from_dict
     from pipeline.types import check_value
 
     sig = parse_signature(sig_text)
+    ghosts = set(re.findall(r"\bghost\s+([A-Za-z_][\w']*)", sig_text))
+    results_sig = [p for p in sig.returns if p.name not in ghosts]
     tests = []
     for call in calls:
         if "unsupported" in call or len(call["args"]) != len(sig.params):
             continue
         inputs = {p.name: _canon(v, p.type.kind) for p, v in zip(sig.params, call["args"], strict=True)}
         results = call["result"]
-        results = [] if not sig.returns else ([results] if len(sig.returns) == 1 else list(results or []))
-        if len(results) != len(sig.returns):
+        results = [] if not results_sig else ([results] if len(results_sig) == 1 else list(results or []))
+        if len(results) != len(results_sig):
             continue
-        expected = {p.name: _canon(v, p.type.kind) for p, v in zip(sig.returns, results, strict=True)}
+        expected = {p.name: _canon(v, p.type.kind) for p, v in zip(results_sig, results, strict=True)}
         for p, v in zip(sig.params, call["after"], strict=True):
             if p.type.kind in ("array", "array2"):
                 expected[p.name] = _canon(v, p.type.kind)
@@ -195,7 +208,7 @@ def build_task(name: str, sig_text: str, calls: list[dict], width_proof: str = "
         tests.append({"inputs": inputs, "expected": expected})
     data = {"id": f"clover_{name}", "description": f"CloverBench textbook_algo/{name}", "signature": sig_text,
             "tests": tests, "metadata": {"source": "cloverbench", "program": name},
-            "hardware": {"width_proof": width_proof}}
+            "hardware": {"width_proof": width_proof}, **(clauses or {})}
     try:
         return task_from_dict(data, f"<clover {name}>"), ""
     except TaskFormatError as exc:
@@ -213,10 +226,9 @@ def _canon(v, kind: str):
 
 def measure_one(name: str, data: Path, out: Path, width_proof: str = "on") -> Row:
     from benchmarks.importers.dafny_text import declarations
-    from pipeline.c_stage import c_stage
     from pipeline.dafny_python import compile_program
     from pipeline.errors import UserError
-    from pipeline.stage import RunContext
+    from pipeline.runner import prepare_run, run_stages
 
     start = time.monotonic()
     row = Row(name, "fail")
@@ -243,7 +255,7 @@ def measure_one(name: str, data: Path, out: Path, width_proof: str = "on") -> Ro
     if sig_text is None:
         return Row(name, "no-task", "task", why)
     try:
-        task, why = build_task(name, sig_text, calls, width_proof)
+        task, why = build_task(name, sig_text, calls, width_proof, contract(decl, sig_text))
     except ValueError as exc:
         return Row(name, "no-task", "task", f"signature outside the task format: {exc}")
     if task is None:
@@ -254,25 +266,25 @@ def measure_one(name: str, data: Path, out: Path, width_proof: str = "on") -> Ro
         row.outcome, row.step = "no-vectors", "vectors"
         row.reason = f"none of {len(calls)} unit-test calls fits {sig_text}"
         return row
-    try:
-        model = compile_program(strong)
-    except UserError as exc:
-        return Row(name, "no-python", "python", str(exc), vectors=row.vectors, top=target)
-    model_path = work / "model.py"
-    model_path.write_text(model.text)
     strong_path = work / f"{name}.dfy"
     strong_path.write_text(strong)
-    ctx = RunContext(task=task, out_dir=work / "run", artifacts={"python": str(model_path), "dafny": str(strong_path)})
-    result = c_stage(ctx)
-    row.passed = int(result.metrics.get("vectors_passed", 0))
-    row.width = f"{result.metrics.get('width_proof', '')} {result.metrics.get('proven_width') or ''}".strip()
+    ctx = prepare_run(task, work / "run")
+    ctx.artifacts["dafny"] = str(strong_path)
+    py, c = run_stages(ctx, ["python", "c"])
     row.seconds = time.monotonic() - start
-    if result.status.value == "pass":
+    if py.status.value != "pass":
+        row.outcome, row.step, row.reason = "no-python", "python", py.detail
+        return row
+    row.passed = int(c.metrics.get("vectors_passed", 0))
+    row.width = f"{c.metrics.get('width_proof', '')} {c.metrics.get('proven_width') or ''}".strip()
+    if c.status.value == "pass":
         row.outcome, row.step = "pass", "c"
-    elif "refused" in result.metrics:
-        row.outcome, row.step, row.reason = "refused", "c", result.detail
+    elif "refused" in c.metrics:
+        row.outcome, row.step, row.reason = "refused", "c", c.detail
+    elif c.metrics.get("width_proof") in ("fail", "error"):
+        row.outcome, row.step, row.reason = "width", "c (width proof)", c.detail
     else:
-        row.outcome, row.step, row.reason = result.status.value, "c", result.detail
+        row.outcome, row.step, row.reason = c.status.value, "c", c.detail
     return row
 
 
