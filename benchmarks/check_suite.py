@@ -34,7 +34,7 @@ from pipeline.process import run_command
 from pipeline.task import Task, load_task, parse_signature
 from pipeline.types import DafnyType
 
-CHECKER_VERSION = 6
+CHECKER_VERSION = 7
 MARK = "@@p2s"
 
 
@@ -165,20 +165,13 @@ def _first_problem(output: str, timed_out: bool, what: str) -> str:
     return f"{what}: " + (tail[-1] if tail else "dafny failed with no message")
 
 
-HELPER_RULE = "is used by the task's pinned contract and must not be defined by the candidate"
-
-
 def verify_reference(task: Task, timeout: float = 120.0) -> tuple[bool, str, str]:
-    """Verify the reference: through ``verifiers.api.verify_source`` (gate + splice) when it exists, else Dafny.
-
-    The task format has no field yet for the functions a pinned contract uses (``Ones8`` in
-    ``c == Ones8(x, 8)``), so they live in the reference, and the verifier's gate rightly refuses a candidate
-    that defines them. For such a task the reference is verified without the task (escape checks, bridge,
-    Dafny) and :func:`contract_problems` checks the header and the contract instead; the returned note
-    says so, so the gap stays visible.
+    """Verify the reference: through ``verifiers.api.verify_source`` (integrity gate, the task's definitions,
+    contract splice, dialect bridge) when the project's verifier is present, else with Dafny directly.
 
     Returns:
-        ``(verified, problem, note)``; ``problem`` is empty when verified.
+        ``(verified, problem, note)``; ``problem`` is empty when verified; ``note`` says which verifier ran
+        when it was not the project's.
     """
     try:
         from verifiers.api import verify_source  # the project's gate + splice + verify
@@ -187,12 +180,6 @@ def verify_reference(task: Task, timeout: float = 120.0) -> tuple[bool, str, str
     if verify_source is not None:
         result = verify_source(task.reference or "", task, timeout)
         note = ""
-        if not result.verified and result.phase == "integrity" and result.diagnostics and all(
-            HELPER_RULE in d.message for d in result.diagnostics
-        ):
-            helpers = [d.message.split()[1] for d in result.diagnostics]
-            note = f"contract helpers {', '.join(helpers)} are defined in the reference (no task field for them yet)"
-            result = verify_source(task.reference or "", None, timeout)
         if result.verified:
             return True, "", note
         errors = [d for d in result.diagnostics if getattr(d, "severity", "error") == "error"]
@@ -208,9 +195,10 @@ def verify_reference(task: Task, timeout: float = 120.0) -> tuple[bool, str, str
         src.write_text(task.reference or "")
         res = run_command([dafny, "/compile:0", "/timeLimit:20", src.name], cwd=tmp, timeout=timeout)
     m = _SUMMARY.search(res.stdout)
+    note = "verified with Dafny directly (the project's verifier is not installed)"
     if res.ok and m and m.group(2) == "0" and "time out" not in res.stdout:
-        return True, "", ""
-    return False, _first_problem(res.output, res.timed_out, "verify"), ""
+        return True, "", note
+    return False, _first_problem(res.output, res.timed_out, "verify"), note
 
 
 # --------------------------------------------------------------------------------------------- harness
@@ -299,6 +287,17 @@ def _rename_main(source: str) -> str:
     return source
 
 
+def with_definitions(task: Task, source: str) -> str:
+    """``source`` with the task's ``definitions`` it does not declare itself put in front (as the gate does)."""
+    if not task.definitions:
+        return source
+    have = {d.name for d in declarations(source)}
+    missing = [d for d in declarations(task.definitions) if d.name not in have]
+    if not missing:
+        return source
+    return "\n\n".join(task.definitions[d.start : d.end] for d in missing) + "\n\n" + source
+
+
 def build_harness(task: Task, source: str | None = None) -> tuple[str, dict[int, tuple[int, int]]]:
     """The reference plus one test method per vector and a ``Main`` that runs them all.
 
@@ -307,7 +306,8 @@ def build_harness(task: Task, source: str | None = None) -> tuple[str, dict[int,
         error there (a precondition the vector's inputs do not provably satisfy) names the vector.
     """
     sig = task.signature
-    program = _rename_main(source if source is not None else task.reference or "").rstrip() + "\n"
+    program = with_definitions(task, source if source is not None else task.reference or "")
+    program = _rename_main(program).rstrip() + "\n"
     lines = program.splitlines()
     spans: dict[int, tuple[int, int]] = {}
     for k, vec in enumerate(task.tests):
@@ -467,7 +467,7 @@ def spec_determines(task: Task, timeout: float = 240.0) -> tuple[bool, list[str]
     except (StopIteration, DafnyTextError):
         return False, ["reference has no target method"]
     header = sig.text.replace(f"method {sig.name}", "method P2S_Spec", 1)
-    lines = _rename_main(task.reference or "").rstrip().splitlines() + ["", header]
+    lines = _rename_main(with_definitions(task, task.reference or "")).rstrip().splitlines() + ["", header]
     lines += [f"  modifies {m}" for m in target.modifies()]
     lines += [f"  requires {r}" for r in task.requires] + [f"  ensures {e}" for e in task.ensures]
     spans: dict[int, tuple[int, int]] = {}
@@ -528,6 +528,7 @@ def _cache_key(task: Task) -> str:
     data = {
         "v": CHECKER_VERSION,
         "reference": task.reference,
+        "definitions": task.definitions,
         "signature": task.signature.text,
         "requires": task.requires,
         "ensures": task.ensures,

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from benchmarks.check_suite import check_suite, check_task, contract_problems, dafny_executable
+from benchmarks.importers.dafny_text import definitions_text
 from benchmarks.index import DIFFICULTIES, SUITES_DIR, TaskIndex, load_suite, task_files
 from pipeline.errors import UserError
 from pipeline.task import load_task
@@ -59,6 +60,17 @@ def test_every_task_has_metadata_vectors_and_reference(index):
 def test_references_carry_the_exact_signature_and_pinned_contract(index):
     problems = {t.id: contract_problems(t) for t in index}
     assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_contract_helpers_are_given_as_task_definitions(index):
+    """A contract that calls a function carries its definition in ``definitions`` (what prompts show and the
+    gate prepends), word for word as in the reference, so the reference passes the gate unchanged."""
+    with_defs = 0
+    for task in index:
+        expected = definitions_text(task.reference, task.requires + task.ensures)
+        assert (task.definitions or "").strip() == expected.strip(), task.id
+        with_defs += bool(expected)
+    assert with_defs >= 40
 
 
 def test_test_values_fit_the_hardware_options(index):

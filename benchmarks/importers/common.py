@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.importers.dafny_text import DafnyTextError, Decl, Token, declarations, normalize, tokenize
+from benchmarks.importers.dafny_text import (
+    DafnyTextError,
+    Decl,
+    Token,
+    declarations,
+    definitions_text,
+    normalize,
+    tokenize,
+)
 from pipeline.task import HardwareOptions, Signature, Task, TestVector, dump_task, parse_signature
 from pipeline.types import DafnyType, check_value
 
@@ -142,6 +150,7 @@ def task_from_program(
     decl = choose_target(source, target)
     sig = parse_signature(decl.signature_text())
     tests = tests or []
+    definitions = definitions_text(source, decl.requires() + decl.ensures())
     return Task(
         id=task_id,
         description=description.strip() or generic_description(decl),
@@ -149,6 +158,7 @@ def task_from_program(
         requires=decl.requires(),
         ensures=decl.ensures(),
         reference=source.strip() + "\n",
+        definitions=definitions or None,
         tests=tests,
         hardware=hardware_for(tests),
         metadata=dict(metadata or {}),

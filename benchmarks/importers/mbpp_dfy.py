@@ -126,7 +126,8 @@ def convert(entry: dict[str, Any], solutions: dict[str, Path], taken: set[str], 
         task = task_from_program(reference, task_id, description, target=sig.name, tests=tests, metadata=metadata)
         task.metadata["reference_file"] = solution.name if solution else None
         return task
-    return Task(task_id, description, sig, [], [], None, tests, hardware_for(tests), metadata)
+    return Task(id=task_id, description=description, signature=sig, requires=[], ensures=[], tests=tests,
+                hardware=hardware_for(tests), metadata=metadata)
 
 
 def import_mbpp_dfy(sources: list[str | Path], solutions: str | Path | None = None) -> ImportResult:
