@@ -119,6 +119,23 @@ class PositionedParser(Parser):
         return f
 
 
+def typed_program(text: str, top: str, dialect: str = "dafny3", dafny_path: str | None = None,
+                  timeout: float = 60.0) -> tuple[A.Program, SourceChecker]:
+    """Parse ``text`` with positions and type its hardware part; with ``dafny_path``, locals whose type Dafny
+    infers from later uses get Dafny's own types first (one resolver run, only when such locals exist)."""
+    from pipeline.dafny_python.parser import parse_program
+
+    program = parse_positioned(text, dialect)
+    if dafny_path and _literal_locals(program):
+        printed = resolved_print(text, dafny_path, timeout)
+        if printed:
+            try:
+                fill_local_types(program, parse_program(printed, dialect))
+            except UnsupportedConstruct:
+                pass  # the resolved print has a construct the parser does not model: keep the checker's types
+    return program, check_source(program, top)
+
+
 def parse_positioned(text: str, dialect: str = "dafny3") -> A.Program:
     """Parse ``text`` recording positions (see :class:`PositionedParser`).
 
@@ -289,6 +306,68 @@ def _visible(scope: Scope) -> list:
             seen.setdefault(name, v)
         s = s.parent
     return list(seen.values())
+
+
+def _literal_locals(program: A.Program) -> bool:
+    """Whether some local is declared without a type and initialized by integer literals only (``var c := 0xFF;``):
+    Dafny types it from later uses (a bit-vector, say), which the checker's initializer rule cannot see."""
+    from pipeline.dafny_python.checker import _is_literal_expr
+    from pipeline.dafny_python.walk import walk
+
+    for d in program.decls:
+        if isinstance(d, A.Method) and d.body is not None:
+            for n in walk(d.body):
+                if isinstance(n, A.VarDecl) and len(n.rhss) == len(n.vars) and any(
+                        v.type is None and isinstance(r, A.Expr) and _is_literal_expr(r)
+                        for v, r in zip(n.vars, n.rhss, strict=True)):
+                    return True
+    return False
+
+
+def resolved_print(text: str, dafny_path: str, timeout: float = 60.0) -> str | None:
+    """Dafny's resolved print of ``text`` with ghost code (every local's type written out), or ``None``."""
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.process import run_command
+    from verifiers.dafny import extract_printed_program
+
+    with tempfile.TemporaryDirectory(prefix="p2s-width-") as scratch:
+        Path(scratch, "program.dfy").write_text(text, encoding="utf-8")
+        res = run_command([dafny_path, "/compile:0", "/noVerify", "/rprint:-", "program.dfy"], cwd=scratch,
+                          timeout=timeout)
+    if res.timed_out or res.returncode != 0:
+        return None
+    return extract_printed_program(res.stdout) or None
+
+
+def fill_local_types(program: A.Program, resolved: A.Program) -> int:
+    """Give the untyped locals of ``program`` the types Dafny resolved (``resolved``: the resolved print of the
+    same text); locals are matched by method, name and order. Returns how many types were filled in."""
+    from pipeline.dafny_python.walk import walk
+
+    def locals_of(m: A.Method) -> list[A.LocalVar]:
+        return [v for n in walk(m.body) if isinstance(n, A.VarDecl) for v in n.vars] if m.body else []
+
+    filled = 0
+    for d in program.decls:
+        r = resolved.find(d.name)
+        if not (isinstance(d, A.Method) and isinstance(r, A.Method)):
+            continue
+        mine, theirs = locals_of(d), locals_of(r)
+        if [v.name for v in mine] == [v.name for v in theirs]:
+            pairs = list(zip(mine, theirs, strict=True))
+        else:  # the printer wrote something differently: match names that have one type throughout
+            types: dict[str, set[str]] = {}
+            for v in theirs:
+                types.setdefault(v.name, set()).add(str(v.type))
+            unique = {v.name: v for v in theirs if len(types[v.name]) == 1}
+            pairs = [(v, unique[v.name]) for v in mine if v.name in unique]
+        for v, t in pairs:
+            if v.type is None and t.type is not None:
+                v.type = t.type
+                filled += 1
+    return filled
 
 
 def check_source(program: A.Program, top: str) -> SourceChecker:

@@ -657,18 +657,19 @@ def _assigned(stmts: list[A.Stmt]) -> set[int]:
 
 
 def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3",
-                  free_original: bool = True) -> Variant:
+                  free_original: bool = True, typed: tuple[A.Program, SourceChecker] | None = None) -> Variant:
     """The range-checked variant of the verified program ``text`` (in ``dialect``) at ``width`` bits.
 
     ``free_original``: ``text`` was verified, so its own spec clauses may be assumed (``free``) rather than
     checked again; only possible in the ``dafny3`` dialect (Dafny 4 has no ``free`` clauses).
+    ``typed``: ``text`` already parsed and checked (:func:`verifiers.width_source.typed_program`), to reuse.
 
     Raises:
         DafnySyntaxError: the text does not parse.
         UnsupportedConstruct: the hardware's code uses a construct the generator cannot state ranges for
             (:class:`WidthUnsupported`), or that the checker does not type.
     """
-    program = parse_positioned(text, dialect)
-    checker = check_source(program, top)
+    program, checker = typed if typed is not None else (parse_positioned(text, dialect), None)
+    checker = checker or check_source(program, top)
     free = free_original and dialect == "dafny3"
     return VariantBuilder(text, program, checker, width, max_array_length, free_original=free).build()
