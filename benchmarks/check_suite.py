@@ -34,7 +34,7 @@ from pipeline.process import run_command
 from pipeline.task import Task, load_task, parse_signature
 from pipeline.types import DafnyType
 
-CHECKER_VERSION = 7
+CHECKER_VERSION = 8
 MARK = "@@p2s"
 
 
@@ -251,7 +251,7 @@ def _build_input(var: str, value: Any, typ: DafnyType) -> list[str]:
     return [f"var {var}: {typ} := {dafny_literal(value, typ)};"]
 
 
-def _print_output(test: int, name: str, var: str, typ: DafnyType) -> list[str]:
+def _print_output(test: str, name: str, var: str, typ: DafnyType) -> list[str]:
     head = f'print "{MARK} {test} {name} ", '
     if typ.kind == "array":
         return [head + f'{var}[..], "\\n";']
@@ -298,17 +298,13 @@ def with_definitions(task: Task, source: str) -> str:
     return "\n\n".join(task.definitions[d.start : d.end] for d in missing) + "\n\n" + source
 
 
-def build_harness(task: Task, source: str | None = None) -> tuple[str, dict[int, tuple[int, int]]]:
-    """The reference plus one test method per vector and a ``Main`` that runs them all.
-
-    Returns:
-        ``(program, spans)``: ``spans[k]`` is the line range of vector ``k``'s test method, so a Dafny
-        error there (a precondition the vector's inputs do not provably satisfy) names the vector.
-    """
+def _harness_lines(task: Task, source: str | None, tag: str) -> tuple[list[str], dict[int, tuple[int, int]]]:
+    """The reference (its ``Main`` renamed, missing definitions added) and one ``P2S_Test<k>`` method per
+    vector; ``spans[k]`` is the 1-based line range of vector ``k``'s method. Outputs print as
+    ``@@p2s <tag><k> <name> <value>``."""
     sig = task.signature
     program = with_definitions(task, source if source is not None else task.reference or "")
-    program = _rename_main(program).rstrip() + "\n"
-    lines = program.splitlines()
+    lines = _rename_main(program).rstrip().splitlines()
     spans: dict[int, tuple[int, int]] = {}
     for k, vec in enumerate(task.tests):
         first = len(lines) + 2
@@ -320,13 +316,41 @@ def build_harness(task: Task, source: str | None = None) -> tuple[str, dict[int,
         call = f"{sig.name}({args});"
         body.append(f"var {', '.join(outs)} := {call}" if outs else call)
         for r, var in zip(sig.returns, outs, strict=True):
-            body += _print_output(k, r.name, var, r.type)
+            body += _print_output(f"{tag}{k}", r.name, var, r.type)
         for p in sig.params:
             if p.type.kind in ("array", "array2") and p.name in vec.expected:
-                body += _print_output(k, p.name, f"p2s_{p.name}", p.type)
+                body += _print_output(f"{tag}{k}", p.name, f"p2s_{p.name}", p.type)
         lines += ["", f"method P2S_Test{k}()", "{"] + ["  " + b for b in body] + ["}"]
         spans[k] = (first, len(lines))
+    return lines, spans
+
+
+def build_harness(task: Task, source: str | None = None) -> tuple[str, dict[int, tuple[int, int]]]:
+    """The reference plus one test method per vector and a ``Main`` that runs them all.
+
+    Returns:
+        ``(program, spans)``: ``spans[k]`` is the line range of vector ``k``'s test method, so a Dafny
+        error there (a precondition the vector's inputs do not provably satisfy) names the vector.
+    """
+    lines, spans = _harness_lines(task, source, "")
     lines += ["", "method Main()", "{"] + [f"  P2S_Test{k}();" for k in range(len(task.tests))] + ["}"]
+    return "\n".join(lines) + "\n", spans
+
+
+def build_batch(tasks: list[Task]) -> tuple[str, dict[tuple[int, int], tuple[int, int]]]:
+    """Several tasks' harnesses in one program, each in its own module (so helper names cannot clash),
+    and one ``Main``: one Dafny run checks all of them. Outputs print as ``@@p2s <i>:<k> <name> <value>``."""
+    lines: list[str] = []
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    for i, task in enumerate(tasks):
+        body, inner = _harness_lines(task, None, f"{i}:")
+        offset = len(lines) + 1
+        lines.append(f"module P2S_T{i} {{")
+        lines += body
+        lines += ["", "method P2S_RunAll()", "{"] + [f"  P2S_Test{k}();" for k in range(len(task.tests))] + ["}"]
+        lines.append("}")
+        spans.update({(i, k): (lo + offset, hi + offset) for k, (lo, hi) in inner.items()})
+    lines += ["", "method Main()", "{"] + [f"  P2S_T{i}.P2S_RunAll();" for i in range(len(tasks))] + ["}"]
     return "\n".join(lines) + "\n", spans
 
 
@@ -358,53 +382,91 @@ def _items(text: str) -> list[str]:
     return [x.strip() for x in text.split(",")] if text.strip() else []
 
 
-def check_vectors(task: Task, timeout: float = 240.0, source: str | None = None) -> tuple[bool, list[str], int]:
-    """Run every vector through Dafny's own compiled reference; return ``(ok, problems, vectors_checked)``."""
-    if not task.tests:
-        return False, ["no test vectors"], 0
+def _run_harness(program: str, timeout: float) -> tuple[Any, Any]:
+    """Prove the test methods' preconditions (only those: the references are verified on their own), then
+    compile and run the program without re-verifying. Returns both command results."""
     dafny = dafny_executable()
     assert dafny is not None
-    program, spans = build_harness(task, source)
     with tempfile.TemporaryDirectory(prefix="p2s-vec-") as tmp:
         src = Path(tmp) / "harness.dfy"
         src.write_text(program)
-        # 1. prove that each vector's inputs meet the requires (only the test methods: the reference is
-        #    verified on its own); 2. compile and run without re-verifying
         pre = run_command([dafny, "/compile:0", "/timeLimit:20", "/proc:*P2S__Test*", src.name], cwd=tmp,
                           timeout=timeout)
-        errs = _dafny_errors(pre.output)
-        if pre.timed_out or errs or not _SUMMARY.search(pre.stdout):
-            blamed = sorted({k for line, _ in errs for k, (lo, hi) in spans.items() if lo <= line <= hi})
-            if blamed and not pre.timed_out:
-                first = next(msg for line, msg in errs if any(lo <= line <= hi for lo, hi in spans.values()))
-                return False, [f"vector(s) {blamed}: {first} (do the inputs satisfy the requires?)"], 0
-            return False, [_first_problem(pre.output, pre.timed_out, "vector harness")], 0
         res = run_command([dafny, "/noVerify", "/compile:4", src.name], cwd=tmp, timeout=timeout)
-    printed = _printed_values(res.stdout)
-    if not printed:
-        return False, [_first_problem(res.output, res.timed_out, "running the vectors")], 0
+    return pre, res
+
+
+def _compare(task: Task, printed: dict[tuple[str, str], str], tag: str) -> list[str]:
     problems = []
     for k, vec in enumerate(task.tests):
         for name, want in vec.expected.items():
             param = task.signature.param(name)
             assert param is not None
-            got_text = printed.get((k, name))
+            got_text = printed.get((f"{tag}{k}", name))
             if got_text is None:
                 problems.append(f"vector {k}: no output for {name}")
                 continue
             got = parse_printed(got_text, param.type)
             if got != want:
                 problems.append(f"vector {k}: {name} = {got!r}, expected {want!r}")
+    return problems
+
+
+def _precondition_problems(errs: list[tuple[int, str]], spans: dict[int, tuple[int, int]]) -> list[str]:
+    blamed = sorted({k for line, _ in errs for k, (lo, hi) in spans.items() if lo <= line <= hi})
+    if not blamed:
+        return []
+    first = next(msg for line, msg in errs if any(lo <= line <= hi for lo, hi in spans.values()))
+    return [f"vector(s) {blamed}: {first} (do the inputs satisfy the requires?)"]
+
+
+def check_vectors(task: Task, timeout: float = 240.0, source: str | None = None) -> tuple[bool, list[str], int]:
+    """Run every vector through Dafny's own compiled reference; return ``(ok, problems, vectors_checked)``."""
+    if not task.tests:
+        return False, ["no test vectors"], 0
+    program, spans = build_harness(task, source)
+    pre, res = _run_harness(program, timeout)
+    errs = _dafny_errors(pre.output)
+    if pre.timed_out or errs or not _SUMMARY.search(pre.stdout):
+        blamed = [] if pre.timed_out else _precondition_problems(errs, spans)
+        return False, blamed or [_first_problem(pre.output, pre.timed_out, "vector harness")], 0
+    printed = _printed_values(res.stdout)
+    if not printed:
+        return False, [_first_problem(res.output, res.timed_out, "running the vectors")], 0
+    problems = _compare(task, printed, "")
     return not problems, problems, len(task.tests)
 
 
-def _printed_values(stdout: str) -> dict[tuple[int, str], str]:
+def check_vectors_batch(tasks: list[Task], timeout: float = 900.0) -> list[tuple[bool, list[str], int]] | None:
+    """:func:`check_vectors` for several tasks with two Dafny runs in all; ``None`` when the batch as a whole
+    did not run (then check the tasks one by one to find the culprit)."""
+    program, spans = build_batch(tasks)
+    pre, res = _run_harness(program, timeout)
+    printed = _printed_values(res.stdout)
+    if pre.timed_out or not _SUMMARY.search(pre.stdout) or not printed:
+        return None
+    errs = _dafny_errors(pre.output)
+    if any(not any(lo <= line <= hi for lo, hi in spans.values()) for line, _ in errs):
+        return None  # an error outside the test methods: find it task by task
+    out = []
+    for i, task in enumerate(tasks):
+        mine = {k: span for (j, k), span in spans.items() if j == i}
+        pre_problems = _precondition_problems(errs, mine)
+        if pre_problems:
+            out.append((False, pre_problems, 0))
+            continue
+        problems = _compare(task, printed, f"{i}:")
+        out.append((not problems, problems, len(task.tests)))
+    return out
+
+
+def _printed_values(stdout: str) -> dict[tuple[str, str], str]:
     out = {}
     for line in stdout.splitlines():
         if line.startswith(MARK + " "):
             parts = line[len(MARK) + 1 :].split(" ", 2)
             if len(parts) == 3:
-                out[(int(parts[0]), parts[1])] = parts[2]
+                out[(parts[0], parts[1])] = parts[2]
     return out
 
 
@@ -439,7 +501,7 @@ def record_outputs(task: Task, source: str | None = None, timeout: float = 240.0
     for k in range(len(task.tests)):
         row = {}
         for n in names + arrays:
-            text = printed.get((k, n))
+            text = printed.get((str(k), n))
             param = task.signature.param(n)
             if text is not None and param is not None:
                 row[n] = parse_printed(text, param.type)
@@ -550,8 +612,19 @@ def _verifier_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def check_task(path: str | Path, use_cache: bool = True) -> TaskCheck:
-    """Load, gate, verify and run the vectors of one task file."""
+@dataclass
+class _Pending:
+    """A task between verification and the vector run."""
+
+    result: TaskCheck
+    task: Task
+    key: str
+    start: float
+
+
+def _prepare(path: str | Path, use_cache: bool) -> TaskCheck | _Pending:
+    """Load, check the contract, look up the cache and verify the reference: a finished check, or a task
+    whose vectors still have to run."""
     start = time.monotonic()
     result = TaskCheck(path=str(path))
     try:
@@ -586,41 +659,84 @@ def check_task(path: str | Path, use_cache: bool = True) -> TaskCheck:
         result.problems.append(problem)
     if note:
         result.notes.append(note)
-    if result.verified:
-        result.vectors, vec_problems, result.vectors_checked = check_vectors(task)
-        result.problems += vec_problems
-    result.seconds = time.monotonic() - start
-    timed_out = any("timed out" in p for p in result.problems)
+    if not result.verified:
+        return _finish(_Pending(result, task, key, start), use_cache)
+    return _Pending(result, task, key, start)
+
+
+def _finish(p: _Pending, use_cache: bool) -> TaskCheck:
+    result = p.result
+    result.seconds = time.monotonic() - p.start
+    timed_out = any("timed out" in x for x in result.problems)
     if use_cache and not timed_out:
+        cached = cache_dir() / f"{p.key}.json"
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({k: getattr(result, k) for k in ("verified", "vectors", "vectors_checked")}
                                   | {"problems": result.problems, "notes": result.notes}))
         tmp.replace(cached)
     return result
 
 
+def _apply_vectors(p: _Pending, outcome: tuple[bool, list[str], int]) -> None:
+    p.result.vectors, problems, p.result.vectors_checked = outcome
+    p.result.problems += problems
+
+
+def check_task(path: str | Path, use_cache: bool = True) -> TaskCheck:
+    """Load, gate, verify and run the vectors of one task file."""
+    prepared = _prepare(path, use_cache)
+    if isinstance(prepared, TaskCheck):
+        return prepared
+    _apply_vectors(prepared, check_vectors(prepared.task))
+    return _finish(prepared, use_cache)
+
+
+BATCH = 16  # tasks per Dafny run of the vector harness
+
+
 def check_suite(
     folder: str | Path, workers: int = 2, use_cache: bool = True, only: list[str] | None = None, progress=None
 ) -> SuiteCheck:
-    """Check every task of ``folder`` with ``workers`` Dafny processes at a time."""
+    """Check every task of ``folder``: verification with ``workers`` Dafny processes at a time, then the
+    vectors of the verified tasks in batches (one Dafny program per :data:`BATCH` tasks)."""
     files = task_files(folder)
     if only:
         files = [f for f in files if f.stem in only]
+    results: dict[str, TaskCheck] = {}
+    pending: list[_Pending] = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = []
-        for res in pool.map(lambda f: check_task(f, use_cache), files):
-            results.append(res)
-            if progress:
-                progress(res)
+        for prepared in pool.map(lambda f: _prepare(f, use_cache), files):
+            if isinstance(prepared, TaskCheck):
+                results[prepared.path] = prepared
+                if progress:
+                    progress(prepared)
+            else:
+                pending.append(prepared)
+        batches = [pending[i : i + BATCH] for i in range(0, len(pending), BATCH)]
+
+        def run_batch(batch: list[_Pending]) -> list[TaskCheck]:
+            outcomes = check_vectors_batch([p.task for p in batch])
+            if outcomes is None:  # the batch did not run as a whole: one task at a time
+                outcomes = [check_vectors(p.task) for p in batch]
+            for p, outcome in zip(batch, outcomes, strict=True):
+                _apply_vectors(p, outcome)
+            return [_finish(p, use_cache) for p in batch]
+
+        for done in pool.map(run_batch, batches):
+            for res in done:
+                results[res.path] = res
+                if progress:
+                    progress(res)
+    ordered = [results[str(f)] for f in files]
     problems = []
     seen: dict[str, str] = {}
-    for res in results:
+    for res in ordered:
         if res.id and res.id in seen:
             problems.append(f"duplicate id {res.id!r} in {seen[res.id]} and {res.path}")
         elif res.id:
             seen[res.id] = res.path
-    return SuiteCheck(results, problems)
+    return SuiteCheck(ordered, problems)
 
 
 def main(argv: list[str] | None = None) -> int:
