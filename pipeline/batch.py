@@ -13,6 +13,7 @@ import os
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,7 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
     start = time.monotonic()
     if config.llm == "reference" and config.agent == "none":
         if not task.reference:
-            return {
-                "task": task.id,
-                "split": task.split,
-                "difficulty": task.difficulty,
-                "ok": False,
-                "stages": {},
-                "first_failure": {"stage": "generate", "status": "fail", "detail": "task has no reference solution"},
-                "metrics": {},
-                "run_dir": str(run_dir),
-                "seconds": 0.0,
-            }
+            return {**_failure(task.id, "generate", "task has no reference solution", task, run_dir), "seconds": 0.0}
         src = run_dir / "reference.dfy"
         run_dir.mkdir(parents=True, exist_ok=True)
         src.write_text(task.reference)
@@ -109,24 +100,32 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
     return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3)})
 
 
-def _worker(task_path: str, config_data: dict[str, Any]) -> dict[str, Any]:
+def _failure(task_id: str, stage: str, detail: str, task: Task | None = None, run_dir: Path | None = None) -> dict:
+    """A journal line for a task that could not run at all."""
+    return {
+        "task": task_id,
+        "split": task.split if task else None,
+        "difficulty": task.difficulty if task else None,
+        "ok": False,
+        "stages": {},
+        "first_failure": {"stage": stage, "status": "fail", "detail": detail},
+        "metrics": {},
+        "run_dir": str(run_dir) if run_dir else None,
+    }
+
+
+def _worker(task_id: str, task_path: str, config_data: dict[str, Any]) -> dict[str, Any]:
     """Process-pool entry point: load the task, run it, and never raise (a crash becomes a record)."""
     config = BatchConfig(**config_data)
-    task = load_task(task_path)
-    run_dir = Path(config.out_dir) / "tasks" / task.id
+    run_dir = Path(config.out_dir) / "tasks" / task_id
+    try:
+        task = load_task(task_path)
+    except Exception as exc:  # the file changed or broke since the batch started
+        return _failure(task_id, "load", str(exc), run_dir=run_dir)
     try:
         return run_one(task, config, run_dir)
     except Exception as exc:  # one task's crash must not stop the batch
-        return {
-            "task": task.id,
-            "split": task.split,
-            "difficulty": task.difficulty,
-            "ok": False,
-            "stages": {},
-            "first_failure": {"stage": "internal", "status": "fail", "detail": f"{type(exc).__name__}: {exc}"},
-            "metrics": {},
-            "run_dir": str(run_dir),
-        }
+        return _failure(task.id, "internal", f"{type(exc).__name__}: {exc}", task, run_dir)
 
 
 def select_tasks(config: BatchConfig) -> list[Task]:
@@ -201,15 +200,39 @@ def _execute(todo: list[Task], config: BatchConfig, journal: Journal, bar: Batch
     data = asdict(config)
     if config.workers <= 1:
         for task in todo:
-            record = _worker(str(task.path), data)
+            record = _worker(task.id, str(task.path), data)
             journal.append(record)
             bar.update(record)
         return
+    crashes: Counter[str] = Counter()
+    remaining = list(todo)
+    while remaining:
+        remaining = _execute_pool(remaining, config, data, journal, bar, crashes)
+
+
+def _execute_pool(
+    todo: list[Task], config: BatchConfig, data: dict, journal: Journal, bar: BatchProgress, crashes: Counter[str]
+) -> list[Task]:
+    """Run ``todo`` on a process pool; if a worker dies (OOM killer, segfault), return what is left to run.
+
+    The tasks in flight when the pool broke are retried once in a fresh pool; a task that kills its worker
+    twice is recorded as a failure so the batch always ends.
+    """
     with ProcessPoolExecutor(max_workers=config.workers) as pool:
-        pending: set[Future] = {pool.submit(_worker, str(t.path), data) for t in todo}
+        futures: dict[Future, Task] = {pool.submit(_worker, t.id, str(t.path), data): t for t in todo}
+        pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                record = fut.result()
+                try:
+                    record = fut.result()
+                except BrokenProcessPool:
+                    task = futures[fut]
+                    crashes[task.id] += 1
+                    if crashes[task.id] < 2:
+                        continue
+                    record = _failure(task.id, "internal", "the worker process died twice running this task", task)
                 journal.append(record)
                 bar.update(record)
+    done = journal.done_keys()
+    return [t for t in todo if t.id not in done]

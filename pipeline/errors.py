@@ -20,6 +20,9 @@ class TaskFormatError(UserError):
         self.problem = problem
         super().__init__(f"{path}: field '{field}': {problem}")
 
+    def __reduce__(self):  # picklable, so a worker process can report it
+        return (type(self), (self.path, self.field, self.problem))
+
 
 class ToolMissingError(UserError):
     """An external tool is not installed; the message says how to get it."""
@@ -28,6 +31,9 @@ class ToolMissingError(UserError):
         self.tool = tool
         self.hint = hint
         super().__init__(f"{tool} not found: {hint}")
+
+    def __reduce__(self):
+        return (type(self), (self.tool, self.hint))
 
 
 class ToolFailedError(Exception):
@@ -41,3 +47,6 @@ class ToolFailedError(Exception):
         self.log_path = log_path
         tail = (stderr or stdout).strip().splitlines()[-1:] or [""]
         super().__init__(f"{argv[0]} exited with {returncode}: {tail[0]}" + (f" (log: {log_path})" if log_path else ""))
+
+    def __reduce__(self):
+        return (type(self), (self.argv, self.returncode, self.stdout, self.stderr, self.log_path))
