@@ -14,8 +14,10 @@ read in place, never copied). For every ``textbook_algo/<name>/<name>_strong.dfy
    instantiated with the type of the first unit test's values);
 3. test vectors come from running the unit tests themselves: the test file is compiled to Python with the
    project's Dafny → Python compiler and its ``Main`` runs in a subprocess with the method wrapped, recording
-   every top-level call's arguments, results and final array contents (the unit tests' literal inputs, the
-   Python reference's outputs); vectors that do not fit the task's types are dropped;
+   every top-level call's arguments (the unit tests' literal inputs, also those built up element by element);
+   calls whose values do not fit the task's types are dropped. The vectors keep inputs only: the reference
+   outputs are the verified program's own (its Python model), since the unit-test file carries its own copy of
+   the method, which may differ;
 4. the verified program goes through the pipeline's ``python`` stage (Dafny → Python, the vectors run on the
    model) and ``c`` stage: the width proof (unless ``--width-proof off``: ``hardware.width_proof``), HLS C at
    the proven width, gcc simulation of every vector against the Python reference.
@@ -205,7 +207,9 @@ def build_task(name: str, sig_text: str, calls: list[dict], width_proof: str = "
         named = [(p, inputs.get(p.name, expected.get(p.name))) for p in sig.params + sig.returns]
         if any(check_value(v, p.type) for p, v in named if v is not None):
             continue
-        tests.append({"inputs": inputs, "expected": expected})
+        # inputs only: the outputs that count are the verified program's own (its Python model); the unit-test
+        # file carries its own copy of the method, which may differ (rotate's turns the other way)
+        tests.append({"inputs": inputs, "expected": {}})
     data = {"id": f"clover_{name}", "description": f"CloverBench textbook_algo/{name}", "signature": sig_text,
             "tests": tests, "metadata": {"source": "cloverbench", "program": name},
             "hardware": {"width_proof": width_proof}, **(clauses or {})}
