@@ -146,6 +146,29 @@ def test_loops_get_typed_state_invariants_and_ghost_code_is_left_alone():
     assert [o.kind for o in v.obligations if o.kind == "state"] == ["state"] * 3
 
 
+def test_guessed_loop_bounds_are_added_only_when_asked_for():
+    src = """method Count(a: array<int>, x: int) returns (c: int)
+{
+  c := 0;
+  var i := 0;
+  while i < a.Length
+  {
+    if a[i] == x {
+      c := c + 1;
+    }
+    i := i + 1;
+  }
+}
+"""
+    assert "invariant c <= i" not in build_variant(src, "Count", 8, 16).text
+    every = build_variant(src, "Count", 8, 16, candidates="all")
+    guesses = {o.text: o.detail for o in every.obligations if o.kind == "candidate"}
+    assert {"0 <= c", "c <= i", "c <= a.Length", "0 <= i", "i <= c", "i <= a.Length"} <= set(guesses)
+    assert "invariant c <= i" in every.text
+    kept = build_variant(src, "Count", 8, 16, candidates=frozenset({guesses["c <= i"]}))
+    assert [o.text for o in kept.obligations if o.kind == "candidate"] == ["c <= i"]
+
+
 def test_short_circuit_and_branches_guard_their_obligations():
     src = """method F(a: array<int>, n: int) returns (r: int)
   requires 0 <= n <= a.Length

@@ -132,6 +132,31 @@ def test_a_loop_sum_passes_at_the_width_its_invariant_allows():
     assert unbounded.status == "fail" and unbounded.failures()[0].line == 11
 
 
+COUNT = """method Count(a: array<int>, x: int) returns (c: int)
+  ensures 0 <= c
+{
+  c := 0;
+  var i := 0;
+  while i < a.Length
+    invariant 0 <= i <= a.Length
+    invariant 0 <= c
+  {
+    if a[i] == x {
+      c := c + 1;
+    }
+    i := i + 1;
+  }
+}
+"""
+
+
+def test_a_counter_no_invariant_bounds_is_proven_with_a_checked_guessed_bound():
+    proof = prove_widths(verified(COUNT), "Count", 8, 8, 16)
+    assert proof.status == "pass" and proof.proven_width == 8, proof.report()
+    assert "`c <= i`" in proof.summary() and "guessed loop invariant" in proof.summary()
+    assert "invariant c <= i" in proof.attempts[-1].variant
+
+
 @pytest.mark.slow
 def test_the_c_stage_refuses_an_overflowing_design_and_compiles_a_widened_one(tmp_path):
     from pipeline.runner import prepare_run, run_stages, write_report

@@ -28,6 +28,7 @@ from verifiers.width_variant import IntRange, Obligation, Variant, build_variant
 
 WIDTHS = (8, 16, 32, 64)
 OFF_VALUES = (False, "off", "false", "no", "skip", "skipped")
+SEARCH_ROUNDS = 3  # rounds of the guessed-invariant search (each one Dafny run)
 
 
 @dataclass
@@ -85,8 +86,10 @@ class WidthProof:
     def summary(self) -> str:
         """One line for the stage detail."""
         if self.status == "pass":
-            checks = next((a.obligations for a in self.attempts if a.width == self.proven_width), 0)
-            text = f"width proof: pass at int{self.proven_width}_t ({checks} range checks)"
+            proven = next((a for a in self.attempts if a.width == self.proven_width), None)
+            checks = proven.obligations if proven else 0
+            text = f"width proof: pass at int{self.proven_width}_t ({checks} range checks"
+            text += f"; {proven.detail})" if proven and proven.detail else ")"
             if self.widened:
                 first = self.attempts[0]
                 why = first.failures[0].message if first.failures else first.detail
@@ -183,18 +186,27 @@ def prove_widths(
     except UserError as exc:
         proof.status, proof.reason = "error", str(exc)
         return proof
+    survivors: frozenset[str] | None = None  # guessed loop invariants Dafny accepted (searched for once)
+
+    def build(width: int, candidates: str | frozenset[str] | None) -> Variant:
+        return build_variant(text, top, width, max_array_length, dafny.dialect, free_original=verified, typed=typed,
+                             candidates=candidates)
+
     for width in widths_to_try(int_width, max_int_width):
         start = time.monotonic()
         try:
-            variant = build_variant(text, top, width, max_array_length, dafny.dialect, free_original=verified,
-                                    typed=typed)
+            variant = build(width, survivors or None)
         except UserError as exc:
             proof.status, proof.reason = "error", str(exc)
             return proof
         if not variant.int_values:
             proof.status = "not-needed"
             return proof
-        attempt = _verify(variant, dafny, timeout, origin, use_cache)
+        attempt, _bad = _verify(variant, dafny, timeout, origin, use_cache)
+        if attempt.status == "fail" and survivors is None:
+            survivors, strengthened = _search_invariants(build, width, dafny, timeout, origin, use_cache)
+            if strengthened is not None:
+                attempt = strengthened
         attempt.seconds = time.monotonic() - start
         proof.attempts.append(attempt)
         if attempt.status == "error":
@@ -206,10 +218,39 @@ def prove_widths(
     return proof
 
 
-def _verify(variant: Variant, dafny: Dafny, timeout: float, origin: Rewrite | None, use_cache: bool) -> WidthAttempt:
+def _search_invariants(build, width: int, dafny: Dafny, timeout: float, origin: Rewrite | None,
+                       use_cache: bool) -> tuple[frozenset[str], WidthAttempt | None]:
+    """Add guessed loop bounds (``c <= i`` ...), drop those Dafny rejects, repeat (Houdini): the invariants left
+    are checked like any other, so a pass with them is a proof. Returns the accepted guesses and the attempt
+    with them (``None`` when there were no guesses or the search did not settle)."""
+    candidates: str | frozenset[str] = "all"
+    for _ in range(SEARCH_ROUNDS):
+        variant = build(width, candidates)
+        keys = frozenset(o.detail for o in variant.obligations if o.kind == "candidate")
+        if not keys:
+            return frozenset(), None
+        attempt, bad = _verify(variant, dafny, timeout, origin, use_cache)
+        if attempt.status in ("error", "timeout"):
+            return frozenset(), None
+        if not bad:
+            shown = [o.text for o in variant.obligations if o.kind == "candidate"]
+            attempt.detail = (f"with {len(shown)} guessed loop invariant(s), checked: "
+                              + ", ".join(f"`{t}`" for t in shown[:6]) + (" ..." if len(shown) > 6 else ""))
+            return keys, attempt
+        candidates = keys - bad
+        if not candidates:
+            return frozenset(), None
+    return frozenset(), None
+
+
+def _verify(variant: Variant, dafny: Dafny, timeout: float, origin: Rewrite | None,
+            use_cache: bool) -> tuple[WidthAttempt, set[str]]:
+    """Verify one variant: the attempt (failures mapped to lines) and the keys of guessed invariants that failed."""
     rng = IntRange(variant.width)
-    attempt = WidthAttempt(variant.width, "fail", obligations=len(variant.obligations), variant=variant.text)
+    checks = sum(1 for o in variant.obligations if o.kind != "candidate")
+    attempt = WidthAttempt(variant.width, "fail", obligations=checks, variant=variant.text)
     failures: dict[str, WidthFailure] = {}
+    bad: set[str] = set()
 
     def user_line(line: int) -> int:
         if origin is None or line <= 0:
@@ -217,6 +258,9 @@ def _verify(variant: Variant, dafny: Dafny, timeout: float, origin: Rewrite | No
         return origin.locate(line, 1)[0]
 
     def add(ob: Obligation | None, line: int, message: str | None = None, extra: str = "") -> None:
+        if ob is not None and ob.kind == "candidate":
+            bad.add(ob.detail)
+            return
         if ob is not None:
             shown = user_line(ob.line if ob.kind in ("value", "quotient", "constant", "state") or line <= 0 else line)
             msg = ob.describe(rng, shown) + extra
@@ -236,7 +280,7 @@ def _verify(variant: Variant, dafny: Dafny, timeout: float, origin: Rewrite | No
         where = f"line {first.line}: {first.message}" if first else "no message"
         attempt.status = "error"
         attempt.detail = f"Dafny rejects the generated int{variant.width}_t variant ({result.phase}: {where})"
-        return attempt
+        return attempt, bad
     if result.phase == "timeout" or result.timeout_count:
         attempt.status = "timeout"
         attempt.detail = f"Dafny did not finish the range proof within {timeout:g} s"
@@ -261,4 +305,4 @@ def _verify(variant: Variant, dafny: Dafny, timeout: float, origin: Rewrite | No
         attempt.status = "pass" if result.verified and not attempt.failures else "fail"
         if attempt.status == "fail" and not attempt.failures:
             attempt.detail = f"Dafny did not verify the variant ({result.phase})"
-    return attempt
+    return attempt, bad

@@ -100,6 +100,8 @@ class Obligation:
             return f"{where}: {self.detail or f'result `{self.text}`'} may not fit {bounds}"
         if self.kind == "state":
             return f"{where}: {self.detail or f'`{self.text}`'} may leave {bounds} across the loop"
+        if self.kind == "candidate":
+            return f"{where}: the guessed loop invariant `{self.text}` does not hold"
         if self.kind == "input":
             return f"{where}: the input range assumption `{self.text}` is rejected by Dafny"
         return f"{where}: `{self.text}` may overflow {bounds}"
@@ -131,6 +133,7 @@ class WidthUnsupported(UnsupportedConstruct):
 
 # The guards and binders an expression is evaluated under, outermost first: (prefix, suffix) text pairs.
 Ctx = tuple[tuple[str, str], ...]
+Candidates = str | frozenset[str] | None  # guessed loop invariants to add: none, "all", or these keys
 
 
 def _wrap(ctx: Ctx, formula: str) -> str:
@@ -155,8 +158,9 @@ class VariantBuilder:
     """Builds the :class:`Variant` of one program at one width (see the module docstring)."""
 
     def __init__(self, text: str, program: A.Program, checker: SourceChecker, width: int, max_len: int,
-                 free_original: bool = True) -> None:
+                 free_original: bool = True, candidates: Candidates = None) -> None:
         self.text = text
+        self.candidates = candidates
         self.free_original = free_original
         self.program = program
         self.checker = checker
@@ -477,7 +481,29 @@ class VariantBuilder:
             if fact:
                 ob = self.new("state", s.line, var.name, f"`{var.name}`")
                 self.insert(at, f"invariant {fact} ", ob)
+        self.candidate_invariants(s, at, assigned)
         self.block(body.stmts)
+
+    def candidate_invariants(self, s: A.While | A.ForLoop, at: int, assigned: set[int]) -> None:
+        """Guessed bounds for the integers a loop assigns (``0 <= c``, ``c <= i``, ``c <= a.Length``): counters
+        that the program's own invariants do not bound often are bounded by the loop index. They are ordinary
+        checked invariants; the prover keeps those Dafny accepts (see :func:`verifiers.width_proof.prove_widths`)."""
+        if self.candidates is None:
+            return
+        scope = [v for v in getattr(s, "scope_vars", []) if isinstance(v, Var) and v.kind not in ("ghost", "bound")]
+        ints = [v for v in scope if v.norm.name == "int"]
+        bounds = [v.name for v in ints] + [f"{v.name}.Length" for v in scope if v.norm.array_dims == 1] + [
+            f"|{v.name}|" for v in scope if v.norm.name == "seq"]
+        for x in ints:
+            if id(x) not in assigned:
+                continue
+            forms = ([] if x.type.name == "nat" else [f"0 <= {x.name}"]) + [
+                f"{x.name} <= {b}" for b in bounds if b != x.name]
+            for form in forms:
+                key = f"{at}:{form}"
+                if self.candidates == "all" or key in self.candidates:
+                    ob = self.new("candidate", s.line, form, key)
+                    self.insert(at, f"invariant {form} ", ob)
 
     def s_While(self, s: A.While) -> None:
         assert s.cond is not None
@@ -527,7 +553,7 @@ class VariantBuilder:
             raise WidthUnsupported("call of a function value", e.line)
         if is_int and isinstance(e, A.Binary) and e.op in ("+", "-", "*", "/", "%"):
             self._value(e, ctx, out)
-            if e.op == "%" and _literal_value(e.right) is None:
+            if e.op == "%" and _literal_value(e.right) in (None, -1):  # INT_MIN % -1 traps in C
                 ob = self.new("quotient", e.line, P.expr(e))
                 q = f"{P.expr(e.left, wrap=True)} / {P.expr(e.right, wrap=True)}"
                 out.append((ob, _wrap(ctx, self.rng.holds(q))))
@@ -657,12 +683,14 @@ def _assigned(stmts: list[A.Stmt]) -> set[int]:
 
 
 def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3",
-                  free_original: bool = True, typed: tuple[A.Program, SourceChecker] | None = None) -> Variant:
+                  free_original: bool = True, typed: tuple[A.Program, SourceChecker] | None = None,
+                  candidates: Candidates = None) -> Variant:
     """The range-checked variant of the verified program ``text`` (in ``dialect``) at ``width`` bits.
 
     ``free_original``: ``text`` was verified, so its own spec clauses may be assumed (``free``) rather than
     checked again; only possible in the ``dafny3`` dialect (Dafny 4 has no ``free`` clauses).
     ``typed``: ``text`` already parsed and checked (:func:`verifiers.width_source.typed_program`), to reuse.
+    ``candidates``: guessed loop invariants to add (``"all"``, or the keys of the ones to keep).
 
     Raises:
         DafnySyntaxError: the text does not parse.
@@ -672,4 +700,4 @@ def build_variant(text: str, top: str, width: int, max_array_length: int, dialec
     program, checker = typed if typed is not None else (parse_positioned(text, dialect), None)
     checker = checker or check_source(program, top)
     free = free_original and dialect == "dafny3"
-    return VariantBuilder(text, program, checker, width, max_array_length, free_original=free).build()
+    return VariantBuilder(text, program, checker, width, max_array_length, free, candidates).build()
