@@ -202,7 +202,15 @@ def prove_widths(
         if not variant.int_values:
             proof.status = "not-needed"
             return proof
-        attempt, _bad = _verify(variant, dafny, timeout, origin, use_cache)
+        attempt, bad = _verify(variant, dafny, timeout, origin, use_cache)
+        rounds = 1
+        while bad and survivors and rounds < SEARCH_ROUNDS:  # a guess kept at a narrower width fails here
+            survivors -= bad
+            variant = build(width, survivors or None)
+            attempt, bad = _verify(variant, dafny, timeout, origin, use_cache)
+            rounds += 1
+        if survivors and not bad:
+            attempt.detail = attempt.detail or _guess_note(variant)
         if attempt.status == "fail" and survivors is None:
             survivors, strengthened = _search_invariants(build, width, dafny, timeout, origin, use_cache)
             if strengthened is not None:
@@ -233,14 +241,18 @@ def _search_invariants(build, width: int, dafny: Dafny, timeout: float, origin: 
         if attempt.status in ("error", "timeout"):
             return frozenset(), None
         if not bad:
-            shown = [o.text for o in variant.obligations if o.kind == "candidate"]
-            attempt.detail = (f"with {len(shown)} guessed loop invariant(s), checked: "
-                              + ", ".join(f"`{t}`" for t in shown[:6]) + (" ..." if len(shown) > 6 else ""))
+            attempt.detail = _guess_note(variant)
             return keys, attempt
         candidates = keys - bad
         if not candidates:
             return frozenset(), None
     return frozenset(), None
+
+
+def _guess_note(variant: Variant) -> str:
+    shown = [o.text for o in variant.obligations if o.kind == "candidate"]
+    return (f"with {len(shown)} guessed loop invariant(s), checked: "
+            + ", ".join(f"`{t}`" for t in shown[:6]) + (" ..." if len(shown) > 6 else ""))
 
 
 def _verify(variant: Variant, dafny: Dafny, timeout: float, origin: Rewrite | None,
