@@ -56,6 +56,16 @@ class MlirResult:
 
 
 @dataclass
+class MemoryBank:
+    """Several C arrays in one ``memref`` argument (``members``: name -> offset, depth, element width)."""
+
+    name: str
+    width: int
+    depth: int
+    members: dict[str, dict[str, int]]
+
+
+@dataclass
 class MlirModule:
     """The emitted module text and how its arguments and results map onto the C top function.
 
@@ -68,6 +78,7 @@ class MlirModule:
     args: list[MlirArg]
     results: list[MlirResult]
     pragmas: list[str]
+    bank: MemoryBank | None = None
 
 
 # --------------------------------------------------------------------------------------------- variables
@@ -83,10 +94,14 @@ class ScalarVar:
 
 @dataclass
 class ArrayVar:
+    """A C array: its own ``memref``, or a slice of a bank (``bank_offset``, words of ``bank_width`` bits)."""
+
     name: str
     memref: Val
     elem: CType
     dims: list[int]
+    bank_offset: int | None = None
+    bank_width: int = 0
 
 
 @dataclass
@@ -133,7 +148,7 @@ _COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "
 class CToMlir:
     """Lowers one top function (and the helpers it calls) to one ``func.func``."""
 
-    def __init__(self, functions: dict[str, c_ast.FuncDef], top: str) -> None:
+    def __init__(self, functions: dict[str, c_ast.FuncDef], top: str, bank: MemoryBank | None = None) -> None:
         if top not in functions:
             known = ", ".join(sorted(functions)) or "none"
             raise CSubsetError(f"top function '{top}'", None, f"not defined (functions: {known})")
@@ -145,6 +160,8 @@ class CToMlir:
         self.frames: list[InlineFrame] = []
         self.inlining: list[str] = []
         self.used_memrefs: set[int] = set()
+        self.port_count: dict[int, int] = {}  # memref value id -> loads + stores (one port each)
+        self.bank = bank
 
     # ----------------------------------------------------------------------------------------- helpers
 
@@ -203,6 +220,7 @@ class CToMlir:
         arg_vals: list[Val] = []
         outs: list[ScalarVar] = []
         scope: dict[str, object] = {}
+        bank_val: Val | None = None
         for param in self.params(fn):
             kind, t, dims = self.decl_type(param.type, param)
             if kind == "scalar":
@@ -213,6 +231,11 @@ class CToMlir:
                 scope[param.name] = var
                 args.append(MlirArg(param.name, "scalar", t))
                 arg_vals.append(v)
+            elif kind == "array" and self.bank is not None and param.name in self.bank.members:
+                if bank_val is None:
+                    bank_val = Val(f"memref<{self.bank.depth}xi{self.bank.width}>")
+                offset = self.bank.members[param.name]["offset"]
+                scope[param.name] = ArrayVar(param.name, bank_val, t, dims, offset, self.bank.width)
             elif kind == "array":
                 mem = Val(f"memref<{'x'.join(map(str, dims))}x{t.mlir}>")
                 scope[param.name] = ArrayVar(param.name, mem, t, dims)
@@ -251,8 +274,24 @@ class CToMlir:
         keep = [i for i, (a, v) in enumerate(zip(args, arg_vals, strict=True))
                 if a.kind != "memref" or v.id in self.used_memrefs]
         args, arg_vals = [args[i] for i in keep], [arg_vals[i] for i in keep]
+        if bank_val is not None and self.bank is not None:
+            args.append(MlirArg(self.bank.name, "memref", CType(self.bank.width, False), [self.bank.depth]))
+            arg_vals.append(bank_val)
+        args, arg_vals = self.order_memories(args, arg_vals)
         text = self.b.render(self.top, arg_vals, [r.ctype.mlir for r in results])
-        return MlirModule(f"module {{\n{text}\n}}\n", self.top, args, results, pragmas)
+        return MlirModule(f"module {{\n{text}\n}}\n", self.top, args, results, pragmas, self.bank)
+
+    def multi_port_memories(self, args: list[MlirArg], arg_vals: list[Val]) -> list[str]:
+        return [a.name for a, v in zip(args, arg_vals, strict=True)
+                if a.kind == "memref" and self.port_count.get(v.id, 0) > 1]
+
+    def order_memories(self, args: list[MlirArg], arg_vals: list[Val]) -> tuple[list[MlirArg], list[Val]]:
+        """Put the one array with several ports last (see :func:`c_to_mlir` for why)."""
+        multi = self.multi_port_memories(args, arg_vals)
+        if len(multi) != 1:
+            return args, arg_vals
+        i = next(k for k, a in enumerate(args) if a.name == multi[0])
+        return args[:i] + args[i + 1 :] + [args[i]], arg_vals[:i] + arg_vals[i + 1 :] + [arg_vals[i]]
 
     def params(self, fn: c_ast.FuncDef) -> list[c_ast.Decl]:
         return function_params(fn)
@@ -727,6 +766,8 @@ class CToMlir:
             if isinstance(var, tuple) and var[0] == "ref":
                 return "var", var[1], []
             if isinstance(var, ArrayVar):
+                if var.bank_offset is not None:
+                    return "mem", var, [self.b.op("index", f"arith.constant {var.bank_offset} : index")]
                 return "mem", var, [self.b.op("index", "arith.constant 0 : index")]
             raise self.fail(node, f"*{node.expr.name}", "not a pointer")
         if isinstance(node, c_ast.ArrayRef):
@@ -745,11 +786,10 @@ class CToMlir:
                 raise self.fail(node, f"'{base.name}[...]'", "not an array")
             if len(subs) != len(arr.dims):
                 raise self.fail(node, f"'{base.name}'", f"has {len(arr.dims)} dimension(s), got {len(subs)} subscripts")
-            idx = []
-            for s in subs:
-                v, t = self.expr(s)
-                idx.append(self.index(v, t))
-            return "mem", arr, idx
+            values = [self.expr(sub) for sub in subs]
+            if arr.bank_offset is not None:
+                return "mem", arr, [self.index(self.bank_address(arr, values), INT)]
+            return "mem", arr, [self.index(v, t) for v, t in values]
         raise self.fail(node, type(node).__name__, "not assignable")
 
     def load_lvalue(self, node: c_ast.Node) -> tuple[Val, CType]:
@@ -759,14 +799,37 @@ class CToMlir:
         return self.load(target, idx), target.elem
 
     def load(self, arr: ArrayVar, idx: list[Val]) -> Val:
-        self.used_memrefs.add(arr.memref.id)
+        self.count_port(arr)
         subs = ", ".join("{}" for _ in idx)
+        if arr.bank_offset is not None and arr.bank_width != arr.elem.width:
+            word = self.b.op(f"i{arr.bank_width}", f"memref.load {{}}[{subs}] : {arr.memref.ty}", arr.memref, *idx)
+            return self.b.op(arr.elem.mlir, f"arith.trunci {{}} : i{arr.bank_width} to {arr.elem.mlir}", word)
         return self.b.op(arr.elem.mlir, f"memref.load {{}}[{subs}] : {arr.memref.ty}", arr.memref, *idx)
 
     def store(self, arr: ArrayVar, idx: list[Val], value: Val) -> None:
-        self.used_memrefs.add(arr.memref.id)
+        self.count_port(arr)
         subs = ", ".join("{}" for _ in idx)
+        if arr.bank_offset is not None and arr.bank_width != arr.elem.width:
+            value = self.b.op(f"i{arr.bank_width}", f"arith.extui {{}} : {arr.elem.mlir} to i{arr.bank_width}", value)
         self.b.op(None, f"memref.store {{}}, {{}}[{subs}] : {arr.memref.ty}", value, arr.memref, *idx)
+
+    def count_port(self, arr: ArrayVar) -> None:
+        self.used_memrefs.add(arr.memref.id)
+        self.port_count[arr.memref.id] = self.port_count.get(arr.memref.id, 0) + 1
+
+    def bank_address(self, arr: ArrayVar, subscripts: list[tuple[Val, CType]]) -> Val:
+        """``offset + i`` (1-D) or ``offset + i * cols + j`` (2-D) in 32-bit arithmetic."""
+        assert arr.bank_offset is not None
+        flat = None
+        for (v, t), stride in zip(subscripts, [*(arr.dims[1:]), 1], strict=True):
+            term = self.convert(v, t, INT)
+            if stride != 1:
+                term = self.b.op("i32", "arith.muli {}, {} : i32", term, self.const(stride, INT))
+            flat = term if flat is None else self.b.op("i32", "arith.addi {}, {} : i32", flat, term)
+        assert flat is not None
+        if arr.bank_offset:
+            flat = self.b.op("i32", "arith.addi {}, {} : i32", flat, self.const(arr.bank_offset, INT))
+        return flat
 
     def assign_to(self, kind: str, target, idx: list[Val], value: Val, vt: CType) -> tuple[Val, CType]:
         t = target.ctype if kind == "var" else target.elem
@@ -958,8 +1021,41 @@ def _alloca(mem: Val, ty: str):
 def c_to_mlir(source: str, top: str) -> MlirModule:
     """Translate the C ``source`` with top function ``top`` into an MLIR module for the handshake flow.
 
+    Measured with circt 1.162: ``handshake-lower-extmem-to-hw`` computes every array argument's position
+    before it starts and does not account for the ports it inserts, so an array argument that follows one
+    with several ports (loads + stores) is lowered at a wrong position (the tool crashes). With at most one
+    such array it is placed last; with more, every array argument shares one memory argument, a *bank*
+    (``MlirModule.bank``: offsets per array, words as wide as the widest element).
+
     Raises:
         CSubsetError: the C uses a construct outside the subset (message names it and its line).
     """
     program = parse_c(source)
-    return CToMlir(program.functions, top).lower(program.pragmas)
+    first = CToMlir(program.functions, top)
+    module = first.lower(program.pragmas)
+    memories = [a for a in module.args if a.kind == "memref"]
+    multi = [a for a in memories if a.name in _multi_port(first, module)]
+    if len(multi) <= 1:
+        return module
+    offset, members = 0, {}
+    for a in memories:
+        depth = 1
+        for d in a.dims:
+            depth *= d
+        members[a.name] = {"offset": offset, "depth": depth, "width": a.ctype.width}
+        offset += depth
+    bank = MemoryBank(BANK, max(m["width"] for m in members.values()), offset, members)
+    return CToMlir(program.functions, top, bank).lower(program.pragmas)
+
+
+BANK = "p2s_bank"
+
+
+def _multi_port(lowering: CToMlir, module: MlirModule) -> set[str]:
+    """Array arguments with more than one load/store port in the emitted function."""
+    names = set()
+    for scope in lowering.scopes[:1]:
+        for name, var in scope.items():
+            if isinstance(var, ArrayVar) and lowering.port_count.get(var.memref.id, 0) > 1:
+                names.add(name)
+    return names

@@ -17,7 +17,8 @@ Facts measured with circt 1.162 (see the README, "Hardware backends"):
   external memories after buffer insertion and flattening struct ports (``hw-flatten-io``) gives plain
   Verilog-2005 ports and registers.
 * ``lower-cf-to-handshake`` needs every merge block to have two predecessors ("Did you run the merge block
-  insertion pass?"): ``insert-merge-blocks`` runs first, so a block reached from three places lowers too.
+  insertion pass?"); CIRCT's ``insert-merge-blocks`` crashed on some functions (a one-block function with
+  two arrays), so the MLIR emitter adds the merge blocks itself (:mod:`hls.ssa`).
 * The lowering options ``disallowLocalVariables,disallowPackedArrays,locationInfoStyle=none`` must be set
   only for export: set before the passes they make ``hw-legalize-modules`` reject the store ports.
 """
@@ -36,7 +37,7 @@ def pipeline(strategy: str, size: int) -> str:
     """The pass pipeline; ``strategy``/``size`` are those of ``handshake-insert-buffers``."""
     return (
         "builtin.module("
-        "flatten-memref, func.func(handshake-legalize-memrefs), insert-merge-blocks, lower-cf-to-handshake, "
+        "flatten-memref, func.func(handshake-legalize-memrefs), lower-cf-to-handshake, "
         "handshake.func(canonicalize, handshake-materialize-forks-sinks, canonicalize, "
         f"handshake-insert-buffers{{strategy={strategy} buffer-size={size}}}, canonicalize), "
         "handshake-lower-extmem-to-hw, handshake.func(canonicalize), "
@@ -47,7 +48,7 @@ def pipeline(strategy: str, size: int) -> str:
 
 
 HANDSHAKE_ONLY = (
-    "builtin.module(flatten-memref, func.func(handshake-legalize-memrefs), insert-merge-blocks, lower-cf-to-handshake, "
+    "builtin.module(flatten-memref, func.func(handshake-legalize-memrefs), lower-cf-to-handshake, "
     "handshake.func(canonicalize, handshake-materialize-forks-sinks, canonicalize))"
 )
 DIALECT_LOADER = "builtin.module(flatten-memref, func.func(handshake-legalize-memrefs), lower-cf-to-handshake)"

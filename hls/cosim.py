@@ -92,6 +92,7 @@ def testbench(rtl: RtlResult, hw: HwInterface, vectors: list[PortVector], max_cy
         "wires": wires,
         "connections": list(widths),
         "memories": list(memories.values()),
+        "dumps": [{**sl, "array": m["array"]} for m in memories.values() for sl in m["slices"]],
         "max_cycles": max_cycles,
         "drain": DRAIN_CYCLES,
     }
@@ -105,12 +106,26 @@ def testbench(rtl: RtlResult, hw: HwInterface, vectors: list[PortVector], max_cy
 
 
 def _memories(hw: HwInterface, iface: RtlInterface) -> dict[str, dict[str, Any]]:
-    mems = {}
+    """The testbench's memory arrays by name: one per array argument, one per bank of several arrays.
+
+    Each entry lists its ``slices``: the array arguments stored in it (``arg``, ``offset``, ``depth``).
+    """
+    mems: dict[str, dict[str, Any]] = {}
+    banked = {}
+    for name, bank in iface.banks.items():
+        mems[name] = {"array": f"p2s_mem_{name}", "depth": bank["depth"], "width": bank["width"], "slices": []}
+        for member, place in bank["members"].items():
+            banked[member] = (name, place["offset"])
     for port in hw.ports:
-        if port.role in ("array", "array_out"):
-            depth = port.depth or (port.dims[0] if port.dims else 1)
-            mems[port.name] = {"arg": port.name, "array": f"p2s_mem_{port.name}", "depth": depth,
-                               "width": port.width}
+        if port.role not in ("array", "array_out"):
+            continue
+        depth = port.depth or (port.dims[0] if port.dims else 1)
+        if port.name in banked:
+            name, offset = banked[port.name]
+            mems[name]["slices"].append({"arg": port.name, "offset": offset, "depth": depth})
+        else:
+            mems[port.name] = {"array": f"p2s_mem_{port.name}", "depth": depth, "width": port.width,
+                               "slices": [{"arg": port.name, "offset": 0, "depth": depth}]}
     return mems
 
 
@@ -134,8 +149,11 @@ def _assigned_inputs(iface: RtlInterface) -> set[str]:
 
 def _setup_lines(vec: PortVector, iface: RtlInterface, memories: dict, widths: dict[str, int]) -> list[str]:
     lines = []
-    for arg, mem in memories.items():
-        contents = vec.memories.get(arg, [0] * mem["depth"])
+    for mem in memories.values():
+        contents = [0] * mem["depth"]
+        for sl in mem["slices"]:
+            values = vec.memories.get(sl["arg"], [])
+            contents[sl["offset"] : sl["offset"] + len(values)] = values
         for k, value in enumerate(contents):
             lines.append(f"{mem['array']}[{k}] = {mem['width']}'h{value:x};")
     for p in iface.ports:

@@ -14,6 +14,9 @@ function, so that the co-simulation testbench can drive any backend's design thr
   value as ``ap_return``, and arrays as ``ap_memory`` block-RAM ports (``address``/``ce``/``we``/``d``/``q``,
   read latency one cycle).
 
+A CIRCT design may keep several C arrays in one memory argument (a *bank*, see :func:`hls.c_to_mlir.c_to_mlir`):
+its load/store groups carry the bank's name as ``arg``, and ``banks`` says where each array lives in it.
+
 Group ``kind`` values: ``in``, ``ctrl_in``, ``out``, ``ctrl_out``, ``load``, ``store`` (handshake);
 ``in``, ``out``, ``return``, ``mem`` (ap_ctrl). ``signals`` maps a role (``data``, ``valid``, ``ready``,
 ``addr``, ``address``, ``ce``, ``we``, ``d``, ``q``, ...) to the RTL port name.
@@ -48,6 +51,8 @@ class RtlInterface:
     reset_active_high: bool = True
     control: dict[str, str] = field(default_factory=dict)  # ap_ctrl: start, done, idle, ready
     ports: list[RtlPort] = field(default_factory=list)
+    # Memories shared by several C arrays: name -> {width, depth, members: {array: {offset, depth, width}}}.
+    banks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of_kind(self, *kinds: str) -> list[RtlPort]:
         return [p for p in self.ports if p.kind in kinds]
@@ -61,6 +66,7 @@ class RtlInterface:
             reset_active_high=data.get("reset_active_high", True),
             control=dict(data.get("control", {})),
             ports=[RtlPort(**p) for p in data.get("ports", [])],
+            banks=dict(data.get("banks", {})),
         )
 
 

@@ -182,6 +182,99 @@ class SsaBuilder:
                         block.phis.remove(phi)
                         changed = True
 
+    def _binarize_merges(self, live: list[Block]) -> None:
+        """Give every block at most two predecessors, adding merge blocks in front of it.
+
+        ``lower-cf-to-handshake`` needs two-way merges ("expected a merge block to have two predecessors"),
+        each closing one branch, properly nested ("expected only reducible control flow" otherwise). So the
+        predecessors that split last (the deepest nearest common dominator) are merged first. CIRCT's
+        ``insert-merge-blocks`` pass does this too but crashed (segmentation fault) on some functions with
+        circt 1.162, so the emitter does it itself.
+        """
+        idom, order = self._dominators(live)
+
+        def common(x: int, y: int) -> int:
+            while x != y:
+                while order[x] > order[y]:
+                    x = idom[x]
+                while order[y] > order[x]:
+                    y = idom[y]
+            return x
+
+        def depth(x: int) -> int:
+            d = 0
+            while idom[x] != x:
+                x, d = idom[x], d + 1
+            return d
+
+        for b in list(live):
+            anchors = {p.id: p.id for p in b.preds}  # the block whose dominance a (merged) predecessor has
+            while len(b.preds) > 2:
+                pairs = [(depth(common(anchors[p.id], anchors[q.id])), i, j)
+                         for i, p in enumerate(b.preds) for j, q in enumerate(b.preds) if i < j]
+                _, i, j = max(pairs)
+                first, second = b.preds[i], b.preds[j]
+                merge = self.new_block()
+                merge.sealed = True
+                merge.preds = [first, second]
+                for phi in b.phis:
+                    inner = Phi(phi.ty, merge)
+                    inner.operands = {first.id: phi.operands.pop(first.id), second.id: phi.operands.pop(second.id)}
+                    merge.phis.append(inner)
+                    phi.operands[merge.id] = inner
+                for pred in (first, second):
+                    pred.term = tuple(merge if t is b else t for t in pred.term)
+                merge.term = ("br", b)
+                anchors[merge.id] = common(anchors[first.id], anchors[second.id])
+                idom[merge.id], order[merge.id] = anchors[merge.id], len(order) + len(self.blocks)
+                b.preds = [merge] + [p for k, p in enumerate(b.preds) if k not in (i, j)]
+                live.insert(live.index(b), merge)
+
+    def _dominators(self, live: list[Block]) -> tuple[dict[int, int], dict[int, int]]:
+        """Immediate dominators (Cooper, Harvey and Kennedy) and reverse-postorder numbers of ``live``."""
+        post: list[Block] = []
+        seen: set[int] = set()
+        stack: list[tuple[Block, int]] = [(self.entry, 0)]
+        while stack:
+            block, k = stack.pop()
+            succs = [t for t in (block.term or ())[1:] if isinstance(t, Block)]
+            if k == 0:
+                if block.id in seen:
+                    continue
+                seen.add(block.id)
+            if k < len(succs):
+                stack.append((block, k + 1))
+                if succs[k].id not in seen:
+                    stack.append((succs[k], 0))
+            else:
+                post.append(block)
+        rpo = list(reversed(post))
+        order = {b.id: i for i, b in enumerate(rpo)}
+        idom = {self.entry.id: self.entry.id}
+
+        def intersect(x: int, y: int) -> int:
+            while x != y:
+                while order[x] > order[y]:
+                    x = idom[x]
+                while order[y] > order[x]:
+                    y = idom[y]
+            return x
+
+        changed = True
+        while changed:
+            changed = False
+            for block in rpo[1:]:
+                done = [p.id for p in block.preds if p.id in idom]
+                if not done:
+                    continue
+                new = done[0]
+                for other in done[1:]:
+                    new = intersect(other, new)
+                if idom.get(block.id) != new:
+                    idom[block.id] = new
+                    changed = True
+        return idom, order
+
     def _live_blocks(self) -> list[Block]:
         seen: set[int] = set()
         stack = [self.entry]
@@ -199,8 +292,11 @@ class SsaBuilder:
         live = self._live_blocks()
         live_ids = {b.id for b in live}
         for b in live:
+            b.preds = [p for p in b.preds if p.id in live_ids]
             for phi in b.phis:
                 phi.operands = {k: v for k, v in phi.operands.items() if k in live_ids}
+        self._remove_trivial_phis(live)
+        self._binarize_merges(live)
         self._remove_trivial_phis(live)
         names: dict[int, str] = {a.id: f"%arg{i}" for i, a in enumerate(args)}
         counter = itertools.count()

@@ -31,7 +31,7 @@ def test_max_array_handshake_interface_and_cosim(tmp_path):
     out = next(p for p in iface.ports if p.kind == "out")
     assert out.arg == "return" and out.width == 32
     load = next(p for p in iface.ports if p.kind == "load")
-    assert load.addr_width == 4 and load.signals["addr"] == "in0_ld0_addr"
+    assert load.addr_width == 4 and load.signals["addr"] == "in1_ld0_addr"  # the array goes after a_len
     assert rtl.reports["buffer_strategy"] == "cycles" and rtl.reports["widths"] == [32]
     assert result.passed, result.summary()
     assert all(c and c > 0 for c in result.cycles)
@@ -51,6 +51,7 @@ def test_every_program_through_circt_and_icarus(tmp_path):
     wrong = results["max_array_wrong"]
     assert "expected 9" in wrong.vectors[0].mismatches[0]  # it keeps the minimum, 2
     assert wrong.vectors[1].ok  # a one-element array cannot tell min from max
+    assert results["merge"].vectors[2].outputs["c"][:4] == [-4, -3, -3, 0]  # three arrays in one bank
     sorted_ = results["bubble_sort"].vectors[-1].outputs["a"]
     assert sorted_ == sorted(sorted_) and len(sorted_) == 16
 

@@ -126,4 +126,9 @@ def handshake_interface(module: MlirModule, ports) -> RtlInterface:
                                                 "ready": need(f"out{j}_ready")}, res.ctype.width))
     m = len(module.results)
     groups.append(RtlPort("ctrl_out", "", {"valid": need(f"out{m}_valid"), "ready": need(f"out{m}_ready")}))
-    return RtlInterface("handshake", clock="clock", reset="reset", reset_active_high=True, ports=groups)
+    banks = {}
+    if module.bank is not None:
+        b = module.bank
+        banks[b.name] = {"width": b.width, "depth": b.depth, "members": b.members}
+    return RtlInterface("handshake", clock="clock", reset="reset", reset_active_high=True, ports=groups,
+                        banks=banks)
