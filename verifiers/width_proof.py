@@ -209,11 +209,15 @@ def prove_widths(
             variant = build(width, survivors or None)
             attempt, bad = _verify(variant, dafny, timeout, origin, use_cache)
             rounds += 1
-        if survivors and not bad:
+        if survivors and attempt.status != "pass":
+            # the guesses did not make it pass here: report what the program alone gives (extra invariants can
+            # also unsettle the prover on the program's own steps)
+            attempt, bad = _verify(build(width, None), dafny, timeout, origin, use_cache)
+        elif survivors:
             attempt.detail = attempt.detail or _guess_note(variant)
         if attempt.status == "fail" and survivors is None:
             survivors, strengthened = _search_invariants(build, width, dafny, timeout, origin, use_cache)
-            if strengthened is not None:
+            if strengthened is not None and strengthened.status == "pass":
                 attempt = strengthened
         attempt.seconds = time.monotonic() - start
         proof.attempts.append(attempt)
