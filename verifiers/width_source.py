@@ -279,7 +279,7 @@ class SourceChecker(Checker):
             return
         super().stmt_CallStmt(s, scope)
 
-    def stmt_ForallStmt(self, s: A.ForallStmt, scope: Scope) -> None:
+    def _forall_stmt(self, s: A.ForallStmt, scope: Scope) -> None:
         body = s.body.stmts if s.body is not None else []
         assigns = len(body) == 1 and isinstance(body[0], A.Assign) and len(body[0].lhss) == 1 and \
             isinstance(body[0].lhss[0], A.Index)
@@ -287,6 +287,49 @@ class SourceChecker(Checker):
             self._ghost(s)  # a proof (lemma calls, aggregate ensures), not an array update
             return
         super().stmt_ForallStmt(s, scope)
+
+    def bound(self, bvars: list[A.BoundVar], scope: Scope) -> None:
+        """Bound variables; an untyped one (``forall i | 0 <= i < n``) gets the element type of a collection its
+        range ranges over (``x in s``, see :meth:`_prefill`), else ``int``, as Dafny infers for index ranges."""
+        for b in bvars:
+            if b.type is None:
+                b.type = A.INT
+        super().bound(bvars, scope)
+
+    def _in_type(self, name: str, range_: A.Expr | None, scope: Scope) -> A.Type | None:
+        from pipeline.dafny_python.walk import walk
+
+        if range_ is None:
+            return None
+        for n in walk(range_):
+            if isinstance(n, A.Binary) and n.op == "in" and isinstance(n.left, A.Name) and n.left.name == name:
+                try:
+                    t = self.expr(n.right, scope)
+                except UnsupportedConstruct:
+                    return None
+                return t.args[0] if t.args else None
+        return None
+
+    def _prefill(self, bvars: list[A.BoundVar], range_: A.Expr | None, scope: Scope) -> None:
+        for b in bvars:
+            if b.type is None:
+                b.type = self._in_type(b.name, range_, scope) or A.INT
+
+    def stmt_ForallStmt(self, s: A.ForallStmt, scope: Scope) -> None:
+        self._prefill(s.vars, s.range, scope)
+        self._forall_stmt(s, scope)
+
+    def expr_Quantifier(self, e: A.Quantifier, scope: Scope, expected: A.Type | None) -> A.Type:
+        self._prefill(e.vars, e.range if e.range is not None else e.body, scope)
+        return super().expr_Quantifier(e, scope, expected)
+
+    def expr_SetComp(self, e: A.SetComp, scope: Scope, expected: A.Type | None) -> A.Type:
+        self._prefill(e.vars, e.range, scope)
+        return super().expr_SetComp(e, scope, expected)
+
+    def expr_MapComp(self, e: A.MapComp, scope: Scope, expected: A.Type | None) -> A.Type:
+        self._prefill(e.vars, e.range, scope)
+        return super().expr_MapComp(e, scope, expected)
 
     def stmt_While(self, s: A.While, scope: Scope) -> None:
         s.scope_vars = _visible(scope)  # type: ignore[attr-defined]

@@ -682,7 +682,7 @@ def _assigned(stmts: list[A.Stmt]) -> set[int]:
     return out
 
 
-def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3",
+def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3", *,
                   free_original: bool = True, typed: tuple[A.Program, SourceChecker] | None = None,
                   candidates: Candidates = None) -> Variant:
     """The range-checked variant of the verified program ``text`` (in ``dialect``) at ``width`` bits.
