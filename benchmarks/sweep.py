@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.api import load_task, run_pipeline, with_hardware
 
-FIGURES = [("cosim", "cycles_total"), ("estimate", "lut"), ("estimate", "ff")]
+FIGURES = [("cosim", "cycles_max"), ("estimate", "lut"), ("estimate", "ff")]
 
 
 def sweep(task_path: str, param: str, values: list[float], out: Path) -> list[dict]:
