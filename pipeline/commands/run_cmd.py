@@ -71,20 +71,11 @@ class Progress:
 
 
 def print_summary(ctx, extra: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from pipeline.display import print_stage_table
 
-    from pipeline.stage import Status
-
-    console = Console()
-    table = Table(title=f"p2s run {ctx.task.id}", show_lines=False)
-    for col in ("stage", "status", "seconds", "detail"):
-        table.add_column(col)
-    colors = {Status.PASS: "green", Status.FAIL: "red", Status.SKIPPED: "yellow"}
-    for r in ctx.results:
-        table.add_row(r.stage, f"[{colors[r.status]}]{r.status.value}[/]", f"{r.seconds:.1f}", r.detail[:90])
-    console.print(table)
-    console.print(f"attempts {extra['attempts']}, tokens {extra['tokens']}; report: {ctx.out_dir / 'report.json'}")
+    print_stage_table(ctx, f"p2s run {ctx.task.id}",
+                      f"attempts {extra['attempts']}, tokens {extra['tokens']}; report: {ctx.out_dir / 'report.json'}",
+                      detail_width=90)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -79,20 +79,10 @@ def hardware_summary(ctx) -> dict:
 
 
 def print_table(ctx) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from pipeline.display import print_stage_table
 
-    from pipeline.stage import Status
-
-    console = Console()
-    table = Table(title=f"p2s synth {ctx.task.id} ({ctx.options.hls})")
-    for col in ("stage", "status", "seconds", "detail"):
-        table.add_column(col)
-    colors = {Status.PASS: "green", Status.FAIL: "red", Status.SKIPPED: "yellow"}
-    for r in ctx.results:
-        table.add_row(r.stage, f"[{colors[r.status]}]{r.status.value}[/]", f"{r.seconds:.1f}", r.detail[:110])
-    console.print(table)
-    console.print(f"report: {ctx.out_dir / 'report.json'}")
+    print_stage_table(ctx, f"p2s synth {ctx.task.id} ({ctx.options.hls})", f"report: {ctx.out_dir / 'report.json'}",
+                      detail_width=110)
 
 
 def run(args: argparse.Namespace) -> int:
