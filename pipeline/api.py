@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.batch import BatchConfig, run_batch
-from pipeline.runner import STAGES, prepare_run, run_stages, write_report
+from pipeline.runner import run_dafny_file, run_stages
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import HardwareOptions, Task, load_task
 
@@ -82,10 +82,8 @@ def run_pipeline(
         stages: stage names to run, in order (default: all of them).
     """
     out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix=f"p2s-{task.id}-"))
-    ctx = prepare_run(task, out, options)
-    ctx.artifacts["dafny"] = str(_write_program(ctx, dafny))
-    run_stages(ctx, stages or list(STAGES))
-    write_report(ctx)
+    out.mkdir(parents=True, exist_ok=True)
+    run_dafny_file(task, _program_file(task, dafny, out), out, options, stages)
     return load_report(out)
 
 
@@ -94,17 +92,14 @@ def run_stage(ctx: RunContext, name: str) -> StageResult:
     return run_stages(ctx, [name])[-1]
 
 
-def _write_program(ctx: RunContext, dafny: str | Path | None) -> Path:
-    if dafny is None:
-        if not ctx.task.reference:
-            from pipeline.errors import UserError
+def _program_file(task: Task, dafny: str | Path | None, out: Path) -> Path:
+    """A file holding the program to run: ``dafny`` if it names a file, else its text (or the reference)."""
+    if isinstance(dafny, Path) or (isinstance(dafny, str) and "\n" not in dafny and dafny.endswith(".dfy")):
+        return Path(dafny)
+    if dafny is None and not task.reference:
+        from pipeline.errors import UserError
 
-            raise UserError(f"task {ctx.task.id} has no reference solution: pass a Dafny program")
-        text = ctx.task.reference
-    elif isinstance(dafny, Path) or (isinstance(dafny, str) and "\n" not in dafny and dafny.endswith(".dfy")):
-        text = Path(dafny).read_text(encoding="utf-8")
-    else:
-        text = str(dafny)
-    path = ctx.out_dir / "candidate.dfy"
-    path.write_text(text)
+        raise UserError(f"task {task.id} has no reference solution: pass a Dafny program")
+    path = out / "input.dfy"
+    path.write_text(str(dafny) if dafny is not None else task.reference or "")
     return path
