@@ -93,7 +93,7 @@ def F(p: Point) -> int:
 def test_unbounded_allocation_names_the_operation():
     src = "def F(n: int) -> list[int]:\n    a: list[int] = [0] * n\n    return a\n"
     err = refused(src, "method F(n: int) returns (a: array<int>)")
-    assert err.construct == "new array" and err.line == 2 and "cannot be bounded" in str(err)
+    assert err.construct == "new array of size `n`" and err.line == 2 and "cannot be bounded" in str(err)
 
 
 def test_sequence_grown_in_a_while_loop_is_refused():

@@ -429,8 +429,9 @@ class BoundInference:
         if isinstance(av, ir.AFill):
             n = facts.ub(av.count)
             if n is None:
+                size = f" of size `{av.text}`" if av.text else ""
                 raise NotSynthesizable(
-                    "new array", line,
+                    f"new array{size}", line,
                     "its size cannot be bounded from constants, lengths and loop ranges "
                     "(allocate arrays whose size follows from the inputs' lengths)",
                 )

@@ -1238,7 +1238,7 @@ class FunctionCompiler:
                 value = self.scalar(item, elem_want)
             if elem_want is not None:
                 value = self.coerce(value, elem_want)
-            return ir.AFill(value, self.scalar(count, self.ctx.int_t), line)
+            return ir.AFill(value, self.scalar(count, self.ctx.int_t), line, ast.unparse(count))
         if isinstance(node, (ast.List, ast.Tuple)):
             items = []
             for e in node.elts:

@@ -211,6 +211,7 @@ class AFill(AExpr):
     value: Expr
     count: Expr
     line: int | None = None
+    text: str = ""  # the size as the Python model writes it (for messages)
 
 
 @dataclass(eq=False)
