@@ -28,7 +28,7 @@ from verifiers.width_variant import IntRange, Obligation, Variant, build_variant
 
 WIDTHS = (8, 16, 32, 64)
 OFF_VALUES = (False, "off", "false", "no", "skip", "skipped")
-SEARCH_ROUNDS = 3  # rounds of the guessed-invariant search (each one Dafny run)
+SEARCH_ROUNDS = 4  # rounds of the guessed-invariant search (each one Dafny run)
 
 
 @dataclass

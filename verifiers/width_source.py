@@ -267,8 +267,17 @@ class SourceChecker(Checker):
         return out
 
     def stmt_Assign(self, s: A.Assign, scope: Scope) -> None:
-        if any(self._is_ghost_name(e, scope) for e in s.lhss):
+        ghost = [self._is_ghost_name(e, scope) for e in s.lhss]
+        if all(ghost):
             self._ghost(s)
+            return
+        if any(ghost):  # `r, at := cur, i;` with `at` ghost: the compiled part is `r := cur`
+            if len(s.rhss) != len(s.lhss):
+                raise UnsupportedConstruct("method call assigning ghost and compiled variables", s.line)
+            s.ghost_targets = [i for i, g in enumerate(ghost) if g]  # type: ignore[attr-defined]
+            types = [self.lhs(e, scope) for e, g in zip(s.lhss, ghost, strict=True) if not g]
+            compiled = [r for r, g in zip(s.rhss, ghost, strict=True) if not g]
+            self.rhs_list(compiled, types, scope, s.line)
             return
         super().stmt_Assign(s, scope)
 

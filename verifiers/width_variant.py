@@ -379,17 +379,20 @@ class VariantBuilder:
         self.fresh_assumes(s, targets, s.rhss)
 
     def s_Assign(self, s: A.Assign) -> None:
+        ghost = set(getattr(s, "ghost_targets", []))  # parts of a mixed assignment that are proof only
+        lhss = [e for i, e in enumerate(s.lhss) if i not in ghost]
+        rhss = [r for i, r in enumerate(s.rhss) if i not in ghost] if ghost else s.rhss
         obs: list[tuple[Obligation, str]] = []
-        for lhs in s.lhss:
+        for lhs in lhss:
             if isinstance(lhs, A.Index):
                 for i in lhs.indices:
                     obs += self.collect(i, ())
-        for r in s.rhss:
+        for r in rhss:
             obs += self.rhs_obligations(r)
         self.before(s, obs)
-        targets = [(P.expr(e), e.ty) for e in s.lhss if isinstance(e, A.Name) and e.ty is not None]
-        if len(targets) == len(s.lhss):
-            self.fresh_assumes(s, targets, s.rhss)  # type: ignore[arg-type]
+        targets = [(P.expr(e), e.ty) for e in lhss if isinstance(e, A.Name) and e.ty is not None]
+        if len(targets) == len(lhss):
+            self.fresh_assumes(s, targets, rhss)  # type: ignore[arg-type]
 
     def s_CallStmt(self, s: A.CallStmt) -> None:
         self.before(s, self.collect(s.call, ()))
@@ -485,25 +488,28 @@ class VariantBuilder:
         self.block(body.stmts)
 
     def candidate_invariants(self, s: A.While | A.ForLoop, at: int, assigned: set[int]) -> None:
-        """Guessed bounds for the integers a loop assigns (``0 <= c``, ``c <= i``, ``c <= a.Length``): counters
-        that the program's own invariants do not bound often are bounded by the loop index. They are ordinary
-        checked invariants; the prover keeps those Dafny accepts (see :func:`verifiers.width_proof.prove_widths`)."""
-        if self.candidates is None:
+        """Guessed bounds for a loop's counters (``c <= i``, ``c <= a.Length``, ``i <= n``): a *counter* is a
+        variable the loop only ever sets to ``c + 1`` or to a non-negative constant, an *index* one it steps by
+        ``i := i + 1`` once per iteration (at the top level of the body), a *bound* an integer or length the loop
+        does not change. The program's own invariants often relate a counter to a spec function only; its bound
+        by the index is what the width needs. The guesses are ordinary checked invariants; the prover keeps those
+        Dafny accepts (see :func:`verifiers.width_proof.prove_widths`)."""
+        if self.candidates is None or s.body is None:
             return
         scope = [v for v in getattr(s, "scope_vars", []) if isinstance(v, Var) and v.kind not in ("ghost", "bound")]
-        ints = [v for v in scope if v.norm.name == "int"]
-        bounds = [v.name for v in ints] + [f"{v.name}.Length" for v in scope if v.norm.array_dims == 1] + [
-            f"|{v.name}|" for v in scope if v.norm.name == "seq"]
-        for x in ints:
-            if id(x) not in assigned:
-                continue
-            forms = ([] if x.type.name == "nat" else [f"0 <= {x.name}"]) + [
-                f"{x.name} <= {b}" for b in bounds if b != x.name]
-            for form in forms:
-                key = f"{at}:{form}"
-                if self.candidates == "all" or key in self.candidates:
-                    ob = self.new("candidate", s.line, form, key)
-                    self.insert(at, f"invariant {form} ", ob)
+        shapes = _assignment_shapes(s.body.stmts)
+        counters = [v for v in scope if v.norm.name == "int" and shapes.get(id(v), {"other"}) <= {"inc", "const"}]
+        indexes = [v for v in scope if v.norm.name == "int" and shapes.get(id(v)) == {"step"}]
+        bounds = [v.name for v in scope if v.norm.name == "int" and id(v) not in assigned] + [
+            f"{v.name}.Length" for v in scope if v.norm.array_dims == 1 and id(v) not in assigned] + [
+            f"|{v.name}|" for v in scope if v.norm.name == "seq" and id(v) not in assigned]
+        forms = [f"{c.name} <= {i.name}" for c in counters for i in indexes]
+        forms += [f"{v.name} <= {b}" for v in counters + indexes for b in bounds]
+        for form in forms:
+            key = f"{at}:{form}"
+            if self.candidates == "all" or key in self.candidates:
+                ob = self.new("candidate", s.line, form, key)
+                self.insert(at, f"invariant {form} ", ob)
 
     def s_While(self, s: A.While) -> None:
         assert s.cond is not None
@@ -654,6 +660,40 @@ class VariantBuilder:
                 continue
             ob = self.new("argument", e.line, P.expr(a), f"length of argument `{P.expr(a)}` of function {f.name}")
             out.append((ob, _wrap(ctx, " && ".join(facts))))
+
+
+def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
+    """For each variable a loop body assigns (by id of its checker ``Var``), the shapes of its assignments:
+    ``step`` (``x := x + 1`` at the body's top level, the only assignment), ``inc`` (``x := x + 1`` anywhere),
+    ``const`` (a non-negative literal), ``other``."""
+    from pipeline.dafny_python.walk import walk
+
+    top = {id(s) for s in stmts}
+    shapes: dict[int, list[str]] = {}
+    for s in stmts:
+        for n in walk(s):
+            if not isinstance(n, A.Assign) or is_ghost(n) or len(n.lhss) != len(n.rhss):
+                continue
+            for lhs, rhs in zip(n.lhss, n.rhss, strict=True):
+                ref = getattr(lhs, "ref", None)
+                if not isinstance(ref, Var):
+                    continue
+                value = _literal_value(rhs) if isinstance(rhs, A.Expr) else None
+                if isinstance(rhs, A.Binary) and rhs.op == "+" and _literal_value(rhs.right) == 1 and \
+                        isinstance(rhs.left, A.Name) and rhs.left.name == lhs.name:
+                    shape = "step" if id(n) in top else "inc"
+                elif value is not None and value >= 0:
+                    shape = "const"
+                else:
+                    shape = "other"
+                shapes.setdefault(id(ref), []).append(shape)
+    out: dict[int, set[str]] = {}
+    for key, found in shapes.items():
+        kinds = set(found)
+        if kinds == {"step"} and len(found) > 1:
+            kinds = {"inc"}  # stepped twice per iteration: a counter, not an index
+        out[key] = kinds if kinds != {"step", "inc"} else {"inc"}
+    return out
 
 
 def _literal_value(e: A.Expr) -> int | None:
