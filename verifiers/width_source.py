@@ -266,6 +266,29 @@ class SourceChecker(Checker):
             out.append(d or t)
         return out
 
+    def _mentions_ghost(self, e: A.Expr, scope: Scope) -> bool:
+        from pipeline.dafny_python.walk import walk
+
+        for n in walk(e):
+            if isinstance(n, A.Name):
+                v = scope.lookup(n.name)
+                if v is not None and v.kind == "ghost":
+                    return True
+        return False
+
+    def stmt_If(self, s: A.If, scope: Scope) -> None:
+        if s.cond is not None and self._mentions_ghost(s.cond, scope):
+            self._ghost(s)  # a ghost `if`: its branches are proof only
+            return
+        super().stmt_If(s, scope)
+
+    def stmt_While(self, s: A.While, scope: Scope) -> None:
+        if s.cond is not None and self._mentions_ghost(s.cond, scope):
+            self._ghost(s)
+            return
+        s.scope_vars = _visible(scope)  # type: ignore[attr-defined]
+        super().stmt_While(s, scope)
+
     def stmt_Assign(self, s: A.Assign, scope: Scope) -> None:
         ghost = [self._is_ghost_name(e, scope) for e in s.lhss]
         if all(ghost):
@@ -339,10 +362,6 @@ class SourceChecker(Checker):
     def expr_MapComp(self, e: A.MapComp, scope: Scope, expected: A.Type | None) -> A.Type:
         self._prefill(e.vars, e.range, scope)
         return super().expr_MapComp(e, scope, expected)
-
-    def stmt_While(self, s: A.While, scope: Scope) -> None:
-        s.scope_vars = _visible(scope)  # type: ignore[attr-defined]
-        super().stmt_While(s, scope)
 
     def stmt_ForLoop(self, s: A.ForLoop, scope: Scope) -> None:
         s.scope_vars = _visible(scope)  # type: ignore[attr-defined]

@@ -419,7 +419,7 @@ class VariantBuilder:
         obs: list[tuple[Obligation, str]] = []
         node: A.If | None = s
         ctx: Ctx = ()
-        while node is not None:
+        while node is not None and not is_ghost(node):  # an `else if` on a ghost condition is proof only
             assert node.cond is not None
             obs += self.collect(node.cond, ctx)
             self.block(node.then.stmts)
