@@ -36,6 +36,13 @@ def stage_function(name: str) -> StageFn:
     return getattr(importlib.import_module(module), func)
 
 
+def _unavailable(name: str, exc: ImportError) -> StageFn:
+    def stage(ctx: RunContext) -> StageResult:
+        return StageResult(name, Status.SKIPPED, detail=f"stage unavailable ({exc}): run 'make setup'")
+
+    return stage
+
+
 def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageResult]:
     """Run ``names`` in order on ``ctx``; after a stage that does not pass, the rest are skipped.
 
@@ -51,7 +58,11 @@ def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageRe
         else:
             if on_stage:
                 on_stage(name, None)
-            result = timed(name, stage_function(name), ctx)
+            try:
+                fn = stage_function(name)
+            except ImportError as exc:  # a stage whose module or toolchain package is not installed
+                fn = _unavailable(name, exc)
+            result = timed(name, fn, ctx)
             ctx.artifacts.update(result.artifacts)
             if result.status is not Status.PASS:
                 blocker = result
