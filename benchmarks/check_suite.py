@@ -511,6 +511,9 @@ def record_outputs(task: Task, source: str | None = None, timeout: float = 240.0
     return outputs
 
 
+SPEC_FUEL = 24
+
+
 def spec_determines(task: Task, timeout: float = 240.0) -> tuple[bool, list[str]]:
     """Check that the pinned contract alone forces each vector's expected outputs.
 
@@ -534,6 +537,9 @@ def spec_determines(task: Task, timeout: float = 240.0) -> tuple[bool, list[str]
     lines = _rename_main(with_definitions(task, task.reference or "")).rstrip().splitlines() + ["", header]
     lines += [f"  modifies {m}" for m in target.modifies()]
     lines += [f"  requires {r}" for r in task.requires] + [f"  ensures {e}" for e in task.ensures]
+    # enough fuel to unfold a recursive definition over a whole vector (Dafny's default unfolds it twice)
+    functions = [d.name for d in declarations("\n".join(lines)) if d.kind.startswith(("function", "predicate"))]
+    fuel = "".join(f"{{:fuel {f}, {SPEC_FUEL}}} " for f in functions)
     spans: dict[int, tuple[int, int]] = {}
     for k, vec in enumerate(task.tests):
         first = len(lines) + 2
@@ -544,7 +550,7 @@ def spec_determines(task: Task, timeout: float = 240.0) -> tuple[bool, list[str]
         call = f"P2S_Spec({', '.join(f'p2s_{p.name}' for p in sig.params)});"
         body.append(f"var {', '.join(outs)} := {call}" if outs else call)
         for p in sig.params:  # name every input element after the call: terms for the quantifiers' triggers
-            if p.type.kind == "array" and p.name not in vec.expected:
+            if p.type.kind in ("array", "seq") and p.name not in vec.expected:
                 assert p.type.elem is not None
                 body += [
                     f"assert p2s_{p.name}[{i}] == {dafny_literal(v, p.type.elem)};"
@@ -560,7 +566,7 @@ def spec_determines(task: Task, timeout: float = 240.0) -> tuple[bool, list[str]
                 body.append(f"assert {var}[..] == {dafny_literal(want, seq)};")
             elif param.type.kind != "array2":
                 body.append(f"assert {var} == {dafny_literal(want, param.type)};")
-        lines += ["", f"method P2S_Det{k}()", "{"] + ["  " + b for b in body] + ["}"]
+        lines += ["", f"method {fuel}P2S_Det{k}()", "{"] + ["  " + b for b in body] + ["}"]
         spans[k] = (first, len(lines))
     with tempfile.TemporaryDirectory(prefix="p2s-det-") as tmp:
         src = Path(tmp) / "determines.dfy"
