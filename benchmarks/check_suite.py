@@ -394,7 +394,9 @@ def _run_harness(program: str, timeout: float) -> tuple[Any, Any]:
         src.write_text(program)
         pre = run_command([dafny, "/compile:0", "/timeLimit:20", "/proc:*P2S__Test*", src.name], cwd=tmp,
                           timeout=timeout)
-        res = run_command([dafny, "/noVerify", "/compile:4", src.name], cwd=tmp, timeout=timeout)
+        # the in-memory C# compiler leaves a debug file per run in $TMPDIR: keep it in our folder
+        res = run_command([dafny, "/noVerify", "/compile:4", src.name], cwd=tmp, timeout=timeout,
+                          env={"TMPDIR": tmp})
     return pre, res
 
 
@@ -495,7 +497,9 @@ def record_outputs(task: Task, source: str | None = None, timeout: float = 240.0
     with tempfile.TemporaryDirectory(prefix="p2s-rec-") as tmp:
         src = Path(tmp) / "record.dfy"
         src.write_text(program)
-        res = run_command([dafny, "/noVerify", "/compile:4", src.name], cwd=tmp, timeout=timeout)
+        # the in-memory C# compiler leaves a debug file per run in $TMPDIR: keep it in our folder
+        res = run_command([dafny, "/noVerify", "/compile:4", src.name], cwd=tmp, timeout=timeout,
+                          env={"TMPDIR": tmp})
     printed = _printed_values(res.stdout)
     if not printed:
         return _first_problem(res.output, res.timed_out, "running the reference")

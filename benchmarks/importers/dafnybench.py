@@ -23,6 +23,7 @@ from benchmarks.importers.common import (
 )
 from benchmarks.importers.dafny_text import tokenize
 from pipeline.errors import UserError
+from pipeline.task import Task
 
 
 def program_files(sources: list[str | Path]) -> list[Path]:
@@ -54,7 +55,7 @@ def file_comment(source: str) -> str:
     return " ".join(ln for ln in lines if ln and not ln.upper().startswith(("RUN:", "CHECK")))
 
 
-def convert(path: Path, taken: set[str], method: str | None = None) -> tuple:
+def convert(path: Path, taken: set[str], method: str | None = None) -> tuple[Task, list[str]]:
     """One program as a task; returns ``(task, warnings)``.
 
     Raises:

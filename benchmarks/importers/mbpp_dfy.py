@@ -26,7 +26,7 @@ from benchmarks.importers.common import (
     unique_id,
 )
 from pipeline.errors import UserError
-from pipeline.task import Task, TestVector, parse_signature
+from pipeline.task import Signature, Task, TestVector, parse_signature
 
 
 def read_entries(path: Path) -> list[dict[str, Any]]:
@@ -68,7 +68,7 @@ def _test_cases(entry: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
-def vectors(cases: list[tuple[str, str]], sig, warnings: list[str], task_id: str) -> list[TestVector]:
+def vectors(cases: list[tuple[str, str]], sig: Signature, warnings: list[str], task_id: str) -> list[TestVector]:
     """Test vectors from the snippets; an unreadable snippet becomes a warning, not a wrong vector."""
     out = []
     for name, text in cases:
