@@ -33,7 +33,7 @@ from benchmarks.importers.dafny_text import DafnyTextError, declarations, normal
 from benchmarks.index import resolve_suite, task_files
 from pipeline.errors import TaskFormatError, UserError
 from pipeline.process import run_command
-from pipeline.task import Task, load_task, parse_signature
+from pipeline.task import Signature, Task, load_task, parse_signature
 from pipeline.types import DafnyType
 
 CHECKER_VERSION = 8
@@ -300,6 +300,12 @@ def with_definitions(task: Task, source: str) -> str:
     return "\n\n".join(task.definitions[d.start : d.end] for d in missing) + "\n\n" + source
 
 
+def ghost_results(sig: Signature) -> set[str]:
+    """Names of the results the signature declares ``ghost`` (they exist only for the proof)."""
+    tail = sig.text.split("returns", 1)[1] if "returns" in sig.text else ""
+    return set(re.findall(r"\bghost\s+([A-Za-z_][\w']*)\s*:", tail))
+
+
 def _harness_lines(task: Task, source: str | None, tag: str) -> tuple[list[str], dict[int, tuple[int, int]]]:
     """The reference (its ``Main`` renamed, missing definitions added) and one ``P2S_Test<k>`` method per
     vector; ``spans[k]`` is the 1-based line range of vector ``k``'s method. Outputs print as
@@ -318,7 +324,8 @@ def _harness_lines(task: Task, source: str | None, tag: str) -> tuple[list[str],
         call = f"{sig.name}({args});"
         body.append(f"var {', '.join(outs)} := {call}" if outs else call)
         for r, var in zip(sig.returns, outs, strict=True):
-            body += _print_output(f"{tag}{k}", r.name, var, r.type)
+            if r.name not in ghost_results(sig):  # a ghost result cannot be printed (nor compiled)
+                body += _print_output(f"{tag}{k}", r.name, var, r.type)
         for p in sig.params:
             if p.type.kind in ("array", "array2") and p.name in vec.expected:
                 body += _print_output(f"{tag}{k}", p.name, f"p2s_{p.name}", p.type)
@@ -482,7 +489,7 @@ def record_outputs(task: Task, source: str | None = None, timeout: float = 240.0
     dafny = dafny_executable()
     if dafny is None:
         return "dafny not found"
-    names = [r.name for r in task.signature.returns]
+    names = [r.name for r in task.signature.returns if r.name not in ghost_results(task.signature)]
     target = next((d for d in declarations(task.reference or "") if d.name == task.signature.name and d.is_method),
                   None)
     modified = " ".join(target.modifies()) if target else ""
