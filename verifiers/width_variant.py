@@ -22,9 +22,18 @@ value the compiled code computes or stores leaves ``[-2^(W-1), 2^(W-1) - 1]``":
   compiled call checks the lengths of sequence arguments;
 * where Dafny's value is arbitrary but the hardware's is some value of the C type (results before their
   first assignment, ``var x: int;`` without a value, a fresh ``new int[n]``'s elements), an ``assume`` says
-  that the value is in range - the only facts the variant assumes besides the top's input ranges;
+  that the value is in range - the only facts the variant assumes besides the top's input ranges and the
+  program's own clauses;
+* the program's own ``requires``/``ensures``/``invariant``/``assert`` become ``free`` (``assume``): the verify
+  stage proved them and the variant's executions are a subset of the verified program's, so re-proving them
+  could only fail on prover instability (``free_original``; Dafny 2.x/3.x only);
 * declarations the hardware does not run (lemmas, ghost and unreachable functions and methods) get
-  ``{:verify false}``: they were verified by the verify stage, and the width proof is about the hardware.
+  ``{:verify false}``: they were verified by the verify stage, and the width proof is about the hardware;
+* on request (``candidates``), guessed loop bounds for counters (``c <= i``, ``i <= a.Length``), ordinary
+  checked invariants that :func:`verifiers.width_proof.prove_widths` keeps only when Dafny accepts them.
+
+Ghost code is skipped (ghost variables, lemma calls, proof ``forall``, ``if``/``while`` on ghost conditions);
+in an assignment to ghost and compiled variables at once, the compiled part is checked.
 
 Every insertion stays on the line of the statement it belongs to, and carries a note ``width:N`` naming its
 :class:`Obligation`, so :mod:`verifiers.width_proof` maps Dafny's errors back to "line L: ``e`` may
