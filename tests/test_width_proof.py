@@ -305,3 +305,19 @@ def test_batch_summary_counts_the_width_proof():
     records = [{"task": "a", "metrics": {"c.width_proof": "pass"}}, {"task": "b", "metrics": {"c.width_proof": "fail"}},
                {"task": "c", "metrics": {"c.width_proof": "pass"}}, {"task": "d", "metrics": {}}]
     assert summarize(records)["width_proof"] == {"pass": 2, "fail": 1}
+
+
+def test_the_compiled_part_of_a_mixed_ghost_assignment_is_checked_and_ghost_branches_are_not():
+    src = """method M(x: int, y: int) returns (r: int)
+{
+  ghost var g := 0;
+  r, g := x + y, g * 1000;
+  if g > 0 {
+    g := g + 1;
+  }
+}
+"""
+    v = build_variant(src, "M", 8, 16)
+    assert [o.text for o in v.obligations if o.kind == "value"] == ["x + y"]
+    assert "assert -128 <= (x + y) <= 127; r, g := x + y, g * 1000;" in v.text
+    assert "g + 1" not in [o.text for o in v.obligations]
