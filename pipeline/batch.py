@@ -2,7 +2,8 @@
 
 Every finished task becomes one line of ``results.jsonl`` (see :mod:`pipeline.journal`), written by the
 parent process only. Re-running the same command skips the tasks already there, so a batch killed even
-with ``kill -9`` finishes the rest without redoing or losing anything. The summary and report are
+with ``kill -9`` finishes the rest without redoing or losing anything; a task whose file was edited since
+its line was written (another :meth:`~pipeline.task.Task.fingerprint`) runs again. The summary and report are
 rebuilt from the journal at the end of every run.
 """
 
@@ -12,6 +13,7 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -69,6 +71,7 @@ def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[s
         else None,
         "metrics": metrics,
         "run_dir": str(ctx.out_dir),
+        "task_hash": ctx.task.fingerprint(),
         **(extra or {}),
     }
 
@@ -111,6 +114,7 @@ def _failure(task_id: str, stage: str, detail: str, task: Task | None = None, ru
         "first_failure": {"stage": stage, "status": "fail", "detail": detail},
         "metrics": {},
         "run_dir": str(run_dir) if run_dir else None,
+        "task_hash": task.fingerprint() if task else None,
     }
 
 
@@ -184,7 +188,8 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
     journal = Journal(out / "results.jsonl")
     tasks = tasks if tasks is not None else select_tasks(config)
-    done = journal.done_keys()
+    current = _still_current(tasks)
+    done = journal.done_keys(current)
     todo = [t for t in tasks if t.id not in done]
     bar = BatchProgress(len(tasks), len(tasks) - len(todo), os.isatty(1) if progress is None else progress)
     try:
@@ -192,8 +197,17 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     finally:
         bar.close()
     wanted = {t.id for t in tasks}
-    records = [r for r in journal.records() if r["task"] in wanted]
+    records = [r for r in journal.records(current) if r["task"] in wanted]
     return write_summary(records, out, config)
+
+
+def _still_current(tasks: list[Task]) -> Callable[[dict[str, Any]], bool]:
+    """Whether a journal line still describes its task: a task edited since it ran (another hash) runs again.
+
+    Lines without a hash (older journals, tasks that could not be loaded) count as current.
+    """
+    hashes = {t.id: t.fingerprint() for t in tasks}
+    return lambda rec: rec.get("task_hash") in (None, hashes.get(rec["task"]))
 
 
 def _execute(todo: list[Task], config: BatchConfig, journal: Journal, bar: BatchProgress) -> None:
@@ -234,5 +248,5 @@ def _execute_pool(
                     record = _failure(task.id, "internal", "the worker process died twice running this task", task)
                 journal.append(record)
                 bar.update(record)
-    done = journal.done_keys()
+    done = journal.done_keys(_still_current(todo))
     return [t for t in todo if t.id not in done]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +33,32 @@ class Journal:
             with self.path.open("r+b") as fh:
                 fh.truncate(cut)
 
-    def records(self) -> list[dict[str, Any]]:
-        """Every complete record, first per key, in file order."""
+    def all_records(self) -> list[dict[str, Any]]:
+        """Every complete record in file order, duplicates included."""
         if not self.path.exists():
             return []
-        seen: dict[str, dict[str, Any]] = {}
+        out = []
         for line in self.path.read_text(encoding="utf-8").splitlines():
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            key = rec.get(self.key_field)
-            if key is not None and key not in seen:
+            if isinstance(rec, dict) and rec.get(self.key_field) is not None:
+                out.append(rec)
+        return out
+
+    def records(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """Every complete record, first per key, in file order; ``keep`` drops records that no longer count
+        (a batch drops the results of tasks edited since they ran, so they run again)."""
+        seen: dict[str, dict[str, Any]] = {}
+        for rec in self.all_records():
+            key = rec[self.key_field]
+            if key not in seen and (keep is None or keep(rec)):
                 seen[key] = rec
         return list(seen.values())
 
-    def done_keys(self) -> set[str]:
-        return {r[self.key_field] for r in self.records()}
+    def done_keys(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> set[str]:
+        return {r[self.key_field] for r in self.records(keep)}
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one record durably (one write call, then fsync)."""

@@ -6,6 +6,8 @@ Every stage reads a :class:`Task`; the loader turns any malformed file into a on
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -112,6 +114,11 @@ class Task:
         if self.metadata:
             data["metadata"] = dict(self.metadata)
         return data
+
+    def fingerprint(self) -> str:
+        """A short hash of everything the task says, so a batch can tell a result of an edited task from a fresh one."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------------------------- signature
