@@ -46,6 +46,7 @@ class BatchConfig:
     temperature: float | None = None
     limit: int | None = None
     stages: list[str] = field(default_factory=lambda: list(STAGES))
+    rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
 
     def run_options(self) -> RunOptions:
         return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed)
@@ -188,7 +189,7 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
     journal = Journal(out / "results.jsonl")
     tasks = tasks if tasks is not None else select_tasks(config)
-    current = _still_current(tasks)
+    current = _still_current(tasks, config.rerun_failed)
     done = journal.done_keys(current)
     todo = [t for t in tasks if t.id not in done]
     bar = BatchProgress(len(tasks), len(tasks) - len(todo), os.isatty(1) if progress is None else progress)
@@ -201,27 +202,40 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     return write_summary(records, out, config)
 
 
-def _still_current(tasks: list[Task]) -> Callable[[dict[str, Any]], bool]:
-    """Whether a journal line still describes its task: a task edited since it ran (another hash) runs again.
+def _still_current(tasks: list[Task], rerun_failed: bool = False) -> Callable[[dict[str, Any]], bool]:
+    """Whether a journal line still describes its task: a task edited since it ran (another hash) runs again,
+    and so does a failed one when ``rerun_failed`` (a tool fixed, a time-out on a busy machine).
 
     Lines without a hash (older journals, tasks that could not be loaded) count as current.
     """
     hashes = {t.id: t.fingerprint() for t in tasks}
-    return lambda rec: rec.get("task_hash") in (None, hashes.get(rec["task"]))
+    started = time.time()
+
+    def current(rec: dict[str, Any]) -> bool:
+        if rec.get("task_hash") not in (None, hashes.get(rec["task"])):
+            return False
+        return not (rerun_failed and not rec.get("ok") and rec.get("finished", 0) < started)
+
+    return current
 
 
 def _execute(todo: list[Task], config: BatchConfig, journal: Journal, bar: BatchProgress) -> None:
     data = asdict(config)
     if config.workers <= 1:
         for task in todo:
-            record = _worker(task.id, str(task.path), data)
-            journal.append(record)
-            bar.update(record)
+            _record(journal, bar, _worker(task.id, str(task.path), data))
         return
     crashes: Counter[str] = Counter()
     remaining = list(todo)
     while remaining:
         remaining = _execute_pool(remaining, config, data, journal, bar, crashes)
+
+
+def _record(journal: Journal, bar: BatchProgress, record: dict[str, Any]) -> None:
+    """Journal one finished task (stamped with the time, which ``rerun_failed`` compares) and show it."""
+    record["finished"] = round(time.time(), 3)
+    journal.append(record)
+    bar.update(record)
 
 
 def _execute_pool(
@@ -246,7 +260,6 @@ def _execute_pool(
                     if crashes[task.id] < 2:
                         continue
                     record = _failure(task.id, "internal", "the worker process died twice running this task", task)
-                journal.append(record)
-                bar.update(record)
+                _record(journal, bar, record)
     done = journal.done_keys(_still_current(todo))
     return [t for t in todo if t.id not in done]

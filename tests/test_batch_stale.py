@@ -58,3 +58,29 @@ def test_fingerprint_changes_with_the_task_and_only_then():
     assert a.fingerprint() == b.fingerprint()
     b.requires = [*b.requires, "true"]
     assert a.fingerprint() != b.fingerprint()
+
+
+def test_rerun_failed_runs_only_the_failures_again(tmp_path, monkeypatch):
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    for name in ("max2.yaml", "clamp.yaml"):
+        shutil.copy(EXAMPLES / name, suite / name)
+    tasks = [load_task(p) for p in sorted(suite.glob("*.yaml"))]
+    calls: list[str] = []
+    worker = _fake_worker(calls)
+
+    def failing_clamp(task_id: str, task_path: str, config_data: dict) -> dict:
+        rec = worker(task_id, task_path, config_data)
+        rec["ok"] = task_id != "clamp"
+        return rec
+
+    monkeypatch.setattr(batch, "_worker", failing_clamp)
+    config = BatchConfig(suite=str(suite), out_dir=str(tmp_path / "out"), stages=["verify"])
+    run_batch(config, tasks=tasks, progress=False)
+    calls.clear()
+    run_batch(config, tasks=tasks, progress=False)
+    assert calls == []
+    config.rerun_failed = True
+    summary = run_batch(config, tasks=tasks, progress=False)
+    assert calls == ["clamp"]
+    assert summary["tasks"] == 2

@@ -10,7 +10,8 @@ EPILOG = """examples:
   p2s bench core --llm reference --workers 2 --out runs/bench-reference
   p2s bench core --split test --llm embedded --agent repair --attempts 3 --out runs/bench-repair
   p2s bench path/to/suite_dir --hls circt --runner docker
-Re-running the same command resumes: tasks already in OUT/results.jsonl are not run again.
+Re-running the same command resumes: tasks already in OUT/results.jsonl are not run again, except tasks
+whose YAML changed since (and, with --rerun-failed, those that did not pass every stage).
 """
 
 
@@ -28,6 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, default=None, help="sampling temperature for the LLM")
     p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
     p.add_argument("--stages", help="comma-separated stages to run (default: all; e.g. verify,python)")
+    p.add_argument("--rerun-failed", action="store_true",
+                   help="resume, but run again the tasks whose earlier line is not a full pass")
     p.add_argument("--out", help="batch folder (default runs/bench__{suite}__{llm}__{agent}__{time})")
 
 
@@ -65,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         limit=args.limit,
         stages=stages,
+        rerun_failed=args.rerun_failed,
     )
     summary = run_batch(config)
     funnel = "  ".join(f"{s} {v['pass']}/{summary['tasks']}" for s, v in summary["stages"].items())
