@@ -13,8 +13,8 @@ import pytest
 from benchmarks.check_suite import dafny_executable
 from benchmarks.importers import run_import
 from benchmarks.importers.clover import import_clover, leading_literal, task_folders
-from benchmarks.importers.common import ConversionError, eval_literal
-from benchmarks.importers.dafny_text import contract_helpers, declarations, split_top_level
+from benchmarks.importers.common import ConversionError, choose_target, eval_literal
+from benchmarks.importers.dafny_text import DafnyTextError, contract_helpers, declarations, split_top_level
 from benchmarks.importers.snippets import run as run_snippet
 from pipeline.cli import main as p2s
 from pipeline.errors import UserError
@@ -57,6 +57,17 @@ class C { method Inner() {} }
     assert decls["F"].requires() == ["x' in {1, 2}"] and decls["F"].returns == "int"
     assert decls["Inner"].container == "class C" and m.container is None
     assert not m.is_ghost and decls["F"].kind == "function"
+
+
+def test_declarations_come_from_the_verifier_reader_and_refuse_unclosed_brackets():
+    src = "method Spin(n: nat)\n  decreases *\n{ var i := 0; while i < n decreases * { i := i + 1; } }\n"
+    (d,) = declarations(src)
+    assert [(c.kind, c.text) for c in d.clauses] == [("decreases", "*")]  # the body is not part of the clause
+    assert d.body == (src.index("{"), len(src) - 1) and d.header_end == src.index(")") + 1
+    with pytest.raises(DafnyTextError, match="unbalanced"):
+        declarations("method M(x: int { }")
+    with pytest.raises(ConversionError, match="cannot be read: .*unterminated"):
+        choose_target('method M() { print "no end; }')
 
 
 def test_contract_helpers_follow_calls_transitively():

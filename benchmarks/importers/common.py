@@ -12,17 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.importers.dafny_text import (
-    DafnyTextError,
-    Decl,
-    Token,
-    declarations,
-    definitions_text,
-    normalize,
-    tokenize,
-)
+from benchmarks.importers.dafny_text import Decl, declarations, definitions_text, normalize
 from pipeline.task import HardwareOptions, Signature, Task, TestVector, dump_task, parse_signature
 from pipeline.types import DafnyType, check_value
+from verifiers.lexer import LexError, Token, tokenize
 
 
 class ConversionError(Exception):
@@ -110,7 +103,7 @@ def choose_target(source: str, name: str | None = None) -> Decl:
     """
     try:
         decls = declarations(source)
-    except DafnyTextError as exc:
+    except LexError as exc:
         raise ConversionError(f"the program cannot be read: {exc}") from None
     if name is not None:
         found = [d for d in decls if d.name == name and d.is_method]
@@ -202,7 +195,7 @@ class _Parser:
     def __init__(self, text: str, env: dict[str, Any]):
         try:
             self.toks: list[Token] = tokenize(text)
-        except DafnyTextError as exc:
+        except LexError as exc:
             raise ConversionError(str(exc)) from None
         self.k = 0
         self.env = env

@@ -1,39 +1,28 @@
-"""A small Dafny front end for importers and the suite checker: tokens, declarations, contracts.
+"""The importers' text view of a Dafny program: declarations with their header, contract and comment as text.
 
-Importers must find a program's target method, its header and its ``requires``/``ensures`` clauses; the
-suite checker must confirm that a reference carries exactly the pinned contract. Regular expressions get
-this wrong as soon as a comment, a string or a set display sits in the way, so this module tokenizes
-(comments, strings, char literals and primed identifiers are respected) and reads declarations by
-bracket depth. It does not parse expressions: clause texts are returned verbatim (comments dropped,
-whitespace collapsed).
+Reading the program (comments, strings, char literals, attributes, where a contract clause ends and a body
+begins) is the verifier's job: ``verifiers.lexer`` tokenizes and ``verifiers.syntax`` finds declarations by
+token index. Importers and the suite checker need text instead: the task format stores a signature line
+(``method Name(params) returns (results)``), clause texts with comments dropped and whitespace collapsed,
+and a DafnyBench task's description is the comment right above its method. This module turns the token
+view into that text view; it reads nothing on its own.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-CLAUSE_KEYWORDS = ("requires", "ensures", "modifies", "reads", "decreases", "yield")
-DECL_KEYWORDS = ("method", "lemma", "function", "predicate", "constructor", "iterator")
-MODIFIERS = ("ghost", "static", "twostate", "least", "greatest", "inductive", "copredicate", "abstract", "opaque")
-# a '{' after one of these starts a set display or attribute, never a body
-_EXPR_BEFORE_BRACE = {
-    "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||", "==>", "<==", "<==>", "!", "(", "[",
-    ",", ":=", ":", "::", "in", "then", "else", "&", "^", "=>", "!!",
-    "multiset", "set", "iset", "map", "imap",  # display constructors: multiset{x, y}
-    *CLAUSE_KEYWORDS,
-}
+from verifiers import syntax
+from verifiers.lexer import LexError, Token, tokenize
 
+__all__ = ["Clause", "DafnyTextError", "Decl", "contract_helpers", "declarations", "definitions_text",
+           "normalize", "split_top_level", "tokenize"]
 
-@dataclass(frozen=True)
-class Token:
-    """One lexical token; ``kind`` is ident, number, string, char, op or comment."""
+# a program that cannot be read: an unterminated comment, string or attribute, or an unclosed bracket
+DafnyTextError = LexError
 
-    kind: str
-    text: str
-    start: int
-    end: int
-    line: int
+# Dafny 2 co-inductive kinds, reported under the kind a reader of the task format knows
+_KIND_ALIASES = {"copredicate": "predicate", "colemma": "lemma"}
 
 
 @dataclass
@@ -48,7 +37,7 @@ class Clause:
 
 @dataclass
 class Decl:
-    """A callable declaration: method, lemma, function, predicate (with its modifiers)."""
+    """A callable declaration: method, lemma, function, predicate (with its modifiers), as source offsets and text."""
 
     kind: str  # "method", "lemma", "function", "predicate", "function method", "predicate method", ...
     name: str
@@ -59,7 +48,7 @@ class Decl:
     returns: str | None  # method results text, or a function's result type
     type_params: str | None
     clauses: list[Clause] = field(default_factory=list)
-    body: tuple[int, int] | None = None  # offsets of '{' and the matching '}'
+    body: tuple[int, int] | None = None  # offsets of '{' and just past the matching '}'
     end: int = 0
     line: int = 0
     comment: str = ""  # the comment block right before the declaration
@@ -91,140 +80,33 @@ class Decl:
         return text
 
 
-class DafnyTextError(ValueError):
-    """Text that the tokenizer or the declaration reader cannot follow (unterminated comment, bracket...)."""
-
-
 def normalize(text: str) -> str:
     """Collapse whitespace; the form in which clause texts are compared."""
     return " ".join(text.split())
 
 
-# --------------------------------------------------------------------------------------------- tokens
-
-_OPS = sorted(
-    [
-        "<==>", "==>", "<==", "==", "!=", "<=", ">=", "&&", "||", "::", ":=", ":|", "..", "!!", "<<", ">>", "=>",
-        "->", "~>", "-->", "`",
-    ],
-    key=len,
-    reverse=True,
-)
-_IDENT_START = re.compile(r"[A-Za-z_]")
-_IDENT = re.compile(r"[A-Za-z0-9_'?]*")
-_NUMBER = re.compile(r"0x[0-9A-Fa-f_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?")
-
-
-def tokenize(text: str, keep_comments: bool = False) -> list[Token]:
-    """Split Dafny source into tokens (comments dropped unless ``keep_comments``).
+def declarations(text: str) -> list[Decl]:
+    """Every method, lemma, function and predicate declaration in ``text``, in source order.
 
     Raises:
-        DafnyTextError: an unterminated comment, string or char literal.
+        DafnyTextError: an unterminated literal or comment, or an unclosed bracket in a declaration.
     """
-    tokens: list[Token] = []
-    i, n, line = 0, len(text), 1
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-            i += 1
-        elif ch.isspace():
-            i += 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            if keep_comments:
-                tokens.append(Token("comment", text[i:j], i, j, line))
-            i = j
-        elif text.startswith("/*", i):
-            j = _block_comment_end(text, i, line)
-            if keep_comments:
-                tokens.append(Token("comment", text[i:j], i, j, line))
-            line += text.count("\n", i, j)
-            i = j
-        elif ch == '"' or text.startswith('@"', i):
-            j = _string_end(text, i, line)
-            tokens.append(Token("string", text[i:j], i, j, line))
-            line += text.count("\n", i, j)
-            i = j
-        elif ch == "'":
-            j = _char_end(text, i, line)
-            tokens.append(Token("char", text[i:j], i, j, line))
-            i = j
-        elif _IDENT_START.match(ch):
-            m = _IDENT.match(text, i + 1)
-            j = m.end() if m else i + 1
-            tokens.append(Token("ident", text[i:j], i, j, line))
-            i = j
-        elif ch.isdigit():
-            m = _NUMBER.match(text, i)
-            j = m.end() if m else i + 1
-            tokens.append(Token("number", text[i:j], i, j, line))
-            i = j
-        else:
-            op = next((o for o in _OPS if text.startswith(o, i)), ch)
-            tokens.append(Token("op", op, i, i + len(op), line))
-            i += len(op)
-    return tokens
+    with_comments = tokenize(text, keep_comments=True)
+    tokens = [t for t in with_comments if t.kind != "comment"]
+    clean = _blank_comments(text, with_comments)
+    out = []
+    for d in syntax.find_decls(tokens):
+        decl = _text_view(d, tokens, clean)
+        if decl is not None:
+            decl.comment = _preceding_comment(with_comments, decl.start)
+            out.append(decl)
+    return out
 
 
-def _block_comment_end(text: str, i: int, line: int) -> int:
-    depth, j = 0, i
-    while j < len(text):
-        if text.startswith("/*", j):
-            depth += 1
-            j += 2
-        elif text.startswith("*/", j):
-            depth -= 1
-            j += 2
-            if depth == 0:
-                return j
-        else:
-            j += 1
-    raise DafnyTextError(f"line {line}: unterminated comment")
-
-
-def _string_end(text: str, i: int, line: int) -> int:
-    if text[i] == "@":  # verbatim string: "" escapes a quote
-        j = i + 2
-        while j < len(text):
-            if text[j] == '"':
-                if text.startswith('""', j):
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-    else:
-        j = i + 1
-        while j < len(text):
-            if text[j] == "\\":
-                j += 2
-                continue
-            if text[j] == '"':
-                return j + 1
-            if text[j] == "\n":
-                break
-            j += 1
-    raise DafnyTextError(f"line {line}: unterminated string literal")
-
-
-def _char_end(text: str, i: int, line: int) -> int:
-    j = i + 1
-    if j < len(text) and text[j] == "\\":
-        j += 2
-        while j < len(text) and text[j] != "'" and j - i < 12:  # \u{...} and \U escapes
-            j += 1
-    else:
-        j += 1
-    if j < len(text) and text[j] == "'":
-        return j + 1
-    raise DafnyTextError(f"line {line}: bad character literal")
-
-
-def strip_comments(text: str) -> str:
-    """The text with every comment replaced by spaces (offsets and line numbers kept)."""
+def _blank_comments(text: str, with_comments: list[Token]) -> str:
+    """``text`` with every comment replaced by spaces (offsets and line numbers kept)."""
     out = list(text)
-    for tok in tokenize(text, keep_comments=True):
+    for tok in with_comments:
         if tok.kind == "comment":
             for k in range(tok.start, tok.end):
                 if out[k] != "\n":
@@ -232,225 +114,70 @@ def strip_comments(text: str) -> str:
     return "".join(out)
 
 
-# --------------------------------------------------------------------------------------------- declarations
+def _closed(tokens: list[Token], opener: int, closer: int) -> int:
+    """``closer``, after checking that the bracket at ``opener`` is closed (syntax reports an unclosed one as
+    the end of the tokens)."""
+    if closer >= len(tokens):
+        tok = tokens[opener]
+        raise LexError(f"unbalanced '{tok.text}'", tok.line, tok.col)
+    return closer
 
 
-def _matching(tokens: list[Token], k: int) -> int:
-    """Index of the bracket closing ``tokens[k]`` (one of ( [ {)."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    opener = tokens[k].text
-    closer = pairs[opener]
-    depth = 0
-    for j in range(k, len(tokens)):
-        t = tokens[j]
-        if t.kind != "op":
-            continue
-        if t.text == opener:
-            depth += 1
-        elif t.text == closer:
-            depth -= 1
-            if depth == 0:
-                return j
-    raise DafnyTextError(f"line {tokens[k].line}: unbalanced '{opener}'")
+def _text_view(d: syntax.Decl, tokens: list[Token], clean: str) -> Decl | None:
+    """The text view of a declaration; ``None`` for one without a parameter list (not a declaration)."""
+    name = d.name or ("_ctor" if d.kind == "constructor" else "")
+    if d.params is None or not name:
+        return None
+    p_open, p_close = d.params
+    _closed(tokens, p_open, p_close)
+    kind = _KIND_ALIASES.get(d.kind, d.kind) + (" method" if d.compiled_marker is not None else "")
+    returns = None
+    if d.returns is not None:
+        returns = clean[tokens[d.returns[0]].end : tokens[_closed(tokens, *d.returns)].start]
+    elif kind.startswith(("function", "predicate")) and p_close + 1 < len(tokens) and (
+        syntax.is_op(tokens[p_close + 1], ":")
+    ):
+        colon = p_close + 1
+        returns = clean[tokens[colon].end : tokens[d.sig_end - 1].end].strip() if d.sig_end > colon + 1 else ""
+    type_params = None
+    k = (d.name_index if d.name_index is not None else d.keyword) + 1
+    while k < p_open and tokens[k].kind == "attr":
+        k += 1
+    if k < p_open and syntax.is_op(tokens[k], "<"):
+        type_params = clean[tokens[k].end : tokens[syntax.matching_angle(tokens, k)].start]
+    decl = Decl(kind, name, tuple(tokens[i].text for i in d.modifiers), tokens[d.start].start,
+                tokens[d.sig_end - 1].end, clean[tokens[p_open].end : tokens[p_close].start], returns, type_params,
+                line=tokens[d.start].line)
+    for c in d.clauses:
+        if c.end > c.start:
+            lo, hi = tokens[c.start].start, tokens[c.end - 1].end
+            decl.clauses.append(Clause(c.kind, normalize(clean[lo:hi]), lo, hi))
+    if d.body is not None:
+        close = _closed(tokens, *d.body)
+        decl.body = (tokens[d.body[0]].start, tokens[close].end)
+        decl.end = tokens[close].end  # a function's `by method { }` part is not its definition
+    else:
+        last = d.end - 1
+        if last >= d.sig_end and syntax.is_op(tokens[last], ";"):
+            last -= 1
+        decl.end = tokens[last].end
+    if d.container is not None:
+        decl.container = f"{d.container.kind} {d.container.name}"
+    return decl
 
 
-def _matching_angle(tokens: list[Token], k: int) -> int:
-    depth = 0
-    for j in range(k, len(tokens)):
-        t = tokens[j].text
-        if t == "<":
-            depth += 1
-        elif t == ">":
-            depth -= 1
-            if depth == 0:
-                return j
-        elif t == ">>":
-            depth -= 2
-            if depth <= 0:
-                return j
-    raise DafnyTextError(f"line {tokens[k].line}: unbalanced '<'")
-
-
-def _skip_attributes(tokens: list[Token], k: int) -> int:
-    while k + 1 < len(tokens) and tokens[k].text == "{" and tokens[k + 1].text == ":":
-        k = _matching(tokens, k) + 1
-    return k
-
-
-def _preceding_comment(text: str, tokens: list[Token], start: int) -> str:
-    """The comments between the previous code token and ``start`` (a declaration's doc comment)."""
-    parts = []
-    for tok in tokens:
+def _preceding_comment(with_comments: list[Token], start: int) -> str:
+    """The comments between the previous code token and ``start`` (a declaration's doc comment), as one line."""
+    parts: list[Token] = []
+    for tok in with_comments:
         if tok.start >= start:
             break
-        if tok.kind == "comment":
-            parts.append(tok)
-        else:
-            parts = []
+        parts = parts + [tok] if tok.kind == "comment" else []
     lines = []
     for tok in parts:
-        body = tok.text
-        if body.startswith("//"):
-            body = body[2:]
-        elif body.startswith("/*"):
-            body = body[2:-2]
-        for ln in body.splitlines():
-            ln = ln.strip().lstrip("*").strip()
-            if ln:
-                lines.append(ln)
-    return " ".join(lines)
-
-
-def declarations(text: str) -> list[Decl]:
-    """Every method, lemma, function and predicate declaration in ``text``, in source order.
-
-    Raises:
-        DafnyTextError: unbalanced brackets or an unterminated literal.
-    """
-    with_comments = tokenize(text, keep_comments=True)
-    tokens = [t for t in with_comments if t.kind != "comment"]
-    clean = strip_comments(text)
-    containers = _containers(tokens)
-    decls: list[Decl] = []
-    k = 0
-    while k < len(tokens):
-        tok = tokens[k]
-        if tok.kind == "ident" and (tok.text in DECL_KEYWORDS or tok.text in MODIFIERS):
-            decl, nxt = _read_decl(tokens, k, clean)
-            if decl is not None:
-                decl.comment = _preceding_comment(text, with_comments, decl.start)
-                enclosing = [(lo, name) for lo, hi, name in containers if lo < decl.start < hi]
-                decl.container = max(enclosing)[1] if enclosing else None  # the innermost
-                decls.append(decl)
-                k = nxt
-                continue
-        k += 1
-    return decls
-
-
-def _containers(tokens: list[Token]) -> list[tuple[int, int, str]]:
-    """Offsets ``(body start, body end, "kind Name")`` of classes, traits, modules and datatypes with bodies."""
-    out = []
-    for k, tok in enumerate(tokens):
-        if tok.kind != "ident" or tok.text not in ("class", "trait", "module", "datatype", "codatatype"):
-            continue
-        j = _skip_attributes(tokens, k + 1)
-        name = tokens[j].text if j < len(tokens) and tokens[j].kind == "ident" else "?"
-        stops = ("{", ";") if tok.text.endswith("datatype") else ("{", "=", ";")
-        while j < len(tokens) and tokens[j].text not in stops and not (
-            tokens[j].kind == "ident" and tokens[j].text in DECL_KEYWORDS + ("class", "module", "trait")
-            and j > k + 1
-        ):
-            j += 1
-        if j < len(tokens) and tokens[j].text == "{":
-            try:
-                close = _matching(tokens, j)
-            except DafnyTextError:
-                continue
-            out.append((tokens[j].start, tokens[close].end, f"{tok.text} {name}"))
-    return out
-
-
-def _read_decl(tokens: list[Token], k: int, clean: str) -> tuple[Decl | None, int]:
-    start = tokens[k].start
-    line = tokens[k].line
-    mods: list[str] = []
-    while k < len(tokens) and tokens[k].text in MODIFIERS:
-        mods.append(tokens[k].text)
-        k += 1
-    if k >= len(tokens) or tokens[k].text not in DECL_KEYWORDS:
-        return None, k + 1
-    kind = tokens[k].text
-    if tokens[k].text in ("copredicate",):
-        kind = "predicate"
-    k += 1
-    if kind in ("function", "predicate") and k < len(tokens) and tokens[k].text == "method":
-        kind += " method"
-        k += 1
-    k = _skip_attributes(tokens, k)
-    if kind == "constructor" and (k >= len(tokens) or tokens[k].kind != "ident"):
-        name = "_ctor"
-    elif k < len(tokens) and tokens[k].kind == "ident":
-        name = tokens[k].text
-        k += 1
-    else:
-        return None, k
-    type_params = None
-    if k < len(tokens) and tokens[k].text == "<":
-        close = _matching_angle(tokens, k)
-        type_params = clean[tokens[k].start + 1 : tokens[close].start]
-        k = close + 1
-    if k >= len(tokens) or tokens[k].text != "(":
-        return None, k
-    close = _matching(tokens, k)
-    params = clean[tokens[k].start + 1 : tokens[close].start]
-    k = close + 1
-    returns = None
-    if k < len(tokens) and tokens[k].text == "returns" and k + 1 < len(tokens) and tokens[k + 1].text == "(":
-        close = _matching(tokens, k + 1)
-        returns = clean[tokens[k + 1].start + 1 : tokens[close].start]
-        k = close + 1
-    elif k < len(tokens) and tokens[k].text == ":" and kind.startswith(("function", "predicate")):
-        j = k + 1
-        while j < len(tokens) and not _ends_function_type(tokens, j):
-            j += 1
-        returns = clean[tokens[k].end : tokens[j - 1].end].strip() if j > k + 1 else ""
-        k = j
-    decl = Decl(kind, name, tuple(mods), start, tokens[k - 1].end, params, returns, type_params, line=line)
-    k = _read_clauses(tokens, k, clean, decl)
-    if k < len(tokens) and tokens[k].text == "{":
-        close = _matching(tokens, k)
-        decl.body = (tokens[k].start, tokens[close].end)
-        decl.end = tokens[close].end
-        return decl, close + 1
-    decl.end = tokens[k - 1].end
-    return decl, k
-
-
-def _ends_function_type(tokens: list[Token], j: int) -> bool:
-    t = tokens[j]
-    if t.kind == "ident" and (t.text in CLAUSE_KEYWORDS or t.text in DECL_KEYWORDS or t.text in MODIFIERS):
-        return True
-    return t.text == "{" and not (j + 1 < len(tokens) and tokens[j + 1].text == ":")
-
-
-def _read_clauses(tokens: list[Token], k: int, clean: str, decl: Decl) -> int:
-    """Read contract clauses from ``k``; return the index of the body's '{' or of the next declaration."""
-    while k < len(tokens) and tokens[k].kind == "ident" and tokens[k].text in CLAUSE_KEYWORDS:
-        kind = tokens[k].text
-        k = _skip_attributes(tokens, k + 1)
-        begin = k
-        while k < len(tokens):
-            t = tokens[k]
-            if t.kind == "ident" and (t.text in CLAUSE_KEYWORDS or t.text in DECL_KEYWORDS or t.text in MODIFIERS):
-                break
-            if t.kind == "op" and t.text in ("(", "["):
-                k = _matching(tokens, k) + 1
-                continue
-            if t.kind == "op" and t.text == "{":
-                prev = tokens[k - 1]
-                starts_line = prev.line != t.line
-                is_display = k == begin or (not starts_line and prev.text in _EXPR_BEFORE_BRACE)
-                if k + 1 < len(tokens) and tokens[k + 1].text == ":":
-                    is_display = True  # an attribute inside the clause
-                if not is_display:
-                    break
-                k = _matching(tokens, k) + 1
-                continue
-            if t.kind == "op" and t.text in ("}", ";"):
-                break
-            k += 1
-        if k > begin:
-            text = clean[tokens[begin].start : tokens[k - 1].end]
-            decl.clauses.append(Clause(kind, normalize(text), tokens[begin].start, tokens[k - 1].end))
-    return k
-
-
-def find_decl(text: str, name: str) -> Decl | None:
-    """The first declaration called ``name`` (methods first), or ``None``."""
-    decls = [d for d in declarations(text) if d.name == name]
-    decls.sort(key=lambda d: not d.is_method)
-    return decls[0] if decls else None
+        body = tok.text[2:] if tok.text.startswith("//") else tok.text[2:-2]
+        lines += [ln.strip().lstrip("*").strip() for ln in body.splitlines()]
+    return " ".join(ln for ln in lines if ln)
 
 
 def split_top_level(text: str, sep: str = ",", angles: bool = False) -> list[str]:
@@ -478,16 +205,17 @@ def split_top_level(text: str, sep: str = ",", angles: bool = False) -> list[str
 def contract_helpers(source: str, exprs: list[str]) -> list[Decl]:
     """The functions and predicates of ``source`` that the expressions ``exprs`` use, directly or through
     each other (the definitions a reader needs to understand a pinned contract), in source order."""
-    decls = {d.name: d for d in declarations(source) if d.kind.startswith(("function", "predicate"))}
+    functions = [d for d in declarations(source) if d.kind.startswith(("function", "predicate"))]
+    by_name = {d.name: d for d in functions}
     wanted: set[str] = set()
     todo = [t.text for e in exprs for t in tokenize(e) if t.kind == "ident"]
     while todo:
         name = todo.pop()
-        if name in decls and name not in wanted:
+        if name in by_name and name not in wanted:
             wanted.add(name)
-            d = decls[name]
+            d = by_name[name]
             todo += [t.text for t in tokenize(source[d.start : d.end]) if t.kind == "ident"]
-    return [d for d in declarations(source) if d.name in wanted and d.kind.startswith(("function", "predicate"))]
+    return [d for d in functions if d.name in wanted]
 
 
 def definitions_text(source: str, exprs: list[str]) -> str:

@@ -21,9 +21,9 @@ from benchmarks.importers.common import (
     task_from_program,
     unique_id,
 )
-from benchmarks.importers.dafny_text import tokenize
 from pipeline.errors import UserError
 from pipeline.task import Task
+from verifiers.lexer import tokenize
 
 
 def program_files(sources: list[str | Path]) -> list[Path]:

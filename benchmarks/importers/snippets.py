@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.importers.common import ConversionError, eval_literal, to_typed
-from benchmarks.importers.dafny_text import DafnyTextError, Token, split_top_level, tokenize
+from benchmarks.importers.dafny_text import split_top_level
 from pipeline.task import Signature
+from verifiers.lexer import LexError, Token, tokenize
 
 
 @dataclass
@@ -51,7 +52,7 @@ def statements(text: str) -> list[Statement]:
     """Split a statement list on top-level ``;``; a block statement (``if``/``while``/``for``) is one item."""
     try:
         toks = tokenize(text)
-    except DafnyTextError as exc:
+    except LexError as exc:
         raise ConversionError(str(exc)) from None
     out, depth, start = [], 0, 0
     for i, t in enumerate(toks):
@@ -206,27 +207,29 @@ def _assert(expr: str, sig: Signature, state: SnippetRun) -> None:
         return
     if _is_call(expr, None) and texts[0] in ("arrayEquals", "ArrayEquals", "array_equals"):
         a, b = _args(expr)
-        if _name(a, state):
-            _expect(_name(a, state), eval_literal(b, state.env), state)
-        elif _name(b, state):
-            _expect(_name(b, state), eval_literal(a, state.env), state)
-        else:
+        if not _expect_either(a, b, state):
             raise ConversionError(f"`{expr.strip()}` compares nothing a call produced")
         return
     parts = _split_eq(expr)
     if parts is None:
         raise ConversionError(f"cannot read the assertion `{expr.strip()}`")
-    left, right = parts
-    if _name(left, state):
-        _expect(_name(left, state), eval_literal(right, state.env), state)
-    elif _name(right, state):
-        _expect(_name(right, state), eval_literal(left, state.env), state)
-    else:
+    if not _expect_either(*parts, state):
         unknown = [t.text for t in toks if t.kind == "ident" and t.text not in state.env and t.text not in (
             "true", "false", "new", "int", "bool", "nat", "char")]
         if unknown:
             raise ConversionError(f"assertion `{' '.join(expr.split())}` uses unknown variable {unknown[0]}")
         # an assertion about the inputs only (a hint for the verifier): nothing to expect
+
+
+def _expect_either(one: str, other: str, state: SnippetRun) -> bool:
+    """Where one side names a call's result (or modified array), expect the other side's literal value of it;
+    ``False`` when neither side does."""
+    for named, value in ((one, other), (other, one)):
+        name = _name(named, state)
+        if name:
+            _expect(name, eval_literal(value, state.env), state)
+            return True
+    return False
 
 
 def _split_eq(expr: str) -> tuple[str, str] | None:
