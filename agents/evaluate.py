@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agents.env import RepairEnv, RewardConfig, Transcript
 from agents.policies import make_policy
@@ -43,6 +43,17 @@ class EpisodeRecord:
     reward: float
 
 
+class Outcome(Protocol):
+    """What :func:`summarise` reads of an episode: an :class:`EpisodeRecord`, or one task of a ``p2s bench`` run."""
+
+    task: str
+    seed: int
+    verified: bool
+    attempts: int
+    tokens: int
+    seconds: float
+
+
 @dataclass
 class EvalReport:
     """The summary a comparison table needs (``ci95`` is over seeds, or over tasks with a single seed)."""
@@ -65,6 +76,15 @@ class EvalReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["per_seed_rate"] = {str(k): v for k, v in self.per_seed_rate.items()}
+        return data
+
+    def figures(self) -> dict[str, Any]:
+        """The summary without the episodes (what ``p2s bench`` puts in ``summary.json`` as ``generation``)."""
+        data = self.to_dict()
+        data.pop("episodes")
+        data["ci95"] = list(self.ci95)
+        data["verified"] = sum(bool(e.verified) for e in self.episodes)
+        data["runs"] = len(self.episodes)
         return data
 
     def row(self) -> str:
@@ -94,7 +114,7 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes: list[EpisodeRecord],
+def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes: Sequence[Outcome],
               seconds: float = 0.0) -> EvalReport:
     """Rates per seed, their mean and 95% interval, and the cost of the verified tasks."""
     per_seed = {}
@@ -115,7 +135,7 @@ def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes:
         attempts_per_verified=statistics.fmean(e.attempts for e in won) if won else None,
         tokens_per_verified=statistics.fmean(e.tokens for e in won) if won else None,
         mean_attempts=statistics.fmean(e.attempts for e in episodes) if episodes else 0.0,
-        seconds=seconds or sum(e.seconds for e in episodes), episodes=episodes,
+        seconds=seconds or sum(e.seconds for e in episodes), episodes=list(episodes),
     )
 
 

@@ -5,6 +5,11 @@ parent process only. Re-running the same command skips the tasks already there, 
 with ``kill -9`` finishes the rest without redoing or losing anything; a task whose file was edited since
 its line was written (another :meth:`~pipeline.task.Task.fingerprint`) runs again. The summary and report are
 rebuilt from the journal at the end of every run.
+
+With ``seeds`` the batch runs once per seed in ``OUT/seed-N/`` (each its own resumable batch), and
+``OUT/summary.json`` pools them: the stage funnel over every task run, and the generation figures (verified
+rate per seed, its mean with a 95% interval, attempts and tokens per verified task) by
+``agents.evaluate.summarise``, as the evaluation computes them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +51,8 @@ class BatchConfig:
     temperature: float | None = None
     limit: int | None = None
     stages: list[str] = field(default_factory=lambda: list(STAGES))
+    prompt_style: str = "auto"
+    seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
 
     def run_options(self) -> RunOptions:
@@ -100,6 +107,8 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
             out_dir=run_dir,
             checkpoint=config.checkpoint,
             temperature=config.temperature,
+            prompt_style=config.prompt_style,
+            stages=config.stages,
         )
     return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3)})
 
@@ -179,16 +188,25 @@ class BatchProgress:
 def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bool | None = None) -> dict[str, Any]:
     """Run (or resume) a batch and write ``results.jsonl``, ``summary.json`` and ``report.md``.
 
+    With ``config.seeds`` it runs one batch per seed (see :func:`run_seeds`).
+
     Returns:
         The summary dictionary (also written to ``summary.json``).
     """
     from pipeline.summary import write_summary
 
+    if config.seeds is not None:
+        return run_seeds(config, tasks, progress)
+    tasks = tasks if tasks is not None else select_tasks(config)
+    return write_summary(_run_journal(config, tasks, progress), Path(config.out_dir), config)
+
+
+def _run_journal(config: BatchConfig, tasks: list[Task], progress: bool | None) -> list[dict[str, Any]]:
+    """Run the tasks the journal does not hold yet; return the current journal line of every task."""
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
     journal = Journal(out / "results.jsonl")
-    tasks = tasks if tasks is not None else select_tasks(config)
     current = _still_current(tasks, config.rerun_failed)
     done = journal.done_keys(current)
     todo = [t for t in tasks if t.id not in done]
@@ -198,8 +216,7 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     finally:
         bar.close()
     wanted = {t.id for t in tasks}
-    records = [r for r in journal.records(current) if r["task"] in wanted]
-    return write_summary(records, out, config)
+    return [r for r in journal.records(current) if r["task"] in wanted]
 
 
 def _still_current(tasks: list[Task], rerun_failed: bool = False) -> Callable[[dict[str, Any]], bool]:
@@ -217,6 +234,28 @@ def _still_current(tasks: list[Task], rerun_failed: bool = False) -> Callable[[d
         return not (rerun_failed and not rec.get("ok") and rec.get("finished", 0) < started)
 
     return current
+
+
+def run_seeds(config: BatchConfig, tasks: list[Task] | None = None, progress: bool | None = None) -> dict[str, Any]:
+    """One resumable batch per seed in ``OUT/seed-N/``, then ``OUT/summary.json`` and ``report.md`` over them.
+
+    Re-running resumes: finished seeds are read back from their journals, the interrupted one continues.
+    """
+    from pipeline.summary import write_seed_summary, write_summary
+
+    seeds = list(dict.fromkeys(config.seeds or [config.seed]))
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    tasks = tasks if tasks is not None else select_tasks(config)
+    per_seed: dict[int, list[dict[str, Any]]] = {}
+    for seed in seeds:
+        one = replace(config, seed=seed, seeds=None, out_dir=str(out / f"seed-{seed}"))
+        if progress is not False:
+            print(f"seed {seed}: {one.out_dir}", flush=True)
+        per_seed[seed] = _run_journal(one, tasks, progress)
+        write_summary(per_seed[seed], Path(one.out_dir), one)
+    return write_seed_summary(per_seed, out, config)
 
 
 def _execute(todo: list[Task], config: BatchConfig, journal: Journal, bar: BatchProgress) -> None:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from pipeline.task import Task
 
 PROMPT_STYLES = ("auto", "chat", "completion")
 RETRY_TEMPERATURE = 0.7  # a prompt seen before is sampled at least this hot (greedy would repeat itself)
+DEFAULT_MAX_TOKENS = 768  # reply limit of the built-in loop (the policies' own default is PromptConfig's)
 TRANSCRIPT = "transcript.jsonl"
 
 VerifyFn = Callable[[str, Task, float], Any]
@@ -227,11 +228,13 @@ def generate(
         if on_event:
             on_event("attempt", index=index, budget=budget)
         prompt = policy.propose(GenerationState(task, builder, done, feedback))
-        temperature = params.temperature
+        # a policy from agents.policies (through its adapter) carries its own sampling knobs in the meta
+        temperature = float(prompt.meta.get("temperature", params.temperature))
+        max_tokens = int(prompt.meta.get("max_tokens", params.max_tokens))
         if prompt.hash in seen:  # greedy decoding would repeat the same reply: sample instead
             temperature = max(temperature, RETRY_TEMPERATURE)
         seen.add(prompt.hash)
-        call_params = prompt.params(GenParams(params.max_tokens, temperature, params.top_p,
+        call_params = prompt.params(GenParams(max_tokens, temperature, params.top_p,
                                               params.seed + index - 1, params.stop, prompt.style))
         completion = llm.complete(prompt.messages, call_params)
         if on_event:
@@ -289,6 +292,9 @@ def generate_with_env(
     checkpoint: str | None = None,
     attempts: int = 7,
     seed: int = 0,
+    style: str = "chat",
+    temperature: float | None = None,
+    max_tokens: int | None = None,
     verify: VerifyFn | None = None,
     verify_timeout: float = 60.0,
     out_dir: str | Path | None = None,
@@ -297,19 +303,34 @@ def generate_with_env(
     """Run a policy from ``agents.policies`` (best-of-n, preface-lite, preface) in its ``agents.env.RepairEnv``.
 
     The environment owns the loop (sampling seeds, extraction, verification); this turns its attempts into
-    the same :class:`Attempt` records as :func:`generate`.
+    the same :class:`Attempt` records as :func:`generate`. The policy is built exactly as
+    ``agents.evaluate.evaluate_policy`` builds it, so ``p2s run``/``p2s bench --agent`` behave as the evaluation.
+
+    Args:
+        style: the resolved prompt style (``chat`` or ``completion``): the base prompt of every episode.
+        temperature: the base sampling temperature (``None``: the policies' default, 0.75 as in the paper);
+            a policy may change it per prompt (preface-lite's temperature operators), and the LLM gets the
+            prompt's own value.
+        max_tokens: the reply limit (``None``: the policies' default).
+        seed: base of the environment's per-call sampling seeds and of the policy's own sampling.
     """
     try:
         from agents.env import RepairEnv
         from agents.policies import make_policy as make_agent
+        from agents.policies.base import PromptConfig, initial_prompt
     except ImportError:
         raise UserError(f"--agent {agent} is not available in this build: use --agent repair or none") from None
-    policy = make_agent(agent, checkpoint)
+    base = PromptConfig(mode=style)
+    if temperature is not None:
+        base = replace(base, temperature=temperature)
+    if max_tokens is not None:
+        base = replace(base, max_tokens=max_tokens)
+    policy = make_agent(agent, checkpoint, config=base, seed=seed)
     cap = getattr(policy, "max_attempts", None)
     budget = max(1, min(attempts, cap) if cap else attempts)
     tap = _Tap(llm)
     env = RepairEnv(task, tap, verifier=verify or default_verify, budget=budget, verify_timeout=verify_timeout,
-                    seed=seed, tag={"agent": agent})
+                    seed=seed, tag={"agent": agent}, initial_prompt=lambda t: initial_prompt(t, base))
     state, done = env.reset(), False
     out = Path(out_dir) if out_dir else None
     records: list[Attempt] = []
@@ -325,7 +346,8 @@ def generate_with_env(
         final = {"verified": a.verified, "phase": a.phase, "diagnostics": a.diagnostics,
                  "verified_count": a.verified_count, "error_count": a.errors}
         ours = Prompt(list(prompt.messages), prompt.params.style, prompt.prefix, tuple(prompt.params.stop),
-                      meta={"kind": prompt.action or ""})
+                      meta={"kind": prompt.action or "", "temperature": prompt.params.temperature,
+                            "max_tokens": prompt.params.max_tokens, "agent": agent})
         rec = Attempt(
             index=a.index, prompt_hash=ours.hash, prompt_kind=ours.meta["kind"], reply=a.reply, code=a.code or "",
             extraction="found" if a.code else "none", verified=a.verified, phase=a.phase,
@@ -333,6 +355,7 @@ def generate_with_env(
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             llm_seconds=llm_seconds, verify_seconds=max(0.0, a.seconds - llm_seconds),
+            temperature=prompt.params.temperature,
         )
         if out:
             _write_attempt(out, task, ours, rec, final)
@@ -346,8 +369,7 @@ def generate_with_env(
         again = _result_dict((verify or default_verify)(last.code, task, verify_timeout))
         verified_program = again.get("program") or last.code
         final = again
-    return Generation(records, last.verified, program, verified_program, final, llm.name, agent,
-                      style=getattr(getattr(prompt, "config", None), "mode", "chat"))
+    return Generation(records, last.verified, program, verified_program, final, llm.name, agent, style=style)
 
 
 def _spec_hash(task: Task) -> str:
@@ -405,7 +427,7 @@ def run_task_from_spec(
     temperature: float | None = None,
     prompt_style: str = "auto",
     n_examples: int = 3,
-    max_tokens: int = 768,
+    max_tokens: int | None = None,
     stages: list[str] | None = None,
     verify: VerifyFn | None = None,
     cache: str | Path | None = None,
@@ -413,8 +435,11 @@ def run_task_from_spec(
 ) -> tuple[RunContext, dict[str, Any]]:
     """The whole chain from the task's text: generate verified Dafny, then the hardware stages.
 
-    Returns the run context (results and artifacts) and the report's extra fields (``generation``,
-    ``attempts``). ``report.json`` is written in ``out_dir``.
+    ``temperature`` and ``max_tokens`` left at ``None`` take each loop's default: greedy and 768 tokens for the
+    built-in ``none``/``repair``, the policies' 0.75 and 512 for the others (as ``agents.evaluate`` runs them).
+    ``stages`` lists the stages to run after generation (``verify`` is always the generation's own; ``["verify"]``
+    or ``[]`` stops there). Returns the run context (results and artifacts) and the report's extra fields
+    (``generation``, ``attempts``). ``report.json`` is written in ``out_dir``.
     """
     from agents.llm import get_llm
     from pipeline.runner import HARDWARE_STAGES, prepare_run, run_stages, write_report
@@ -432,9 +457,10 @@ def run_task_from_spec(
         model = _recording(llm, transcript)
     _clear_previous(ctx.out_dir)  # after the model is built: a replay may read the folder's old transcript
     builder = PromptBuilder(style, n_examples)
-    params = GenParams(max_tokens=max_tokens, temperature=temperature or 0.0, seed=options.seed)
     try:
         if agent in BUILTIN_AGENTS:
+            params = GenParams(max_tokens=max_tokens or DEFAULT_MAX_TOKENS, temperature=temperature or 0.0,
+                               seed=options.seed)
             gen = generate(
                 task, model, policy=make_policy(agent, checkpoint), builder=builder, attempts=attempts,
                 params=params, verify=verify, verify_timeout=options.verify_timeout, out_dir=ctx.out_dir,
@@ -442,7 +468,8 @@ def run_task_from_spec(
             )
         else:
             gen = generate_with_env(
-                task, model, agent=agent, checkpoint=checkpoint, attempts=attempts, seed=options.seed, verify=verify,
+                task, model, agent=agent, checkpoint=checkpoint, attempts=attempts, seed=options.seed, style=style,
+                temperature=temperature, max_tokens=max_tokens, verify=verify,
                 verify_timeout=options.verify_timeout, out_dir=ctx.out_dir, on_event=on_event,
             )
     finally:

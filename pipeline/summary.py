@@ -1,11 +1,17 @@
 """Batch summary: per-stage counts, the funnel (verified -> python -> c -> rtl -> cosim), times, tokens,
-and a Markdown report with a funnel chart and one row per task giving the reason of each failure."""
+and a Markdown report with a funnel chart and one row per task giving the reason of each failure.
+
+A batch whose Dafny came from an LLM also gets a ``generation`` block: the verified rate (per seed, mean, 95%
+interval), attempts and tokens per verified task, computed by ``agents.evaluate.summarise`` so that ``p2s bench``
+and the evaluation report the same figures the same way.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +46,73 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
         "width_proof": dict(width_proof),
         "failures": Counter((r.get("first_failure") or {}).get("stage", "none") for r in records if not r.get("ok")),
     }
+
+
+@dataclass
+class _Outcome:
+    """One task run as ``agents.evaluate.summarise`` reads it."""
+
+    task: str
+    seed: int
+    verified: bool
+    attempts: int
+    tokens: int
+    seconds: float
+
+
+def _cfg(config: Any) -> dict[str, Any]:
+    if config is None:
+        return {}
+    return config if isinstance(config, dict) else dict(config.__dict__)
+
+
+def generated(config: Any) -> bool:
+    """Did an LLM write the Dafny? (``--llm reference`` with ``--agent none`` checks the reference directly.)"""
+    cfg = _cfg(config)
+    return bool(cfg) and not (cfg.get("llm", "reference") == "reference" and cfg.get("agent", "none") == "none")
+
+
+def generation_summary(per_seed: dict[int, list[dict[str, Any]]], config: Any) -> dict[str, Any] | None:
+    """Verified rate per seed, mean and 95% interval, attempts and tokens per verified task (``None`` when the
+    evaluation module is not part of this build). A task that crashed counts as not verified."""
+    try:
+        from agents.evaluate import summarise
+    except ImportError:
+        return None
+    cfg = _cfg(config)
+    outcomes = [
+        _Outcome(r["task"], seed, r.get("stages", {}).get("verify", {}).get("status") == "pass",
+                 int(r.get("attempts") or 0), int(r.get("tokens") or 0), float(r.get("seconds") or 0.0))
+        for seed, records in per_seed.items() for r in records
+    ]
+    report = summarise(str(cfg.get("agent", "")), str(cfg.get("llm", "")), int(cfg.get("attempts") or 1),
+                       list(per_seed), outcomes)
+    return report.figures()
+
+
+def generation_line(gen: dict[str, Any]) -> str:
+    """One line: verified count, rate with its interval, attempts and tokens per verified task."""
+    lo, hi = gen["ci95"]
+    apv = "-" if gen["attempts_per_verified"] is None else f"{gen['attempts_per_verified']:.2f}"
+    tpv = "-" if gen["tokens_per_verified"] is None else f"{gen['tokens_per_verified']:.0f}"
+    return (f"verified {gen['verified']}/{gen['runs']}: {gen['verified_rate']:.1%} [{lo:.1%}, {hi:.1%}] "
+            f"({gen['ci_method']}); attempts/verified {apv}; tokens/verified {tpv}")
+
+
+def generation_markdown(gen: dict[str, Any]) -> list[str]:
+    """The report's generation table (the README's comparison-table columns) and the rate of each seed."""
+    lo, hi = gen["ci95"]
+    apv = "-" if gen["attempts_per_verified"] is None else f"{gen['attempts_per_verified']:.2f}"
+    tpv = "-" if gen["tokens_per_verified"] is None else f"{gen['tokens_per_verified']:.0f}"
+    per_seed = ", ".join(f"seed {s}: {r:.1%}" for s, r in gen["per_seed_rate"].items())
+    return [
+        "## Generation", "",
+        "| agent | LLM | budget | verified | rate [95% CI] | attempts / verified | tokens / verified |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: |",
+        f"| {gen['agent']} | {_cell(gen['llm'])} | {gen['budget']} | {gen['verified']}/{gen['runs']} | "
+        f"{gen['verified_rate']:.1%} [{lo:.1%}, {hi:.1%}] | {apv} | {tpv} |",
+        "", f"Interval: {gen['ci_method']}. Verified rate by seed: {per_seed}.", "",
+    ]
 
 
 def funnel_chart(summary: dict[str, Any], path: Path) -> Path | None:
@@ -85,11 +158,11 @@ def report_markdown(summary: dict[str, Any], records: list[dict[str, Any]], conf
         f"{summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.",
         "",
     ]
+    if summary.get("generation"):
+        lines += generation_markdown(summary["generation"])
     if chart:
         lines += [f"![funnel]({chart})", ""]
-    lines += ["| stage | pass | fail | skipped | rate |", "| --- | ---: | ---: | ---: | ---: |"]
-    for s, v in summary["stages"].items():
-        lines.append(f"| {s} | {v['pass']} | {v['fail']} | {v['skipped']} | {100 * v['rate']:.1f}% |")
+    lines += _stage_table(summary)
     lines += ["", "| task | split | difficulty | last stage passed | result |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(records, key=lambda r: r["task"]):
         passed = [s for s in STAGE_ORDER if r.get("stages", {}).get(s, {}).get("status") == "pass"]
@@ -104,12 +177,79 @@ def report_markdown(summary: dict[str, Any], records: list[dict[str, Any]], conf
     return "\n".join(lines) + "\n"
 
 
-def write_summary(records: list[dict[str, Any]], out: Path, config: Any = None) -> dict[str, Any]:
-    """Write ``summary.json``, ``funnel.png`` and ``report.md`` into ``out`` and return the summary."""
-    summary = summarize(records)
+def _stage_table(summary: dict[str, Any]) -> list[str]:
+    lines = ["| stage | pass | fail | skipped | rate |", "| --- | ---: | ---: | ---: | ---: |"]
+    for s, v in summary["stages"].items():
+        lines.append(f"| {s} | {v['pass']} | {v['fail']} | {v['skipped']} | {100 * v['rate']:.1f}% |")
+    return lines
+
+
+def _write_json(summary: dict[str, Any], out: Path) -> None:
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2))
     os.replace(tmp, out / "summary.json")
+
+
+def write_summary(records: list[dict[str, Any]], out: Path, config: Any = None) -> dict[str, Any]:
+    """Write ``summary.json``, ``funnel.png`` and ``report.md`` into ``out`` and return the summary."""
+    summary = summarize(records)
+    if generated(config):
+        summary["generation"] = generation_summary({int(_cfg(config).get("seed") or 0): records}, config)
+    _write_json(summary, out)
     chart = funnel_chart(summary, out / "funnel.png") if records else None
     (out / "report.md").write_text(report_markdown(summary, records, config, chart.name if chart else None))
     return summary
+
+
+def write_seed_summary(per_seed: dict[int, list[dict[str, Any]]], out: Path, config: Any) -> dict[str, Any]:
+    """The summary over one batch per seed (``OUT/seed-N/``): the stage counts pooled over every task run
+    (``tasks`` counts runs), each seed's figures, and the generation block with its interval over seeds."""
+    pooled = [r for records in per_seed.values() for r in records]
+    summary = summarize(pooled)
+    summary["seeds"] = list(per_seed)
+    summary["per_seed"] = {
+        str(seed): {"folder": f"seed-{seed}", "tasks": len(records), "ok": sum(1 for r in records if r.get("ok")),
+                    "funnel": summarize(records)["funnel"]}
+        for seed, records in per_seed.items()
+    }
+    if generated(config):
+        summary["generation"] = generation_summary(per_seed, config)
+    _write_json(summary, out)
+    (out / "report.md").write_text(seed_report_markdown(summary, per_seed, config))
+    return summary
+
+
+def seed_report_markdown(summary: dict[str, Any], per_seed: dict[int, list[dict[str, Any]]], config: Any) -> str:
+    """Report over seeds: generation figures, pooled stage table, one row per seed and per task."""
+    cfg = _cfg(config)
+    seeds = list(per_seed)
+    tasks = sorted({r["task"] for records in per_seed.values() for r in records})
+    lines = ["# Batch report over seeds", "",
+             f"Suite `{cfg.get('suite')}`, split `{cfg.get('split') or 'all'}`, LLM `{cfg.get('llm')}`, "
+             f"agent `{cfg.get('agent')}`, attempts {cfg.get('attempts')}, seeds {', '.join(map(str, seeds))}: "
+             f"{len(tasks)} tasks x {len(seeds)} seeds = {summary['tasks']} task runs; {summary['ok']} passed every "
+             f"stage; {summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.", ""]
+    if summary.get("generation"):
+        lines += generation_markdown(summary["generation"])
+    lines += ["## Stages (pooled over seeds)", ""] + _stage_table(summary)
+    lines += ["", "| seed | tasks | passed every stage | verified | report |", "| ---: | ---: | ---: | ---: | --- |"]
+    for seed in seeds:
+        info = summary["per_seed"][str(seed)]
+        lines.append(f"| {seed} | {info['tasks']} | {info['ok']} | {info['funnel']['verify']} | "
+                     f"[seed-{seed}/report.md](seed-{seed}/report.md) |")
+    lines += ["", "| task | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+              "| --- | " + " | ".join("---" for _ in seeds) + " |"]
+    for task in tasks:
+        cells = []
+        for seed in seeds:
+            r = next((x for x in per_seed[seed] if x["task"] == task), None)
+            cells.append("-" if r is None else _outcome_cell(r))
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _outcome_cell(r: dict[str, Any]) -> str:
+    """``pass``, or the first failing stage; with the attempts an LLM needed."""
+    fail = r.get("first_failure")
+    text = "pass" if r.get("ok") else f"{fail['stage']} {fail['status']}" if fail else "?"
+    return f"{text} ({r['attempts']} att.)" if r.get("attempts") else text

@@ -9,9 +9,14 @@ HELP = "run a suite of tasks in batch (resumable) and write summary.json and rep
 EPILOG = """examples:
   p2s bench core --llm reference --workers 2 --out runs/bench-reference
   p2s bench core --split test --llm embedded --agent repair --attempts 3 --out runs/bench-repair
+  p2s bench core --split test --llm embedded --agent preface-lite --checkpoint runs/lite \
+      --seeds 0,1,2 --stages verify --out runs/bench-lite     # verified rate with a 95% CI over 3 seeds
   p2s bench path/to/suite_dir --hls circt --runner docker
 Re-running the same command resumes: tasks already in OUT/results.jsonl are not run again, except tasks
 whose YAML changed since (and, with --rerun-failed, those that did not pass every stage).
+With --seeds the batch runs once per seed in OUT/seed-N/; OUT/summary.json and OUT/report.md pool them.
+With an LLM, summary.json has a "generation" block: verified rate (per seed, mean, 95% CI), attempts and
+tokens per verified task.
 """
 
 
@@ -25,8 +30,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--temperature", type=float, default=None, help="sampling temperature for the LLM")
+    p.add_argument("--seed", type=int, default=None, help="sampling seed of a single run (default 0)")
+    p.add_argument("--seeds", help="comma-separated seeds: one batch each in OUT/seed-N/, CI over seeds (e.g. 0,1,2)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="sampling temperature (default 0 for none/repair, 0.75 for the other agents)")
+    p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
+                   help="prompt style (auto: few-shot completion for embedded models, chat otherwise)")
     p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
     p.add_argument("--stages", help="comma-separated stages to run (default: all; e.g. verify,python)")
     p.add_argument("--rerun-failed", action="store_true",
@@ -49,7 +58,13 @@ def run(args: argparse.Namespace) -> int:
         unknown = [s for s in stages if s not in STAGES]
         if unknown:
             raise UserError(f"unknown stage(s) {', '.join(unknown)} in --stages (valid: {', '.join(STAGES)})")
+    check_agent(args.agent, args.checkpoint)
+    seeds = parse_seeds(args.seeds) if args.seeds else None
+    if seeds is not None and args.seed is not None:
+        raise UserError("give --seed (one run) or --seeds (one run per seed), not both")
     attempts = args.attempts if args.attempts is not None else (1 if args.agent == "none" else 7)
+    if attempts < 1:
+        raise UserError("--attempts must be at least 1")
     name = Path(args.suite).name or "suite"
     llm = args.llm.replace(":", "-").replace("/", "_")
     out = args.out or f"runs/bench__{name}__{llm}__{args.agent}__{time.strftime('%Y%m%d-%H%M%S')}"
@@ -64,15 +79,50 @@ def run(args: argparse.Namespace) -> int:
         hls=args.hls,
         runner=args.runner,
         workers=args.workers,
-        seed=args.seed,
+        seed=args.seed or 0,
+        seeds=seeds,
         temperature=args.temperature,
+        prompt_style=args.prompt,
         limit=args.limit,
         stages=stages,
         rerun_failed=args.rerun_failed,
     )
     summary = run_batch(config)
-    funnel = "  ".join(f"{s} {v['pass']}/{summary['tasks']}" for s, v in summary["stages"].items())
-    print(f"{summary['ok']} of {summary['tasks']} tasks passed every stage")
-    print(funnel)
-    print(f"report: {out}/report.md")
+    print_summary(summary, out)
     return 0 if summary["tasks"] and summary["ok"] == summary["tasks"] else 1
+
+
+def check_agent(agent: str, checkpoint: str | None) -> None:
+    """A wrong agent or checkpoint is one error before the batch, not one failed record per task."""
+    from agents.policies import POLICY_NAMES, make_policy
+    from pipeline.errors import UserError
+
+    if agent not in POLICY_NAMES:
+        raise UserError(f"unknown agent {agent!r}; valid agents: {', '.join(POLICY_NAMES)}")
+    if checkpoint is not None:
+        make_policy(agent, checkpoint)  # loads it once: a missing file or another agent's checkpoint stops here
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``0,1,2`` -> [0, 1, 2] (duplicates dropped, order kept)."""
+    from pipeline.errors import UserError
+
+    try:
+        seeds = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UserError(f"--seeds {text!r}: give comma-separated integers, e.g. --seeds 0,1,2") from None
+    if not seeds:
+        raise UserError("--seeds is empty: give comma-separated integers, e.g. --seeds 0,1,2")
+    return list(dict.fromkeys(seeds))
+
+
+def print_summary(summary: dict, out: str) -> None:
+    """The funnel, the generation figures when an LLM wrote the Dafny, and where the report is."""
+    from pipeline.summary import generation_line
+
+    what = f"task runs ({len(summary['seeds'])} seeds)" if "seeds" in summary else "tasks"
+    print(f"{summary['ok']} of {summary['tasks']} {what} passed every stage")
+    print("  ".join(f"{s} {v['pass']}/{summary['tasks']}" for s, v in summary["stages"].items()))
+    if summary.get("generation"):
+        print(generation_line(summary["generation"]))
+    print(f"report: {out}/report.md")

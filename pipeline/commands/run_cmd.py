@@ -10,6 +10,7 @@ EPILOG = """examples:
   p2s run --task benchmarks/examples/max2.yaml                       # embedded Qwen2.5-Coder-0.5B, one shot
   p2s run --task benchmarks/examples/clamp.yaml --agent repair --attempts 4
   p2s run --task T.yaml --llm embedded:1.5b --agent repair
+  p2s run --task T.yaml --agent preface-lite --checkpoint runs/lite --attempts 7   # a trained policy (p2s train)
   p2s run --task T.yaml --llm openai:gpt-4o-mini                    # OPENAI_BASE_URL / OPENAI_API_KEY
   p2s run --task T.yaml --llm reference                             # the task's own solution (no model)
   p2s run --task T.yaml --llm replay:runs/<run>/transcript.jsonl     # replay a recorded run
@@ -28,9 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
                    help="prompt style (auto: few-shot completion for embedded models, chat otherwise)")
     p.add_argument("--examples", type=int, default=3, help="few-shot examples in the prompt (0-3)")
-    p.add_argument("--max-tokens", type=int, default=768, help="reply length limit")
-    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0: greedy)")
-    p.add_argument("--seed", type=int, default=0, help="sampling seed (attempt i uses seed + i - 1)")
+    p.add_argument("--max-tokens", type=int, default=None,
+                   help="reply length limit (default 768 for none/repair, 512 for the other agents)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="sampling temperature (default 0, greedy, for none/repair; 0.75 for the other agents, "
+                        "whose policies may change it per prompt)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="sampling seed (none/repair: attempt i uses seed + i - 1; other agents derive one per call)")
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
     p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
