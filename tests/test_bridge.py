@@ -188,3 +188,72 @@ def test_spec_only_function_dafny23_cannot_compile_is_left_ghost(dafny):
     used = SPEC_ONLY.replace("t := Twice(x);", "t := Twice(x);\n  var b := IsSquare(x);")
     r = verify_source(used, dafny=dafny, timeout=60)
     assert r.phase == "resolution" and not r.verified  # compiled code cannot call it: a real error
+
+
+# a Dafny 4 program naming a variable `array1` (CloverBench's bubble_sort and selectionsort tests do)
+ARRAY1 = """method Sum2(array1: array<int>) returns (s: int)
+  requires array1.Length == 2
+  ensures s == array1[0] + array1[1]
+{
+  var array1_ := array1[0];  // the first free name is taken: array1 becomes array1__
+  s := array1_ + array1[1];
+}
+
+method Caller() returns (t: int)
+  ensures t == 3
+{
+  var array1 := new int[2] [1, 2];
+  t := Sum2(array1);
+}
+"""
+
+
+def test_reserved_names_get_a_suffix_that_avoids_clashes_and_keeps_columns():
+    b = bridge(ARRAY1, "dafny3")
+    assert b.renamed == {"array1": "array1__"}
+    assert "array1" not in {t.text for t in tokenize(b.text)}
+    assert "var array1_ := array1__[0];  // the first free name is taken: array1 becomes array1__" in b.text
+    assert b.changes == ["line 1: array1 -> array1__ (a reserved word in Dafny 2.3)"]
+    line = b.text.splitlines()[12]
+    assert b.rewrite.locate(13, line.index("Sum2(array1__)") + 6)[:2] == (13, 13)  # the user's `array1`
+    assert b.rewrite.locate(13, line.index(")") + 1)[:2] == (13, 19)  # after it, shifted back
+    assert bridge(ARRAY1, "dafny4").text == ARRAY1  # only Dafny 2.3 reserves it
+
+
+def test_reserved_names_in_attributes_and_loops_but_not_a_protected_modifier_or_text():
+    src = ("method M(where: seq<int>) returns (free: int)\n"
+           "  requires forall i {:trigger where[i]} :: 0 <= i < |where| ==> where[i] > 0\n{\n"
+           "  free := 0;  // where\n  for i := 0 to |where| { free := free + where[i]; }\n"
+           "  print \"array1\";\n}\n")
+    b = bridge(src, "dafny3")
+    assert b.renamed == {"where": "where_", "free": "free_"}
+    assert "{:trigger where_[i]}" in b.text and "// where\n" in b.text and 'print "array1";' in b.text
+    assert "i__hi: int := 0, |where_|;" in b.text and "free_ := free_ + where_[i]" in b.text
+    old = "class C {\n  var protected: int\n  protected predicate P() reads this { protected > 0 }\n}\n"
+    b = bridge(old, "dafny3")
+    assert b.renamed == {"protected": "protected_"}  # the modifier stays (Dafny 2.3 has it, Dafny 4 does not)
+    assert "var protected_: int\n  protected predicate method P() reads this { protected_ > 0 }" in b.text
+
+
+@needs_dafny
+def test_program_naming_array1_verifies_and_errors_map_to_the_users_text(dafny):
+    from verifiers.api import ghost_free_program, verify_source
+
+    assert dafny.verify(ARRAY1, timeout=60).phase == "parse"  # Dafny 2.3 on the text as written
+    r = verify_source(ARRAY1, dafny=dafny, timeout=60)
+    assert r.verified and r.phase == "ok", r.diagnostics
+    wrong = ARRAY1.replace("t := Sum2(array1);", "t := Sum2(array1);  t := array1[2];")
+    r = verify_source(wrong, dafny=dafny, timeout=60)
+    col = wrong.splitlines()[12].index("[2]") + 1  # Dafny points at the index of the user's `array1[2]`
+    assert r.phase == "verification" and [(d.line, d.column) for d in r.errors] == [(13, col)], r.diagnostics
+    assert "var array1__: array<int> := new int[2] [1, 2];" in ghost_free_program(ARRAY1, dafny=dafny)
+
+
+@needs_dafny
+def test_a_free_clause_is_not_an_unchecked_assumption(dafny):
+    from verifiers.api import verify_source
+
+    src = ("method Max(a: int, b: int) returns (m: int)\n  ensures m >= a && m >= b\n{\n  var i := 0;\n"
+           "  while i < 1\n    free invariant false\n  {\n    i := i + 1;\n  }\n  m := 0;\n}\n")
+    r = verify_source(src, dafny=dafny, timeout=60)
+    assert not r.verified and r.phase == "parse" and r.errors[0].line == 6, r.diagnostics

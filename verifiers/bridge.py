@@ -2,6 +2,10 @@
 
 LLMs and current corpora write Dafny 4; Debian ships Dafny 2.3 (the "dafny3" dialect). Towards dafny3:
 
+* names that Dafny 4 reads as identifiers and Dafny 2.3 reserves (:data:`DAFNY23_RESERVED`: ``array1`` is a
+  type there) get a ``_`` appended, everywhere in the program (``array1`` -> ``array1_``, or ``array1__`` if
+  the program already has an ``array1_``); :attr:`Bridged.renamed` lists them. The other rewrites then run on
+  the renamed text, and the two position maps are composed;
 * a compiled ``function``/``predicate`` becomes ``function method``/``predicate method``;
   ``ghost function``/``ghost predicate`` become ``function``/``predicate`` (ghost by default there);
   ``opaque function`` becomes ``function method {:opaque}``;
@@ -40,6 +44,13 @@ from verifiers.syntax import (
 
 DIALECTS = ("dafny3", "dafny4")
 
+# Identifiers in Dafny 4 that Dafny 2.3.0 rejects as names ("ident expected"; each checked with it): `array1`
+# and `array1?` are its rank-1 array type names (Dafny 4 reserves only array2, array3, ...), `where` is
+# reserved without a use, `protected` is a function modifier there (left alone in that place) and `free` marks
+# a clause Dafny 2.3 assumes without proof: renamed, a `free invariant` is a parse error, as in Dafny 4.
+# (`inductive`, `copredicate` and `colemma` are too, but they mark a program as the old dialect.)
+DAFNY23_RESERVED = frozenset({"array1", "array1?", "where", "protected", "free"})
+
 
 @dataclass
 class Bridged:
@@ -52,6 +63,8 @@ class Bridged:
     changes: list[str] = field(default_factory=list)
     # functions made compiled (`function method`): name -> (first line, last line) in the source
     made_compiled: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # names reserved in Dafny 2.3, renamed: the user's name -> the name in ``text``
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def detect_dialect(tokens: list[Token], decls: list[Decl] | None = None) -> str:
@@ -83,7 +96,13 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
     edits: list[Edit] = []
     changes: list[str] = []
     made_compiled: dict[str, tuple[int, int]] = {}
+    renames, renamed = Rewrite.identity(source), {}
     if target == "dafny3":
+        renames, renamed = _rename_reserved(source, tokens, decls, changes)
+        if renamed:
+            source = renames.text
+            tokens = tokenize(source)
+            decls = find_decls(tokens)
         if dialect == "dafny4":
             for d in decls:
                 if _decl_to_dafny3(tokens, d, edits, changes, compile_it=d.name not in keep_ghost):
@@ -96,7 +115,43 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
         for d in decls:
             _decl_to_dafny4(tokens, d, edits, changes)
     rewrite = apply_edits(source, edits) if edits else Rewrite.identity(source)
-    return Bridged(rewrite.text, rewrite, dialect, target, changes, made_compiled)
+    if renamed:
+        rewrite = renames.then(rewrite)
+    return Bridged(rewrite.text, rewrite, dialect, target, changes, made_compiled, renamed)
+
+
+# ------------------------------------------------------------------------------------------ reserved names
+
+
+def _rename_reserved(source: str, tokens: list[Token], decls: list[Decl], changes: list[str]
+                     ) -> tuple[Rewrite, dict[str, str]]:
+    """Append ``_`` to every use of a :data:`DAFNY23_RESERVED` name (more ``_`` if that name is taken).
+
+    The suffix is inserted after the name, so every character of the user's name keeps its own position in
+    the map (a diagnostic at ``array1_`` points at the user's ``array1``).
+    """
+    modifiers = {i for d in decls for i in d.modifiers}
+    names: list[Token] = []
+    for i, tok in enumerate(tokens):
+        if tok.kind == "attr":
+            names += [t for t in tok.inner if t.kind in ("ident", "keyword")]  # {:trigger where[i]}
+        elif tok.kind in ("ident", "keyword") and i not in modifiers:  # `protected function` stays
+            names.append(tok)
+    hits = [t for t in names if t.text in DAFNY23_RESERVED]
+    if not hits:
+        return Rewrite.identity(source), {}
+    taken = {t.text for t in names}
+    renamed: dict[str, str] = {}
+    for tok in hits:
+        if tok.text not in renamed:
+            new = tok.text + "_"
+            while new in taken:
+                new += "_"
+            taken.add(new)
+            renamed[tok.text] = new
+            changes.append(f"line {tok.line}: {tok.text} -> {new} (a reserved word in Dafny 2.3)")
+    edits = [Edit(t.end, t.end, renamed[t.text][len(t.text) :], anchor=t.end - 1) for t in hits]
+    return apply_edits(source, edits), renamed
 
 
 # ------------------------------------------------------------------------------------------ declarations
