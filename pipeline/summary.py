@@ -225,7 +225,7 @@ def seed_report_markdown(summary: dict[str, Any], per_seed: dict[int, list[dict[
     seeds = list(per_seed)
     tasks = sorted({r["task"] for records in per_seed.values() for r in records})
     lines = ["# Batch report over seeds", "",
-             f"Suite `{cfg.get('suite')}`, split `{cfg.get('split') or 'all'}`, LLM `{cfg.get('llm')}`, "
+             f"Suite `{cfg.get('suite')}`, split `{cfg.get('split') or 'all'}`, LLM `{_cell(cfg.get('llm'))[:60]}`, "
              f"agent `{cfg.get('agent')}`, attempts {cfg.get('attempts')}, seeds {', '.join(map(str, seeds))}: "
              f"{len(tasks)} tasks x {len(seeds)} seeds = {summary['tasks']} task runs; {summary['ok']} passed every "
              f"stage; {summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.", ""]
