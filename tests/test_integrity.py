@@ -74,6 +74,8 @@ CHEATS = {
     "missing_target": "method Max(a: array<int>) returns (m: int)\n" + SPEC + BODY,
     "extra_requires": HEADER + SPEC + "  requires a[0] >= a[a.Length - 1]\n" + BODY,
     "inside_class": "class C {\n" + HEADER + SPEC + BODY + "}\n",
+    "free_invariant": HEADER + SPEC + BODY.replace("    invariant 1 <= k",
+                                                   "    free invariant false\n    invariant 1 <= k"),
 }
 EXPECTED_WORDS = {
     "assume": "assume", "axiom": "{:axiom}", "verify_false": "{:verify false}", "extern": "{:extern}",
@@ -82,6 +84,7 @@ EXPECTED_WORDS = {
     "expect": "expect", "decreases_star": "decreases *", "bodyless_loop": "while loop without a body",
     "wrong_signature": "signature differs", "wrong_param_type": "signature differs",
     "missing_target": "not found", "extra_requires": "extra requires", "inside_class": "top level",
+    "free_invariant": "free invariant",
 }
 
 

@@ -5,9 +5,9 @@ Checks, on tokens (so comments and strings never trigger or hide anything):
 
 * no escape hatch anywhere in the program: ``assume``, ``expect`` (a run-time check the proof would rest
   on), ``{:axiom}``, ``{:verify false}``, ``{:extern}``, ``{:only}``, ``{:termination false}`` (and Dafny 4's
-  ``@Axiom``/``@Verify``/``@Extern``), ``include`` of other files, ``decreases *``, and no method, function,
-  lemma, loop or ``forall ... ensures`` statement without a body (abstract members of a ``trait`` are fine:
-  a class must implement them, with a proof);
+  ``@Axiom``/``@Verify``/``@Extern``), ``include`` of other files, ``decreases *``, ``free`` clauses
+  (assumed, never proved), and no method, function, lemma, loop or ``forall ... ensures`` statement
+  without a body (abstract members of a ``trait`` are fine: a class must implement them, with a proof);
 * with a task: the target method exists once, at top level, compiled, with the task's parameter and result
   names and types; each of its ``requires`` conjuncts is one of the task's (an extra one weakens the spec);
   the program does not define a function or predicate that the pinned contract mentions (it could define
@@ -45,6 +45,7 @@ FORBIDDEN_ATTRIBUTES = {
     "extern": "{:extern} declares code outside Dafny that is never verified",
     "only": "{:only} makes Dafny skip every other declaration",
 }
+_CLAUSES = {"requires", "ensures", "invariant", "modifies", "reads", "decreases"}
 FORBIDDEN_AT_ATTRIBUTES = {"axiom", "verify", "extern", "only"}
 
 
@@ -77,6 +78,8 @@ def check_escapes(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
             out.append(_violation(t, "assume statement: an assumption the verifier does not prove"))
         elif t.kind == "keyword" and t.text == "expect" and statement_start(tokens, i):
             out.append(_violation(t, "expect statement: the proof would rest on a run-time check"))
+        elif t.text == "free" and i + 1 < len(tokens) and tokens[i + 1].text in _CLAUSES:
+            out.append(_violation(t, f"free {tokens[i + 1].text}: Dafny 2.3 assumes a free clause without proof"))
         elif t.kind == "keyword" and t.text == "include":
             out.append(_violation(t, "include: the program must be self-contained"))
         elif t.kind == "keyword" and t.text == "decreases" and i + 1 < len(tokens) and is_op(tokens[i + 1], "*"):
