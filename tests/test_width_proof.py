@@ -169,6 +169,34 @@ def test_guessed_loop_bounds_are_added_only_when_asked_for():
     assert [o.text for o in kept.obligations if o.kind == "candidate"] == ["c <= i"]
 
 
+def test_accumulators_get_guessed_bounds_of_the_widths_share_per_element():
+    src = """method Sums(a: array<int>) returns (s: int, t: int, p: int)
+{
+  s, t, p := 0, 0, 1;
+  var i := 0;
+  while i < a.Length
+  {
+    s := s + a[i];
+    t := a[i] + t;
+    if a[i] < 0 {
+      t := t - 1;
+    }
+    p := p * 2;
+    i := i + 1;
+  }
+}
+"""
+    at8 = build_variant(src, "Sums", 8, 16, candidates="all")
+    guesses = [o.text for o in at8.obligations if o.kind == "candidate"]
+    for v in ("s", "t"):  # 127 // 16 = 7 per element
+        assert f"{v} <= 7 * i" in guesses and f"-7 * i <= {v}" in guesses
+    assert not any(g.startswith("p ") or g.endswith(" p") for g in guesses)  # a product is no accumulator
+    assert "invariant s <= 7 * i" in at8.text and "invariant -7 * i <= s" in at8.text
+    at32 = build_variant(src, "Sums", 32, 10, candidates="all")  # 2147483647 // 10
+    assert "s <= 214748364 * i" in [o.text for o in at32.obligations if o.kind == "candidate"]
+    assert "invariant s <=" not in build_variant(src, "Sums", 8, 16).text  # only when asked for
+
+
 def test_short_circuit_and_branches_guard_their_obligations():
     src = """method F(a: array<int>, n: int) returns (r: int)
   requires 0 <= n <= a.Length

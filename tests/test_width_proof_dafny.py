@@ -65,6 +65,8 @@ SUM_BOUNDED = """method SumSmall(a: array<int>) returns (s: int)
 """
 
 SUM_UNBOUNDED = SUM_BOUNDED.replace("0 <= s <= 7 * i", "0 <= s").replace("0 <= s <= 7 * a.Length", "0 <= s")
+SUM_OF_100S = SUM_UNBOUNDED.replace("0 <= a[k] <= 7", "0 <= a[k] <= 100")  # 16 elements: fits int16_t, not int8_t
+SUM_ANY = SUM_UNBOUNDED.replace("0 <= a[k] <= 7", "0 <= a[k]")  # any non-negative value the width holds
 
 CLAMP = """method Clamp(x: int, lo: int, hi: int) returns (r: int)
   requires lo <= hi
@@ -128,8 +130,20 @@ def test_a_loop_sum_passes_at_the_width_its_invariant_allows():
     assert prove_widths(program, "SumSmall", 8, 8, 16).proven_width == 8  # 7 * 16 = 112 fits int8_t
     wider = prove_widths(program, "SumSmall", 8, 64, 20)  # 7 * 20 = 140 does not
     assert wider.proven_width == 16 and wider.attempts[0].failures[0].text == "s + a[i]"
-    unbounded = prove_widths(verified(SUM_UNBOUNDED), "SumSmall", 8, 16, 16)  # no invariant bounds s above
-    assert unbounded.status == "fail" and unbounded.failures()[0].line == 11
+    unbounded = prove_widths(verified(SUM_ANY), "SumSmall", 8, 16, 16)  # elements of any value: no bound on s
+    assert unbounded.status == "fail" and unbounded.failures()[0].line == 11, unbounded.report()
+
+
+@pytest.mark.slow
+def test_an_accumulator_of_bounded_values_is_proven_with_a_checked_guessed_bound():
+    # the program's invariant says only 0 <= s; each element is at most 7, so s <= 7 * i (127 // 16 = 7 per element)
+    proof = prove_widths(verified(SUM_UNBOUNDED), "SumSmall", 8, 8, 16)
+    assert proof.status == "pass" and proof.proven_width == 8, proof.report()
+    assert "`s <= 7 * i`" in proof.summary() and "invariant s <= 7 * i" in proof.attempts[-1].variant
+    # elements up to 100: the guess fails at 8 bits (7 per element) and holds at 16 (2047 per element)
+    wide = prove_widths(verified(SUM_OF_100S), "SumSmall", 8, 16, 16)
+    assert wide.status == "pass" and wide.proven_width == 16, wide.report()
+    assert wide.attempts[0].failures[0].text == "s + a[i]" and "`s <= 2047 * i`" in wide.summary()
 
 
 COUNT = """method Count(a: array<int>, x: int) returns (c: int)

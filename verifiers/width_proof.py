@@ -187,6 +187,7 @@ def prove_widths(
         proof.status, proof.reason = "error", str(exc)
         return proof
     survivors: frozenset[str] | None = None  # guessed loop invariants Dafny accepted (searched for once)
+    tried: set[str] = set()  # every guess searched so far (a wider width brings new accumulator bounds)
 
     def build(width: int, candidates: str | frozenset[str] | None) -> Variant:
         return build_variant(text, top, width, max_array_length, dafny.dialect, free_original=verified, typed=typed,
@@ -215,8 +216,11 @@ def prove_widths(
             attempt, bad = _verify(build(width, None), dafny, timeout, origin, use_cache)
         elif survivors:
             attempt.detail = attempt.detail or _guess_note(variant)
-        if attempt.status == "fail" and survivors is None:
-            survivors, strengthened = _search_invariants(build, width, dafny, timeout, origin, use_cache)
+        fresh = _guess_keys(build(width, "all")) - tried if attempt.status == "fail" else frozenset()
+        if attempt.status == "fail" and (survivors is None or fresh):
+            guesses = "all" if survivors is None else survivors | fresh
+            tried.update(fresh)
+            survivors, strengthened = _search_invariants(build, width, dafny, timeout, origin, use_cache, guesses)
             if strengthened is not None and strengthened.status == "pass":
                 attempt = strengthened
         attempt.seconds = time.monotonic() - start
@@ -231,14 +235,16 @@ def prove_widths(
 
 
 def _search_invariants(build, width: int, dafny: Dafny, timeout: float, origin: Rewrite | None,
-                       use_cache: bool) -> tuple[frozenset[str], WidthAttempt | None]:
-    """Add guessed loop bounds (``c <= i`` ...), drop those Dafny rejects, repeat (Houdini): the invariants left
-    are checked like any other, so a pass with them is a proof. Returns the accepted guesses and the attempt
-    with them (``None`` when there were no guesses or the search did not settle)."""
-    candidates: str | frozenset[str] = "all"
+                       use_cache: bool, start: str | frozenset[str] = "all",
+                       ) -> tuple[frozenset[str], WidthAttempt | None]:
+    """Add guessed loop bounds (``c <= i`` ...; ``start``: all, or these), drop those Dafny rejects, repeat
+    (Houdini): the invariants left are checked like any other, so a pass with them is a proof. Returns the
+    accepted guesses and the attempt with them (``None`` when there were no guesses or the search did not
+    settle)."""
+    candidates: str | frozenset[str] = start
     for _ in range(SEARCH_ROUNDS):
         variant = build(width, candidates)
-        keys = frozenset(o.detail for o in variant.obligations if o.kind == "candidate")
+        keys = _guess_keys(variant)
         if not keys:
             return frozenset(), None
         attempt, bad = _verify(variant, dafny, timeout, origin, use_cache)
@@ -251,6 +257,11 @@ def _search_invariants(build, width: int, dafny: Dafny, timeout: float, origin: 
         if not candidates:
             return frozenset(), None
     return frozenset(), None
+
+
+def _guess_keys(variant: Variant) -> frozenset[str]:
+    """The keys of the guessed invariants in ``variant`` (accumulator bounds differ per width)."""
+    return frozenset(o.detail for o in variant.obligations if o.kind == "candidate")
 
 
 def _guess_note(variant: Variant) -> str:

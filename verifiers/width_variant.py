@@ -29,8 +29,10 @@ value the compiled code computes or stores leaves ``[-2^(W-1), 2^(W-1) - 1]``":
   could only fail on prover instability (``free_original``; Dafny 2.x/3.x only);
 * declarations the hardware does not run (lemmas, ghost and unreachable functions and methods) get
   ``{:verify false}``: they were verified by the verify stage, and the width proof is about the hardware;
-* on request (``candidates``), guessed loop bounds for counters (``c <= i``, ``i <= a.Length``), ordinary
-  checked invariants that :func:`verifiers.width_proof.prove_widths` keeps only when Dafny accepts them.
+* on request (``candidates``), guessed loop bounds for counters (``c <= i``, ``i <= a.Length``) and for
+  accumulators (``s <= B * i``, ``-B * i <= s`` with ``B`` the width's share per element, ``HI //
+  max_array_length``), ordinary checked invariants that :func:`verifiers.width_proof.prove_widths` keeps only when
+  Dafny accepts them.
 
 Ghost code is skipped (ghost variables, lemma calls, proof ``forall``, ``if``/``while`` on ghost conditions);
 in an assignment to ghost and compiled variables at once, the compiled part is checked.
@@ -501,8 +503,16 @@ class VariantBuilder:
         variable the loop only ever sets to ``c + 1`` or to a non-negative constant, an *index* one it steps by
         ``i := i + 1`` once per iteration (at the top level of the body), a *bound* an integer or length the loop
         does not change. The program's own invariants often relate a counter to a spec function only; its bound
-        by the index is what the width needs. The guesses are ordinary checked invariants; the prover keeps those
-        Dafny accepts (see :func:`verifiers.width_proof.prove_widths`)."""
+        by the index is what the width needs.
+
+        An *accumulator* (set only to ``s + e``, ``s - e``, ``s + 1`` or a non-negative constant, at least once
+        to ``s +- e``) gets ``s <= B * i`` and ``-B * i <= s`` with ``B = HI // max_array_length``: where each
+        ``e`` is provably within ``[-B, B]`` (a sum of bytes, digits, bounded inputs) and the index is bounded by
+        a length, the sum fits, whatever spec function the program's invariant ties it to
+        (``s == Sum(a[..i])`` says nothing about ``s + a[i]`` fitting; ``s <= B * i <= B * a.Length`` does).
+
+        The guesses are ordinary checked invariants; the prover keeps those Dafny accepts (see
+        :func:`verifiers.width_proof.prove_widths`)."""
         if self.candidates is None or s.body is None:
             return
         scope = [v for v in getattr(s, "scope_vars", []) if isinstance(v, Var) and v.kind not in ("ghost", "bound")]
@@ -514,6 +524,13 @@ class VariantBuilder:
             f"|{v.name}|" for v in scope if v.norm.name == "seq" and id(v) not in assigned]
         forms = [f"{c.name} <= {i.name}" for c in counters for i in indexes]
         forms += [f"{v.name} <= {b}" for v in counters + indexes for b in bounds]
+        share = self.rng.hi // self.max_len if self.max_len > 0 else 0
+        if share > 0:
+            accumulators = [v for v in scope if v.norm.name == "int" and "acc" in shapes.get(id(v), set())
+                            and shapes[id(v)] <= {"acc", "inc", "const"}]
+            for acc in accumulators:
+                for i in indexes:
+                    forms += [f"{acc.name} <= {share} * {i.name}", f"-{share} * {i.name} <= {acc.name}"]
         for form in forms:
             key = f"{at}:{form}"
             if self.candidates == "all" or key in self.candidates:
@@ -674,7 +691,7 @@ class VariantBuilder:
 def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
     """For each variable a loop body assigns (by id of its checker ``Var``), the shapes of its assignments:
     ``step`` (``x := x + 1`` at the body's top level, the only assignment), ``inc`` (``x := x + 1`` anywhere),
-    ``const`` (a non-negative literal), ``other``."""
+    ``const`` (a non-negative literal), ``acc`` (``x := x + e``, ``x := e + x``, ``x := x - e``), ``other``."""
     from pipeline.dafny_python.walk import walk
 
     top = {id(s) for s in stmts}
@@ -693,6 +710,8 @@ def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
                     shape = "step" if id(n) in top else "inc"
                 elif value is not None and value >= 0:
                     shape = "const"
+                elif _accumulates(lhs.name, rhs):
+                    shape = "acc"
                 else:
                     shape = "other"
                 shapes.setdefault(id(ref), []).append(shape)
@@ -703,6 +722,17 @@ def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
             kinds = {"inc"}  # stepped twice per iteration: a counter, not an index
         out[key] = kinds if kinds != {"step", "inc"} else {"inc"}
     return out
+
+
+def _accumulates(name: str, rhs: A.Expr | object) -> bool:
+    """``rhs`` is ``name + e``, ``e + name`` or ``name - e``."""
+    if not isinstance(rhs, A.Binary) or rhs.op not in ("+", "-"):
+        return False
+
+    def is_name(e: A.Expr) -> bool:
+        return isinstance(e, A.Name) and e.name == name
+
+    return is_name(rhs.left) or (rhs.op == "+" and is_name(rhs.right))
 
 
 def _literal_value(e: A.Expr) -> int | None:
