@@ -130,7 +130,12 @@ def test_a_loop_sum_passes_at_the_width_its_invariant_allows():
     assert prove_widths(program, "SumSmall", 8, 8, 16).proven_width == 8  # 7 * 16 = 112 fits int8_t
     wider = prove_widths(program, "SumSmall", 8, 64, 20)  # 7 * 20 = 140 does not
     assert wider.proven_width == 16 and wider.attempts[0].failures[0].text == "s + a[i]"
-    unbounded = prove_widths(verified(SUM_ANY), "SumSmall", 8, 16, 16)  # elements of any value: no bound on s
+    # elements of any 8-bit value: widened, the inputs stay 8-bit, so 16 of them sum within int16_t ...
+    widened = prove_widths(verified(SUM_ANY), "SumSmall", 8, 16, 16)
+    assert widened.status == "pass" and widened.proven_width == 16, widened.report()
+    assert "==> -128 <= a[p2s_k] <= 127" in widened.attempts[-1].variant  # the input assumption, at 8 bits
+    # ... but 1000 of them do not
+    unbounded = prove_widths(verified(SUM_ANY), "SumSmall", 8, 16, 1000)
     assert unbounded.status == "fail" and unbounded.failures()[0].line == 11, unbounded.report()
 
 

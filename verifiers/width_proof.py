@@ -191,7 +191,7 @@ def prove_widths(
 
     def build(width: int, candidates: str | frozenset[str] | None) -> Variant:
         return build_variant(text, top, width, max_array_length, dafny.dialect, free_original=verified, typed=typed,
-                             candidates=candidates)
+                             candidates=candidates, input_width=min(int_width, width))
 
     for width in widths_to_try(int_width, max_int_width):
         start = time.monotonic()

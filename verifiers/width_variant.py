@@ -169,8 +169,9 @@ class VariantBuilder:
     """Builds the :class:`Variant` of one program at one width (see the module docstring)."""
 
     def __init__(self, text: str, program: A.Program, checker: SourceChecker, width: int, max_len: int,
-                 free_original: bool = True, candidates: Candidates = None) -> None:
+                 free_original: bool = True, candidates: Candidates = None, input_width: int | None = None) -> None:
         self.text = text
+        self.inputs = IntRange(input_width or width)  # the values the task's inputs take (its int_width)
         self.candidates = candidates
         self.free_original = free_original
         self.program = program
@@ -224,13 +225,14 @@ class VariantBuilder:
 
     # -------------------------------------------------------------------------------------- range clauses
 
-    def clauses(self, name: str, var: Var, max_len: int) -> list[str]:
-        """Range facts about a parameter or result ``name``: an integer in range; an array's or sequence's
-        length at most ``max_len`` and its integer elements in range."""
+    def clauses(self, name: str, var: Var, max_len: int, rng: IntRange | None = None) -> list[str]:
+        """Range facts about a parameter or result ``name``: an integer in ``rng`` (default the width's); an
+        array's or sequence's length at most ``max_len`` and its integer elements in ``rng``."""
+        rng = rng or self.rng
         norm = var.norm
         if norm.name == "int":
             self.int_values = True
-            return [self.rng.holds(name, nat=var.type.name == "nat")]
+            return [rng.holds(name, nat=var.type.name == "nat")]
         if not norm.args or not (norm.array_dims or norm.name == "seq"):
             return []
         self.int_values = True  # the length is an integer the hardware may compute with
@@ -238,20 +240,21 @@ class VariantBuilder:
             out = [f"{name}.Length0 <= {max_len} && {name}.Length1 <= {max_len}"]
         else:
             out = [f"{name}.Length <= {max_len}" if norm.array_dims else f"|{name}| <= {max_len}"]
-        el = self.element_clause(name, norm)
+        el = self.element_clause(name, norm, rng)
         return out + ([el] if el else [])
 
-    def element_clause(self, name: str, norm: A.Type) -> str | None:
+    def element_clause(self, name: str, norm: A.Type, rng: IntRange | None = None) -> str | None:
         """Element range of an integer array or sequence (no length bound), else ``None``."""
+        rng = rng or self.rng
         if not norm.args or norm.args[0].name != "int":
             return None
         if norm.array_dims == 2:
             return (f"(forall {K}, {L} :: 0 <= {K} < {name}.Length0 && 0 <= {L} < {name}.Length1 ==> "
-                    f"{self.rng.holds(f'{name}[{K}, {L}]')})")
+                    f"{rng.holds(f'{name}[{K}, {L}]')})")
         length = f"{name}.Length" if norm.array_dims == 1 else f"|{name}|" if norm.name == "seq" else None
         if length is None:
             return None
-        return f"(forall {K} :: 0 <= {K} < {length} ==> {self.rng.holds(f'{name}[{K}]')})"
+        return f"(forall {K} :: 0 <= {K} < {length} ==> {rng.holds(f'{name}[{K}]')})"
 
     # -------------------------------------------------------------------------------------- methods
 
@@ -263,7 +266,8 @@ class VariantBuilder:
         at = body.open  # type: ignore[attr-defined]
         inputs: list[str] = []
         for v in mi.params:
-            for c in self.clauses(v.name, v, self.max_len if is_top else self.rng.hi):
+            for c in (self.clauses(v.name, v, self.max_len, self.inputs) if is_top
+                      else self.clauses(v.name, v, self.rng.hi)):
                 if is_top:
                     inputs.append(c)  # the hardware's input assumption
                 else:
@@ -290,7 +294,8 @@ class VariantBuilder:
         mi = self.checker.info(f)
         parts: list[str] = []
         for v in mi.params:
-            parts += self.clauses(v.name, v, self.max_len if f is self.top else self.rng.hi)
+            parts += (self.clauses(v.name, v, self.max_len, self.inputs) if f is self.top
+                      else self.clauses(v.name, v, self.rng.hi))
         return " && ".join(parts)
 
     def function(self, f: A.Function) -> None:
@@ -763,8 +768,12 @@ def _assigned(stmts: list[A.Stmt]) -> set[int]:
 
 def build_variant(text: str, top: str, width: int, max_array_length: int, dialect: str = "dafny3", *,
                   free_original: bool = True, typed: tuple[A.Program, SourceChecker] | None = None,
-                  candidates: Candidates = None) -> Variant:
+                  candidates: Candidates = None, input_width: int | None = None) -> Variant:
     """The range-checked variant of the verified program ``text`` (in ``dialect``) at ``width`` bits.
+
+    ``input_width``: the top's integer inputs are assumed to fit this many bits (default ``width``). When the
+    proof widens past the task's ``int_width``, the inputs stay values of ``int_width`` bits (what the task
+    says its ports carry) while every computed value is checked at the wider ``width``.
 
     ``free_original``: ``text`` was verified, so its own spec clauses may be assumed (``free``) rather than
     checked again; only possible in the ``dafny3`` dialect (Dafny 4 has no ``free`` clauses).
@@ -779,4 +788,4 @@ def build_variant(text: str, top: str, width: int, max_array_length: int, dialec
     program, checker = typed if typed is not None else (parse_positioned(text, dialect), None)
     checker = checker or check_source(program, top)
     free = free_original and dialect == "dafny3"
-    return VariantBuilder(text, program, checker, width, max_array_length, free, candidates).build()
+    return VariantBuilder(text, program, checker, width, max_array_length, free, candidates, input_width).build()
