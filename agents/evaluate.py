@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from agents.env import RepairEnv, RewardConfig, Transcript
 from agents.policies import make_policy
@@ -29,8 +29,8 @@ _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8
 
 
 @dataclass
-class EpisodeRecord:
-    """One task under one seed: did it verify, after how many attempts and tokens, and what the policy did."""
+class Outcome:
+    """What :func:`summarise` reads of one task run: an :class:`EpisodeRecord`, or one task of a ``p2s bench`` run."""
 
     task: str
     seed: int
@@ -38,20 +38,15 @@ class EpisodeRecord:
     attempts: int
     tokens: int
     seconds: float
+
+
+@dataclass
+class EpisodeRecord(Outcome):
+    """One task under one seed: did it verify, after how many attempts and tokens, and what the policy did."""
+
     phases: list[str]
     actions: list[str]
     reward: float
-
-
-class Outcome(Protocol):
-    """What :func:`summarise` reads of an episode: an :class:`EpisodeRecord`, or one task of a ``p2s bench`` run."""
-
-    task: str
-    seed: int
-    verified: bool
-    attempts: int
-    tokens: int
-    seconds: float
 
 
 @dataclass

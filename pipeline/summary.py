@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +47,6 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-@dataclass
-class _Outcome:
-    """One task run as ``agents.evaluate.summarise`` reads it."""
-
-    task: str
-    seed: int
-    verified: bool
-    attempts: int
-    tokens: int
-    seconds: float
-
-
 def _cfg(config: Any) -> dict[str, Any]:
     if config is None:
         return {}
@@ -76,12 +63,12 @@ def generation_summary(per_seed: dict[int, list[dict[str, Any]]], config: Any) -
     """Verified rate per seed, mean and 95% interval, attempts and tokens per verified task (``None`` when the
     evaluation module is not part of this build). A task that crashed counts as not verified."""
     try:
-        from agents.evaluate import summarise
+        from agents.evaluate import Outcome, summarise
     except ImportError:
         return None
     cfg = _cfg(config)
     outcomes = [
-        _Outcome(r["task"], seed, r.get("stages", {}).get("verify", {}).get("status") == "pass",
+        Outcome(r["task"], seed, r.get("stages", {}).get("verify", {}).get("status") == "pass",
                  int(r.get("attempts") or 0), int(r.get("tokens") or 0), float(r.get("seconds") or 0.0))
         for seed, records in per_seed.items() for r in records
     ]
