@@ -96,6 +96,21 @@ def test_unbounded_allocation_names_the_operation():
     assert err.construct == "new array of size `n`" and err.line == 2 and "cannot be bounded" in str(err)
 
 
+def test_an_allocation_bounded_by_the_pinned_requires_compiles_at_that_capacity():
+    from pipeline.hls_c.bounds import requires_bounds
+
+    src = "def F(n: int) -> list[int]:\n    a: list[int] = [0] * n\n    return a\n"
+    t = task_from_dict({"id": "t", "description": "d", "signature": "method F(n: int) returns (a: array<int>)",
+                        "requires": ["0 <= n <= 12"]})
+    program = compile_to_c(src, t)
+    assert re.search(r"\[12\]", program.source), program.source  # the result buffer holds 12 elements
+    t.requires = ["n <= 12 || n == 100"]  # not a form the analysis reads: still refused
+    with pytest.raises(NotSynthesizable):
+        compile_to_c(src, t)
+    assert requires_bounds(["m.Length == rows * cols && 1 <= rows < 0x11", "k > -3", "9 >= j"]) == {
+        "rows": (1, 16), "k": (-2, None), "j": (None, 9)}
+
+
 def test_sequence_grown_in_a_while_loop_is_refused():
     src = '''
 def F(n: int) -> tuple[int, ...]:

@@ -23,10 +23,12 @@ def cap_for(max_len: int) -> int:
 
 
 class _FunctionFacts:
-    """Per-function facts the interval analysis uses: scalar definitions and for-loop variables."""
+    """Per-function facts the interval analysis uses: scalar definitions, for-loop variables and, for the top
+    function, the bounds its pinned ``requires`` put on scalar parameters (``param_bounds``: name -> (lo, hi))."""
 
-    def __init__(self, fn: ir.Function) -> None:
+    def __init__(self, fn: ir.Function, param_bounds: dict[str, tuple[int | None, int | None]] | None = None) -> None:
         self.fn = fn
+        self.param_bounds = param_bounds or {}
         self.defs: dict[ir.Sym, list[ir.Expr]] = {}
         self.loops: dict[ir.Sym, list[ir.For]] = {}
         self.enclosing: dict[int, list[ir.Stmt]] = {}  # id(ArrAssign) -> loops around it
@@ -119,7 +121,10 @@ class _FunctionFacts:
         loops = self.loops.get(sym, [])
         defs = self.defs.get(sym, [])
         if sym.role == "param":
-            return None if upper else natural
+            lo, hi = self.param_bounds.get(sym.py_name or sym.name, (None, None)) if not defs else (None, None)
+            if upper:
+                return hi
+            return natural if lo is None else lo if natural is None else max(lo, natural)
         if len(loops) == 1 and not defs:
             loop = loops[0]
             if loop.step > 0:
@@ -306,13 +311,14 @@ def _mentions(av: ir.AExpr, sym: ir.Sym) -> int:
 class BoundInference:
     """Fixpoint over the program: capacities of all array symbols."""
 
-    def __init__(self, functions: list[ir.Function], top: ir.Function, max_len: int) -> None:
+    def __init__(self, functions: list[ir.Function], top: ir.Function, max_len: int,
+                 param_bounds: dict[str, tuple[int | None, int | None]] | None = None) -> None:
         self.functions = functions
         self.top = top
         self.max_len = max_len
         self.cap = cap_for(max_len)
         self.by_name = {f.name: f for f in functions}
-        self.facts = {f.name: _FunctionFacts(f) for f in functions}
+        self.facts = {f.name: _FunctionFacts(f, param_bounds if f is top else None) for f in functions}
 
     def run(self) -> None:
         for f in self.functions:
@@ -486,10 +492,56 @@ def call_line(call: ir.Call, f: ir.Function) -> int | None:
     return f.line
 
 
-def infer_bounds(functions: list[ir.Function], top: ir.Function, max_len: int) -> None:
+def infer_bounds(functions: list[ir.Function], top: ir.Function, max_len: int,
+                 param_bounds: dict[str, tuple[int | None, int | None]] | None = None) -> None:
     """Fill ``bound``/``cols`` of every array symbol of the program (see the module docstring).
+
+    ``param_bounds``: constant bounds the task's pinned ``requires`` put on the top's scalar parameters
+    (:func:`requires_bounds`); every input the hardware is specified for meets them.
 
     Raises:
         NotSynthesizable: a buffer whose length cannot be bounded, or that exceeds the compiler's cap.
     """
-    BoundInference(functions, top, max_len).run()
+    BoundInference(functions, top, max_len, param_bounds).run()
+
+
+_NUM = r"(-?(?:0x[0-9a-fA-F_]+|[0-9_]+))"
+_NAME = r"([A-Za-z_][\w']*)"
+
+
+def requires_bounds(requires: list[str]) -> dict[str, tuple[int | None, int | None]]:
+    """Constant bounds on names from ``requires`` clauses of the forms ``x <= K``, ``x < K``, ``K <= x``,
+    ``K < x``, ``x >= K``, ``x > K`` and chains ``K1 <= x < K2``, in top-level ``&&`` conjuncts; anything else
+    is ignored (the analysis only gets tighter from what it understands)."""
+    import re
+
+    lo: dict[str, int] = {}
+    hi: dict[str, int] = {}
+
+    def num(text: str) -> int:
+        return int(text.replace("_", ""), 0)
+
+    def bound(name: str, op: str, k: int, name_left: bool) -> None:
+        if not name_left:  # K op x  ==  x op' K
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+        if op in ("<", "<="):
+            hi[name] = min(hi.get(name, k), k - (op == "<"))
+        else:
+            lo[name] = max(lo.get(name, k), k + (op == ">"))
+
+    for clause in requires:
+        for part in clause.split("&&"):
+            part = part.strip().strip("()").strip()
+            chain = re.fullmatch(rf"{_NUM}\s*(<=|<)\s*{_NAME}\s*(<=|<)\s*{_NUM}", part)
+            if chain:
+                bound(chain[3], chain[2], num(chain[1]), name_left=False)
+                bound(chain[3], chain[4], num(chain[5]), name_left=True)
+                continue
+            left = re.fullmatch(rf"{_NAME}\s*(<=|<|>=|>)\s*{_NUM}", part)
+            if left:
+                bound(left[1], left[2], num(left[3]), name_left=True)
+                continue
+            right = re.fullmatch(rf"{_NUM}\s*(<=|<|>=|>)\s*{_NAME}", part)
+            if right:
+                bound(right[3], right[2], num(right[1]), name_left=False)
+    return {n: (lo.get(n), hi.get(n)) for n in set(lo) | set(hi)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from pipeline.hls_c import ir
-from pipeline.hls_c.bounds import infer_bounds
+from pipeline.hls_c.bounds import infer_bounds, requires_bounds
 from pipeline.hls_c.ctype import BOOL, CHAR, VOID, Arr2T, ArrT, CType, IntT, TupleT, VoidT, bv_type, int_type
 from pipeline.hls_c.errors import NotSynthesizable
 from pipeline.hls_c.frontend import FuncSig, FunctionCompiler, Namespace, ProgramContext, dims_of, sanitize
@@ -115,7 +115,7 @@ class ProgramCompiler:
         hw = self.task.hardware
         for fn in functions:
             alias_results(fn)
-        infer_bounds(functions, top, hw.max_array_length)
+        infer_bounds(functions, top, hw.max_array_length, requires_bounds(self.task.requires))
         for fn in functions:
             SequenceLowering(fn).run()
             drop_dead_stores(fn)
