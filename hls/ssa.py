@@ -194,12 +194,7 @@ class SsaBuilder:
         idom, order = self._dominators(live)
 
         def common(x: int, y: int) -> int:
-            while x != y:
-                while order[x] > order[y]:
-                    x = idom[x]
-                while order[y] > order[x]:
-                    y = idom[y]
-            return x
+            return _nearest_common_dominator(idom, order, x, y)
 
         def depth(x: int) -> int:
             d = 0
@@ -251,15 +246,6 @@ class SsaBuilder:
         rpo = list(reversed(post))
         order = {b.id: i for i, b in enumerate(rpo)}
         idom = {self.entry.id: self.entry.id}
-
-        def intersect(x: int, y: int) -> int:
-            while x != y:
-                while order[x] > order[y]:
-                    x = idom[x]
-                while order[y] > order[x]:
-                    y = idom[y]
-            return x
-
         changed = True
         while changed:
             changed = False
@@ -269,7 +255,7 @@ class SsaBuilder:
                     continue
                 new = done[0]
                 for other in done[1:]:
-                    new = intersect(other, new)
+                    new = _nearest_common_dominator(idom, order, other, new)
                 if idom.get(block.id) != new:
                     idom[block.id] = new
                     changed = True
@@ -341,3 +327,13 @@ class SsaBuilder:
         if not values:
             return "return"
         return f"return {', '.join(nm(v) for v in values)} : {', '.join(v.ty for v in values)}"
+
+
+def _nearest_common_dominator(idom: dict[int, int], order: dict[int, int], x: int, y: int) -> int:
+    """Walk two blocks up the dominator tree (``idom``) by reverse-postorder number until they meet."""
+    while x != y:
+        while order[x] > order[y]:
+            x = idom[x]
+        while order[y] > order[x]:
+            y = idom[y]
+    return x
