@@ -28,6 +28,8 @@ from verifiers.diagnostics import Diagnostic
 from verifiers.lexer import Token, tokenize
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.syntax import (
+    LOOP_SPEC,
+    METHOD_SPEC,
     Decl,
     expression_end,
     find_decls,
@@ -45,7 +47,6 @@ FORBIDDEN_ATTRIBUTES = {
     "extern": "{:extern} declares code outside Dafny that is never verified",
     "only": "{:only} makes Dafny skip every other declaration",
 }
-_CLAUSES = {"requires", "ensures", "invariant", "modifies", "reads", "decreases"}
 FORBIDDEN_AT_ATTRIBUTES = {"axiom", "verify", "extern", "only"}
 
 
@@ -78,7 +79,7 @@ def check_escapes(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
             out.append(_violation(t, "assume statement: an assumption the verifier does not prove"))
         elif t.kind == "keyword" and t.text == "expect" and statement_start(tokens, i):
             out.append(_violation(t, "expect statement: the proof would rest on a run-time check"))
-        elif t.text == "free" and i + 1 < len(tokens) and tokens[i + 1].text in _CLAUSES:
+        elif t.text == "free" and i + 1 < len(tokens) and tokens[i + 1].text in METHOD_SPEC | LOOP_SPEC:
             out.append(_violation(t, f"free {tokens[i + 1].text}: Dafny 2.3 assumes a free clause without proof"))
         elif t.kind == "keyword" and t.text == "include":
             out.append(_violation(t, "include: the program must be self-contained"))
