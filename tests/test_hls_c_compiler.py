@@ -109,6 +109,9 @@ def test_an_allocation_bounded_by_the_pinned_requires_compiles_at_that_capacity(
         compile_to_c(src, t)
     assert requires_bounds(["m.Length == rows * cols && 1 <= rows < 0x11", "k > -3", "9 >= j"]) == {
         "rows": (1, 16), "k": (-2, None), "j": (None, 9)}
+    assert requires_bounds(["c || d && n <= 3", "forall i :: i in s ==> n <= 3", "!(n <= 3 && c)",
+                            "b ==> n <= 3"]) == {}
+    assert requires_bounds(["n <= 010 && -0x10 <= m"]) == {"n": (None, 10), "m": (-16, None)}
 
 
 def test_sequence_grown_in_a_while_loop_is_refused():

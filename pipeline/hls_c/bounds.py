@@ -12,6 +12,8 @@ calls), and of each array result with the caller's buffer. The whole program is 
 
 from __future__ import annotations
 
+import re
+
 from pipeline.hls_c import ir
 from pipeline.hls_c.ctype import LEN, Arr2T
 from pipeline.hls_c.errors import NotSynthesizable
@@ -507,19 +509,22 @@ def infer_bounds(functions: list[ir.Function], top: ir.Function, max_len: int,
 
 _NUM = r"(-?(?:0x[0-9a-fA-F_]+|[0-9_]+))"
 _NAME = r"([A-Za-z_][\w']*)"
+# a clause with any of these may hold without each of its `&&` parts holding (`a || b && n < 3`,
+# `forall k :: k in s ==> n < 3`, `!(n < 3 && m)`, `if c then n < 3 else true`): its bounds are not read
+_NOT_A_CONJUNCTION = re.compile(r"\|\||==>|<==|::|!|\bif\b|\bmatch\b|\bvar\b")
 
 
 def requires_bounds(requires: list[str]) -> dict[str, tuple[int | None, int | None]]:
     """Constant bounds on names from ``requires`` clauses of the forms ``x <= K``, ``x < K``, ``K <= x``,
     ``K < x``, ``x >= K``, ``x > K`` and chains ``K1 <= x < K2``, in top-level ``&&`` conjuncts; anything else
-    is ignored (the analysis only gets tighter from what it understands)."""
-    import re
-
+    is ignored (the analysis only gets tighter from what it understands), and so is every clause that is not a
+    plain conjunction."""
     lo: dict[str, int] = {}
     hi: dict[str, int] = {}
 
     def num(text: str) -> int:
-        return int(text.replace("_", ""), 0)
+        digits = text.replace("_", "")
+        return int(digits, 16) if digits.lstrip("-").startswith("0x") else int(digits, 10)
 
     def bound(name: str, op: str, k: int, name_left: bool) -> None:
         if not name_left:  # K op x  ==  x op' K
@@ -530,6 +535,8 @@ def requires_bounds(requires: list[str]) -> dict[str, tuple[int | None, int | No
             lo[name] = max(lo.get(name, k), k + (op == ">"))
 
     for clause in requires:
+        if _NOT_A_CONJUNCTION.search(clause):
+            continue
         for part in clause.split("&&"):
             part = part.strip().strip("()").strip()
             chain = re.fullmatch(rf"{_NUM}\s*(<=|<)\s*{_NAME}\s*(<=|<)\s*{_NUM}", part)
