@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,9 +108,12 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes: Sequence[Outcome],
-              seconds: float = 0.0) -> EvalReport:
-    """Rates per seed, their mean and 95% interval, and the cost of the verified tasks."""
+def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes: Sequence[Outcome]) -> EvalReport:
+    """Rates per seed, their mean and 95% interval, and the cost of the verified tasks.
+
+    ``seconds`` is the time spent in the episodes (LLM and verifier), so a resumed run reports
+    the whole evaluation rather than the part since it resumed.
+    """
     per_seed = {}
     for s in seeds:
         eps = [e for e in episodes if e.seed == s]
@@ -130,7 +132,7 @@ def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes:
         attempts_per_verified=statistics.fmean(e.attempts for e in won) if won else None,
         tokens_per_verified=statistics.fmean(e.tokens for e in won) if won else None,
         mean_attempts=statistics.fmean(e.attempts for e in episodes) if episodes else 0.0,
-        seconds=seconds or sum(e.seconds for e in episodes), episodes=list(episodes),
+        seconds=sum(e.seconds for e in episodes), episodes=list(episodes),
     )
 
 
@@ -206,7 +208,6 @@ def evaluate_policy(
 
     base = PromptConfig(mode=resolve_style(prompt_style, llm_spec))
     options = {"config": base, **(policy_options or {})}
-    start = time.monotonic()
     out = Path(out_dir) if out_dir else None
     done: dict[tuple[str, int], EpisodeRecord] = {}
     transcript = Transcript(None)
@@ -244,7 +245,7 @@ def evaluate_policy(
             if log:
                 log(f"{agent} seed {seed} {task.id}: {'verified' if rec.verified else 'failed'} "
                     f"after {rec.attempts} attempt(s) [{' '.join(rec.phases)}]")
-    report = summarise(agent, llm_spec, budget, seeds, episodes, time.monotonic() - start)
+    report = summarise(agent, llm_spec, budget, seeds, episodes)
     if out:
         (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2))
     return report
