@@ -17,6 +17,7 @@ import yaml
 
 from pipeline.errors import TaskFormatError
 from pipeline.types import DafnyType, check_value, parse_type
+from verifiers.bridge import DAFNY23_RESERVED
 
 TASK_FIELDS = {
     "id", "description", "signature", "requires", "ensures", "definitions", "reference", "tests", "hardware",
@@ -195,6 +196,9 @@ def parse_signature(text: str) -> Signature:
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise ValueError(f"duplicate names {sorted(dup)}")
+    reserved = sorted(set(names) & DAFNY23_RESERVED)
+    if reserved:  # the bridge would rename it, and the test vectors (matched by name) would lose it
+        raise ValueError(f"{reserved[0]!r} is a reserved word of Dafny 2.3; give the parameter another name")
     return Signature(m.group("name"), params, returns, " ".join(text.split()))
 
 

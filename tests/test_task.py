@@ -46,6 +46,13 @@ def test_bad_signatures_rejected(text):
         parse_signature(text)
 
 
+def test_parameter_named_like_a_dafny23_reserved_word_is_refused():
+    """The bridge renames `array1` for Dafny 2.3; vectors are matched by name, so the task must not use it."""
+    with pytest.raises(ValueError, match="'where' is a reserved word of Dafny 2.3"):
+        parse_signature("method F(where: int) returns (y: int)")
+    assert parse_signature("method F(wherever: int) returns (y: int)").params[0].name == "wherever"
+
+
 def test_bv_type_range():
     assert parse_type("bv64").width == 64
     with pytest.raises(ValueError):
