@@ -84,6 +84,8 @@ def test_every_operator_changes_the_prompt_it_claims_to():
     for op, needle in expect.items():
         rendered = text(policy.prompt_for(state, op))
         assert needle in rendered and needle not in base, op
+    hints = text(policy.prompt_for(state, "syntax_hints"))
+    assert "never `var r := ...`" in hints and "not the expression `if c then a else b`" in hints
     assert policy.prompt_for(state, "temperature_down").params.temperature < 0.75
     assert policy.prompt_for(state, "temperature_up").params.temperature > 0.75
     switched = policy.prompt_for(state, "switch_mode")
