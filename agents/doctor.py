@@ -3,20 +3,52 @@
 from __future__ import annotations
 
 import os
+import time
 
 from pipeline.doctor import ToolStatus
 
+REBUILD = "make setup (or: python -m agents.llm.runtime_build ensure) builds the runtime for this CPU"
+PROBE_TIMEOUT = 120.0
+
 
 def _llama() -> ToolStatus:
-    try:
-        from agents.llm.embedded import import_llama
+    """The runtime's version and whether it is the build for this CPU (read without importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-        llama_cpp = import_llama()
-        return ToolStatus("llama-cpp-python", True, getattr(llama_cpp, "__version__", ""),
-                          detail="embedded LLM runtime")
-    except Exception as exc:  # ImportError, or a shared library that fails to load
-        return ToolStatus("llama-cpp-python", False, detail=f"not importable ({type(exc).__name__})",
-                          hint="make setup (builds it once, ~6 min), or pip install llama-cpp-python")
+    from agents.llm import runtime_build as rb
+
+    try:
+        installed = version("llama_cpp_python")
+    except PackageNotFoundError:
+        return ToolStatus("llama-cpp-python", False, detail="not installed", hint=REBUILD)
+    flags = rb.host_cpu_flags()
+    level = rb.choose_level(flags)
+    key = rb.installed_key()
+    if key == rb.build_key(level, flags):
+        return ToolStatus("llama-cpp-python", True, installed, detail=f"embedded LLM runtime, built for {level}")
+    where = "not built by 'make setup' (pip builds for the CPU it ran on)" if key is None else f"built as {key}"
+    return ToolStatus("llama-cpp-python", True, installed, required=False,
+                      detail=f"{where}, not for this host's {level}: it may crash here", hint=REBUILD)
+
+
+def _probe(key: str, required: bool, timeout: float = PROBE_TIMEOUT) -> ToolStatus:
+    """A one-token completion of a model in a worker process: a crashing runtime shows as one line here."""
+    from agents.llm.fetch_model import MODELS, models_dir
+    from agents.llm.model_worker import ModelWorker, WorkerConfig, WorkerFailure
+
+    worker = ModelWorker(WorkerConfig(str(models_dir() / MODELS[key].filename)), load_timeout=timeout)
+    start = time.monotonic()
+    try:
+        worker.complete([{"role": "user", "content": "Say OK."}],
+                        {"max_tokens": 1, "temperature": 0.0, "top_p": 1.0, "seed": 0, "stop": [], "style": "chat"},
+                        timeout)
+    except WorkerFailure as exc:
+        return ToolStatus(f"run embedded:{key}", False, detail=f"one-token completion failed: {exc}", hint=REBUILD,
+                          required=required)
+    finally:
+        worker.close()
+    return ToolStatus(f"run embedded:{key}", True, detail=f"one-token completion in {time.monotonic() - start:.1f}s "
+                      "(worker process: load + decode)", required=required)
 
 
 def _model(key: str, required: bool) -> ToolStatus:
@@ -47,5 +79,32 @@ def _openai() -> ToolStatus:
 
 
 def checks() -> list[ToolStatus]:
-    """Quick checks; a present model is re-hashed only when it changed since its last verification."""
-    return [_llama(), _model("0.5b", True), _model("1.5b", False), _model("smollm2", False), _openai()]
+    """Quick checks; a present model is re-hashed only when it changed since its last verification.
+
+    Each model that is present and intact is also run once (a one-token completion in its own process),
+    so a runtime that crashes on this CPU is found here and not in the middle of a batch.
+    """
+    runtime = _llama()
+    statuses = [runtime]
+    for key, required in (("0.5b", True), ("1.5b", False), ("smollm2", False)):
+        status = _model(key, required)
+        statuses.append(status)
+        if status.found and runtime.found:
+            statuses.append(_probe(key, required))
+    return [*statuses, _openai()]
+
+
+def main() -> int:
+    """``python -m agents.doctor``: the LLM lines of ``p2s doctor``; status 1 if a required one fails."""
+    failed = False
+    for status in checks():
+        mark = "ok     " if status.found else ("FAILED " if status.required else "absent ")
+        print(f"{mark} {status.name}  {status.version}  {status.detail}".rstrip())
+        if not status.found and status.hint:
+            print(f"          -> {status.hint}")
+        failed |= status.required and not status.found
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

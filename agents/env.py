@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.policies.base import Prompt
+from pipeline.errors import LLMUnavailableError
 from pipeline.task import Task
 
 Verifier = Callable[..., Any]  # verify_source(source, task, timeout) -> VerificationResult
@@ -109,6 +110,7 @@ class Attempt:
     reward: float
     tokens: int
     seconds: float
+    llm_incidents: list[str] = field(default_factory=list)  # failed tries the backend retried (crash, timeout)
 
 
 @dataclass
@@ -275,11 +277,20 @@ class RepairEnv:
         index = state.attempt + 1
         start = time.monotonic()
         params = replace(action.params, seed=call_seed(self.seed, self.episode, index))
-        completion = self.llm.complete(action.messages, params)
+        outage = None
+        try:
+            completion = self.llm.complete(action.messages, params)
+        except LLMUnavailableError as exc:  # a crashed worker or a server outage: the episode ends here
+            completion, outage = None, str(exc)
         reply = getattr(completion, "text", "") or ""
         tokens = _usage_tokens(getattr(completion, "usage", None))
-        code = self._extract(action.prefix, reply)
-        if not code:
+        code = self._extract(action.prefix, reply) if outage is None else ""
+        if outage is not None:
+            verified, phase, errors, verified_count, diagnostics = False, "llm", 1, 0, [
+                {"phase": "llm", "line": 0, "column": 0, "message": outage}
+            ]
+            result_dict = {"verified": False, "phase": "llm", "error": outage}
+        elif not code:
             verified, phase, errors, verified_count, diagnostics = False, "no_code", 1, 0, [
                 {"phase": "parse", "line": 0, "column": 0, "message": "the reply holds no Dafny program"}
             ]
@@ -288,12 +299,13 @@ class RepairEnv:
             result = self.verifier(code, self.task, timeout=self.verify_timeout)
             verified, phase, errors, verified_count, diagnostics = _result_fields(result)
             result_dict = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-        reward = self.reward_config.reward(verified, phase, errors, index, verified_count)
+        # an outage says nothing about the prompt: no reward either way
+        reward = 0.0 if outage else self.reward_config.reward(verified, phase, errors, index, verified_count)
         seconds = time.monotonic() - start
         attempt = Attempt(index, action, reply, code, phase, verified, errors, verified_count, diagnostics,
-                          reward, tokens, seconds)
+                          reward, tokens, seconds, list(getattr(completion, "incidents", None) or []))
         self.attempts.append(attempt)
-        done = verified or index >= self.budget
+        done = verified or index >= self.budget or outage is not None
         history = state.history + [{"attempt": index, "phase": phase, "errors": errors, "action": action.action}]
         self.state = replace(
             state, prompt=action, attempt=index, code=code or state.code, reply=reply, phase=phase, errors=errors,
@@ -301,13 +313,14 @@ class RepairEnv:
         )
         info = {
             "verified": verified, "phase": phase, "errors": errors, "tokens": tokens, "attempt": index,
-            "cheat": phase == "integrity", "seconds": seconds,
+            "cheat": phase == "integrity", "seconds": seconds, "outage": outage,
         }
         self.transcript.write({
             **self.tag, "task": self.task.id, "episode": self.episode, "attempt": index, "action": action.action,
             "prompt_hash": prompt_hash(action), "messages": action.messages, "params": params.to_dict(),
             "reply": reply, "code": code, "verdict": result_dict, "verified": verified, "phase": phase,
             "errors": errors, "reward": reward, "done": done, "tokens": tokens, "seconds": round(seconds, 3),
+            "llm_incidents": attempt.llm_incidents,
         })
         return self.state, reward, done, info
 

@@ -54,6 +54,7 @@ class BatchConfig:
     prompt_style: str = "auto"
     seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
+    llm_options: dict[str, Any] = field(default_factory=dict)  # timeout / retries of each LLM call
 
     def run_options(self) -> RunOptions:
         return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed)
@@ -109,6 +110,7 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
             temperature=config.temperature,
             prompt_style=config.prompt_style,
             stages=config.stages,
+            llm_options=config.llm_options,
         )
     return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3)})
 

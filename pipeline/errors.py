@@ -36,6 +36,14 @@ class ToolMissingError(UserError):
         return (type(self), (self.tool, self.hint))
 
 
+class LLMUnavailableError(Exception):
+    """The model could not answer a call after its retries: a crashed or hung worker, a server outage.
+
+    Not the model's fault and not the user's input: the generation loop records it as a failed call with
+    this one-line reason, so a batch goes on and its report says what happened.
+    """
+
+
 class ToolFailedError(Exception):
     """A tool exited non-zero where success was required; carries its output and log path."""
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from agents.extract import extract_dafny
 from agents.llm.base import LLM, GenParams
 from agents.prompts import Feedback, Prompt, PromptBuilder, feedback_from_result
-from pipeline.errors import UserError
+from pipeline.errors import LLMUnavailableError, UserError
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import Task
 
@@ -54,6 +54,7 @@ class Attempt:
     verify_seconds: float = 0.0
     temperature: float = 0.0
     folder: str = ""
+    llm_incidents: list[str] = field(default_factory=list)  # failed tries the backend retried first
 
     @property
     def tokens(self) -> int:
@@ -91,11 +92,18 @@ class Generation:
     def seconds(self) -> float:
         return sum(a.seconds for a in self.attempts)
 
+    @property
+    def llm_error(self) -> str | None:
+        """Why the model could not answer (after its retries), when that ended the generation."""
+        last = self.attempts[-1] if self.attempts else None
+        return last.diagnostics[0]["message"] if last and last.phase == "llm" and last.diagnostics else None
+
     def summary(self) -> dict[str, Any]:
         return {
             "llm": self.llm, "agent": self.agent, "prompt_style": self.style, "verified": self.verified,
             "attempts": len(self.attempts), "tokens": self.tokens, "seconds": round(self.seconds, 3),
             "verified_at": next((a.index for a in self.attempts if a.verified), None),
+            "llm_retries": sum(len(a.llm_incidents) for a in self.attempts), "llm_error": self.llm_error,
         }
 
 
@@ -236,7 +244,17 @@ def generate(
         seen.add(prompt.hash)
         call_params = prompt.params(GenParams(max_tokens, temperature, params.top_p,
                                               params.seed + index - 1, params.stop, prompt.style))
-        completion = llm.complete(prompt.messages, call_params)
+        try:
+            completion = llm.complete(prompt.messages, call_params)
+        except LLMUnavailableError as exc:  # recorded as this attempt's outcome; the generation stops here
+            attempt = _outage_attempt(index, prompt, str(exc), temperature)
+            final = _outage_result(str(exc))
+            if out:
+                _write_attempt(out, task, prompt, attempt, final)
+            done.append(attempt)
+            if on_event:
+                on_event("failed", index=index, phase="llm")
+            break
         if on_event:
             on_event("llm_done", index=index, tokens=completion.usage.total_tokens, seconds=completion.seconds)
         extraction = extract_dafny(prompt.prefix + completion.text, task.signature.name)
@@ -250,6 +268,7 @@ def generate(
             verified_count=int(result.get("verified_count") or 0),
             prompt_tokens=completion.usage.prompt_tokens, completion_tokens=completion.usage.completion_tokens,
             llm_seconds=completion.seconds, verify_seconds=verify_seconds, temperature=temperature,
+            llm_incidents=list(completion.incidents),
         )
         if out:
             _write_attempt(out, task, prompt, attempt, result)
@@ -268,6 +287,18 @@ def generate(
         verified_program=(final or {}).get("program") or (last.code if last.verified else None),
         verification=final, llm=llm.name, style=builder.style,
     )
+
+
+def _outage_result(message: str) -> dict[str, Any]:
+    return {"verified": False, "phase": "llm", "verified_count": 0, "error_count": 1, "seconds": 0.0,
+            "diagnostics": [{"phase": "llm", "line": 0, "column": 0, "related": [], "message": message}]}
+
+
+def _outage_attempt(index: int, prompt: Prompt, message: str, temperature: float) -> Attempt:
+    """The record of a call the model could not answer (crash, hang, outage after the backend's retries)."""
+    return Attempt(index=index, prompt_hash=prompt.hash, prompt_kind=prompt.meta.get("kind", ""), reply="", code="",
+                   extraction="none", verified=False, phase="llm", diagnostics=_outage_result(message)["diagnostics"],
+                   temperature=temperature)
 
 
 class _Tap(LLM):
@@ -339,10 +370,12 @@ def generate_with_env(
         if on_event:
             on_event("attempt", index=state.attempt + 1, budget=budget)
         prompt = policy.propose(state)
+        calls = len(tap.completions)
         state, _reward, done, _info = env.step(prompt)
         a = env.attempts[-1]
-        usage = tap.completions[-1].usage if tap.completions else None
-        llm_seconds = tap.completions[-1].seconds if tap.completions else 0.0
+        answered = len(tap.completions) > calls  # no completion: the call failed (outage)
+        usage = tap.completions[-1].usage if answered else None
+        llm_seconds = tap.completions[-1].seconds if answered else 0.0
         final = {"verified": a.verified, "phase": a.phase, "diagnostics": a.diagnostics,
                  "verified_count": a.verified_count, "error_count": a.errors}
         ours = Prompt(list(prompt.messages), prompt.params.style, prompt.prefix, tuple(prompt.params.stop),
@@ -355,7 +388,7 @@ def generate_with_env(
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             llm_seconds=llm_seconds, verify_seconds=max(0.0, a.seconds - llm_seconds),
-            temperature=prompt.params.temperature,
+            temperature=prompt.params.temperature, llm_incidents=list(a.llm_incidents),
         )
         if out:
             _write_attempt(out, task, ours, rec, final)
@@ -409,6 +442,9 @@ def verify_stage_result(ctx: RunContext, gen: Generation) -> StageResult:
         detail = f"verified at attempt {next(a.index for a in gen.attempts if a.verified)} of {len(gen.attempts)}"
         return StageResult("verify", Status.PASS, seconds, detail, artifacts, metrics)
     last = gen.attempts[-1]
+    if gen.llm_error:
+        detail = f"LLM unavailable at attempt {last.index}: {gen.llm_error}"
+        return StageResult("verify", Status.FAIL, seconds, detail[:300], artifacts, metrics)
     first = next((d for d in last.diagnostics if d.get("message")), None)
     why = f"{last.phase}" + (f" at line {first.get('line')}: {first['message']}" if first else "")
     detail = f"not verified after {len(gen.attempts)} attempt(s): {why}"
@@ -431,12 +467,14 @@ def run_task_from_spec(
     stages: list[str] | None = None,
     verify: VerifyFn | None = None,
     cache: str | Path | None = None,
+    llm_options: dict[str, Any] | None = None,
     on_event: EventFn | None = None,
 ) -> tuple[RunContext, dict[str, Any]]:
     """The whole chain from the task's text: generate verified Dafny, then the hardware stages.
 
     ``temperature`` and ``max_tokens`` left at ``None`` take each loop's default: greedy and 768 tokens for the
     built-in ``none``/``repair``, the policies' 0.75 and 512 for the others (as ``agents.evaluate`` runs them).
+    ``llm_options`` go to the backend (``timeout``, ``retries``: the CLI's ``--llm-timeout``/``--llm-retries``).
     ``stages`` lists the stages to run after generation (``verify`` is always the generation's own; ``["verify"]``
     or ``[]`` stops there). Returns the run context (results and artifacts) and the report's extra fields
     (``generation``, ``attempts``). ``report.json`` is written in ``out_dir``.
@@ -452,7 +490,7 @@ def run_task_from_spec(
     if on_event:
         on_event("loading", llm=spec)
     if isinstance(llm, str):
-        model = get_llm(llm, task=task, transcript=transcript, cache=cache)
+        model = get_llm(llm, task=task, transcript=transcript, cache=cache, **(llm_options or {}))
     else:
         model = _recording(llm, transcript)
     _clear_previous(ctx.out_dir)  # after the model is built: a replay may read the folder's old transcript

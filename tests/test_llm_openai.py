@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from agents.llm import GenParams, Request, get_llm
-from pipeline.errors import UserError
+from pipeline.errors import LLMUnavailableError, UserError
 
 
 class FakeOpenAI:
@@ -128,8 +128,18 @@ def test_429_then_success_is_retried():
 def test_500_then_success_is_retried():
     with FakeOpenAI(["500", "500", "ok"]) as server:
         llm = make(server)
-        assert llm.complete(MESSAGES).usage.completion_tokens == 7
+        out = llm.complete(MESSAGES)
+        assert out.usage.completion_tokens == 7
     assert len(server.requests) == 3 and llm.retries == 2
+    assert out.retries == 2 and all("InternalServerError" in i for i in out.incidents)  # the report shows them
+
+
+def test_cli_timeout_and_retries_reach_the_client():
+    with FakeOpenAI(["500", "500", "ok"]) as server:
+        llm = get_llm("openai:m", base_url=server.url, api_key="k", timeout=7.5, retries=1, backoff=0.01)
+        assert (llm.timeout, llm.max_retries) == (7.5, 1)
+        with pytest.raises(LLMUnavailableError, match="HTTP 500"):
+            llm.complete(MESSAGES)
 
 
 def test_timeout_then_success_within_the_bound():
@@ -142,11 +152,11 @@ def test_timeout_then_success_within_the_bound():
     assert elapsed < 2.5, elapsed  # the first call was cut at the per-call timeout, not after the server's sleep
 
 
-def test_persistent_timeout_is_one_user_error_after_bounded_retries():
+def test_persistent_timeout_is_one_outage_error_after_bounded_retries():
     with FakeOpenAI(["sleep:3"] * 3) as server:
         llm = make(server, timeout=0.4, max_retries=2)
         start = time.monotonic()
-        with pytest.raises(UserError, match="no answer .* within 0.4s after 2 retries"):
+        with pytest.raises(LLMUnavailableError, match="no answer .* within 0.4s after 2 retries"):
             llm.complete(MESSAGES)
         assert time.monotonic() - start < 3.0
     assert len(server.requests) == 3

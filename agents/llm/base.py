@@ -68,23 +68,33 @@ class Usage:
 
 @dataclass
 class Completion:
-    """One reply: its text, token usage and wall-clock seconds."""
+    """One reply: its text, token usage and wall-clock seconds.
+
+    ``incidents`` are the failed tries the backend retried before this answer (a crashed model worker, a
+    timeout, an HTTP 500), one line each, so a report shows them and not only stderr.
+    """
 
     text: str
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
     model: str = ""
+    incidents: list[str] = field(default_factory=list)
+
+    @property
+    def retries(self) -> int:
+        return len(self.incidents)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text, "usage": self.usage.to_dict(), "seconds": round(self.seconds, 4), "model": self.model,
-        }
+        d = {"text": self.text, "usage": self.usage.to_dict(), "seconds": round(self.seconds, 4), "model": self.model}
+        if self.incidents:
+            d["incidents"] = list(self.incidents)
+        return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Completion:
         return cls(
             text=data["text"], usage=Usage(**data.get("usage", {})), seconds=data.get("seconds", 0.0),
-            model=data.get("model", ""),
+            model=data.get("model", ""), incidents=list(data.get("incidents") or []),
         )
 
 

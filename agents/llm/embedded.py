@@ -1,26 +1,28 @@
-"""``embedded``: a GGUF model run in-process by ``llama-cpp-python`` — the default, works offline.
+"""``embedded``: a GGUF model run by ``llama-cpp-python`` in a worker process — the default, works offline.
 
 ``embedded`` / ``embedded:0.5b`` is Qwen2.5-Coder-0.5B-Instruct (Q4_K_M), ``embedded:1.5b`` the 1.5B one,
 ``embedded:smollm2`` SmolLM2-135M-Instruct (fast, for tests), ``embedded:FILE.gguf`` any local file (not
 hash-checked: it is the user's own). Known models are fetched and checked by
 :mod:`agents.llm.fetch_model`; a file whose size or sha256 differs from the official release is refused.
-Loaded models are kept per file so a batch of runs loads each once.
+Each model runs in a worker process (:mod:`agents.llm.model_worker`), kept per file so a batch of runs
+loads each once, and so a crash in native code is one failed call instead of a dead batch.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import threading
 import time
 from pathlib import Path
 
 from agents.llm.base import LLM, Completion, GenParams, Message, Usage
 from agents.llm.fetch_model import DEFAULT_MODEL, MODELS, ModelFetchError, check_file, ensure_model
+from agents.llm.model_worker import WorkerConfig, WorkerFailure, shared_worker
 from agents.llm.registry import register
-from pipeline.errors import UserError
+from pipeline.errors import LLMUnavailableError, UserError
 
-_LOADED: dict[tuple[str, int], object] = {}
-_LOAD_LOCK = threading.Lock()
+DEFAULT_TIMEOUT = 300.0  # seconds per call: 768 tokens of the 1.5B model on a busy 2-core machine, with margin
+DEFAULT_RETRIES = 1  # a crashed or hung call is tried once more on a fresh worker
 
 
 def resolve_model(arg: str, fetch: bool = True) -> Path:
@@ -48,13 +50,13 @@ def resolve_model(arg: str, fetch: bool = True) -> Path:
     raise UserError(f"unknown embedded model {arg!r}: use embedded, embedded:{'|'.join(MODELS)} or embedded:FILE.gguf")
 
 
-def import_llama():
+def import_runtime():
     """Import ``llama_cpp`` with OpenMP worker threads that sleep while they wait.
 
     They spin by default; on a shared machine with more busy processes than cores that made a 450-token
     prompt 5x slower here (and a test 30x slower). ``OMP_WAIT_POLICY`` is read once, when the OpenMP
     runtime loads with ``llama_cpp``, so every import of it in the project goes through here; a value the
-    user set is kept.
+    user set is kept. Only the model worker process imports it (see :mod:`agents.llm.model_worker`).
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import llama_cpp
@@ -62,60 +64,60 @@ def import_llama():
     return llama_cpp
 
 
-def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None):
-    """Load (once per file and context size) a ``llama_cpp.Llama``."""
-    try:
-        llama_cpp = import_llama()
-    except ImportError:
-        raise UserError(
-            "the embedded LLM needs llama-cpp-python: run 'make setup' (or pip install llama-cpp-python)"
-        ) from None
-    key = (str(path), n_ctx)
-    with _LOAD_LOCK:
-        if key not in _LOADED:
-            n_threads = threads or int(os.environ.get("P2S_LLM_THREADS", "0")) or min(4, os.cpu_count() or 1)
-            _LOADED[key] = llama_cpp.Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=0, verbose=False
-            )
-        return _LOADED[key]
+def runtime_installed() -> bool:
+    """Whether llama-cpp-python is installed (found by spec: importing it belongs to the worker)."""
+    return importlib.util.find_spec("llama_cpp") is not None
 
 
 @register("embedded")
 class EmbeddedLLM(LLM):
-    """llama.cpp chat completions (the GGUF's own chat template) or raw completions."""
+    """llama.cpp chat completions (the GGUF's own chat template) or raw completions, in a worker process.
 
-    def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None) -> None:
+    A call that crashes the worker or outlasts ``timeout`` seconds is retried ``retries`` times on a fresh
+    worker; the failed tries travel with the answer (``Completion.incidents``), and when every try fails
+    the call raises :class:`LLMUnavailableError` with the reason in one line.
+    """
+
+    def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None,
+                 timeout: float | None = None, retries: int | None = None) -> None:
+        if not runtime_installed():
+            raise UserError("the embedded LLM needs llama-cpp-python: run 'make setup' "
+                            "(python -m agents.llm.runtime_build ensure builds it for this CPU)")
         self.model_path = Path(model_path)
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        self.retries = DEFAULT_RETRIES if retries is None else int(retries)
+        self.worker = shared_worker(WorkerConfig(str(self.model_path), n_ctx, threads or 0))
         start = time.monotonic()
-        self.llama = load_llama(self.model_path, n_ctx, threads)
+        if not self.worker.alive:
+            try:
+                self.worker.start()
+            except WorkerFailure as exc:
+                raise LLMUnavailableError(f"embedded model {self.model_path.name}: {exc}; "
+                                          "run 'p2s doctor' to check the runtime") from None
         self.load_seconds = time.monotonic() - start
         self.n_ctx = n_ctx
-        self._lock = threading.Lock()  # one llama context is not re-entrant
 
     @classmethod
-    def from_spec(cls, arg: str, task=None, n_ctx: int = 4096, threads: int | None = None, **_: object):
-        return cls(resolve_model(arg), n_ctx=n_ctx, threads=threads)
+    def from_spec(cls, arg: str, task=None, n_ctx: int = 4096, threads: int | None = None,
+                  timeout: float | None = None, retries: int | None = None, **_: object):
+        return cls(resolve_model(arg), n_ctx=n_ctx, threads=threads, timeout=timeout, retries=retries)
 
     def _complete(self, messages: list[Message], params: GenParams) -> Completion:
-        kwargs = {
-            "max_tokens": params.max_tokens,
-            "temperature": params.temperature,
-            "top_p": params.top_p,
-            "seed": params.seed,
-            "stop": list(params.stop) or None,
-        }
-        if params.temperature == 0:
-            kwargs["top_k"] = 1
+        incidents: list[str] = []
         start = time.monotonic()
-        with self._lock:
-            if params.style == "completion":
-                out = self.llama.create_completion(prompt=messages[0]["content"], **kwargs)
-                text = out["choices"][0]["text"]
-            else:
-                out = self.llama.create_chat_completion(messages=messages, **kwargs)
-                text = out["choices"][0]["message"]["content"] or ""
+        while True:
+            try:
+                out = self.worker.complete(messages, params.to_dict(), self.timeout)
+                break
+            except WorkerFailure as exc:
+                incidents.append(str(exc))
+                if len(incidents) > self.retries:
+                    tries = len(incidents)
+                    raise LLMUnavailableError(
+                        f"embedded model {self.model_path.name}: {exc}" + (f" (on each of {tries} tries)" if tries > 1
+                                                                           else "")) from None
         usage = out.get("usage") or {}
         return Completion(
-            text, Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
-            time.monotonic() - start, self.model_path.name,
+            out["text"], Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+            time.monotonic() - start, self.model_path.name, incidents,
         )

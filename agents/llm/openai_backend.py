@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from agents.llm.base import LLM, Completion, GenParams, Message, Request, Usage
 from agents.llm.registry import register
-from pipeline.errors import UserError
+from pipeline.errors import LLMUnavailableError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,15 @@ class OpenAILLM(LLM):
         self.retries = 0  # how many retries this instance made (tests and reports read it)
 
     @classmethod
-    def from_spec(cls, arg: str, task=None, **kwargs: object) -> OpenAILLM:
+    def from_spec(cls, arg: str, task=None, timeout: float | None = None, retries: int | None = None,
+                  **kwargs: object) -> OpenAILLM:
+        """``timeout``/``retries`` are the CLI's ``--llm-timeout``/``--llm-retries`` (``None``: the defaults)."""
         if not arg:
             raise UserError("openai backend needs a model name: --llm openai:MODEL (e.g. openai:gpt-4o-mini)")
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        if retries is not None:
+            kwargs["max_retries"] = retries
         return cls(arg, **kwargs)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------------------------------ calls
@@ -100,6 +106,7 @@ class OpenAILLM(LLM):
 
     def _complete(self, messages: list[Message], params: GenParams) -> Completion:
         start = time.monotonic()
+        incidents: list[str] = []
         with self._sem:
             for attempt in range(self.max_retries + 1):
                 try:
@@ -108,14 +115,17 @@ class OpenAILLM(LLM):
                 except Exception as exc:
                     if not isinstance(exc, self._openai.OpenAIError):
                         raise
-                    if not self._retryable(exc) or attempt == self.max_retries:
+                    if not self._retryable(exc):
                         raise UserError(self._explain(exc)) from None
+                    if attempt == self.max_retries:  # an outage, not bad input: the loop records it
+                        raise LLMUnavailableError(self._explain(exc)) from None
                     delay = self._delay(exc, attempt)
+                    incidents.append(f"{type(exc).__name__}: {exc}"[:200])
                     log.warning("openai: %s; retry %d in %.1fs", type(exc).__name__, attempt + 1, delay)
                     self.retries += 1
                     time.sleep(delay)
         u = Usage(getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
-        return Completion(text, u, time.monotonic() - start, self.model)
+        return Completion(text, u, time.monotonic() - start, self.model, incidents)
 
     def _explain(self, exc: Exception) -> str:
         where = self.base_url or "api.openai.com"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from pipeline.commands.llm_args import add_llm_call_arguments, llm_call_options
+
 HELP = "run a suite of tasks in batch (resumable) and write summary.json and report.md"
 EPILOG = """examples:
   p2s bench core --llm reference --workers 2 --out runs/bench-reference
@@ -41,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rerun-failed", action="store_true",
                    help="resume, but run again the tasks whose earlier line is not a full pass")
     p.add_argument("--out", help="batch folder (default runs/bench__{suite}__{llm}__{agent}__{time})")
+    add_llm_call_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         stages=stages,
         rerun_failed=args.rerun_failed,
+        llm_options=llm_call_options(args),
     )
     summary = run_batch(config)
     print_summary(summary, out)

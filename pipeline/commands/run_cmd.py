@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from pipeline.commands.llm_args import add_llm_call_arguments, llm_call_options
+
 HELP = "generate verified Dafny from a task with an LLM, then run the hardware stages (python, c, rtl, cosim, estimate)"
 EPILOG = """examples:
   p2s run --task benchmarks/examples/max2.yaml                       # embedded Qwen2.5-Coder-0.5B, one shot
@@ -42,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds per verifier call")
     p.add_argument("--out", help="run folder (default runs/{task}__{llm}__{seed}__{time})")
     p.add_argument("--cache", metavar="FILE", help="SQLite cache of greedy LLM calls (reused across runs)")
+    add_llm_call_arguments(p)
     p.add_argument("--json", action="store_true", help="print report.json instead of the summary table")
 
 
@@ -104,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         ctx, extra = run_task_from_spec(
             task, llm=args.llm, agent=args.agent, attempts=attempts, options=options, out_dir=out,
             checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt,
-            n_examples=args.examples, max_tokens=args.max_tokens, cache=args.cache, on_event=progress,
+            n_examples=args.examples, max_tokens=args.max_tokens, cache=args.cache,
+            llm_options=llm_call_options(args), on_event=progress,
         )
     finally:
         progress.stop()
