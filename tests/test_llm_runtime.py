@@ -199,3 +199,20 @@ def test_report_json_counts_the_retries(smollm2, monkeypatch, tmp_path):
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["generation"]["llm_retries"] == 1 and report["generation"]["llm_error"] is None
     assert "SIGSEGV" in report["attempts"][0]["llm_incidents"][0]
+
+
+def test_llm_call_options_are_checked_and_passed_only_when_given():
+    import argparse
+
+    from pipeline.commands.llm_args import add_llm_call_arguments, llm_call_options
+    from pipeline.errors import UserError
+
+    p = argparse.ArgumentParser()
+    add_llm_call_arguments(p)
+    assert llm_call_options(p.parse_args([])) == {}
+    assert llm_call_options(p.parse_args(["--llm-timeout", "30", "--llm-retries", "0"])) == {"timeout": 30.0,
+                                                                                           "retries": 0}
+    with pytest.raises(UserError, match="--llm-timeout 0: give a positive"):
+        llm_call_options(p.parse_args(["--llm-timeout", "0"]))
+    with pytest.raises(UserError, match="--llm-retries -1"):
+        llm_call_options(p.parse_args(["--llm-retries", "-1"]))

@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ensure(args.level, args.jobs)
     except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
-        print(f"p2s: error: building the embedded LLM runtime failed ({exc}); see the pip output above", file=sys.stderr)
+        print(f"p2s: error: building the embedded LLM runtime failed ({exc}); see the pip output above",
+              file=sys.stderr)
         return 2
     return 0
 
