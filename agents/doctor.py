@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.doctor import ToolStatus
+from pipeline.tools import ToolStatus
 
 REBUILD = "make setup (or: python -m agents.llm.runtime_build ensure) builds the runtime for this CPU"
 PROBE_TIMEOUT = 120.0

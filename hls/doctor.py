@@ -8,7 +8,7 @@ import subprocess
 
 from hls.launchers import INSTALL_HINTS, DockerLauncher
 from hls.toolenv import CIRCT_VERSION, SETUP_HINT, hls_python
-from pipeline.doctor import ToolStatus, simple_check
+from pipeline.tools import ToolStatus, simple_check
 
 _CIRCT_PROBE = "import importlib.metadata as m, circt.passmanager; print(m.version('circt'))"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hls.doctor import check_circt, checks
-from pipeline.doctor import ToolStatus
+from pipeline.tools import ToolStatus
 from tests.hls_data.helpers import require_circt
 
 

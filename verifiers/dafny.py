@@ -25,9 +25,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.doctor import ToolStatus
 from pipeline.errors import ToolMissingError, UserError
 from pipeline.process import run_command
+from pipeline.tools import ToolStatus
 from verifiers import cache as result_cache
 from verifiers.diagnostics import Diagnostic, ParsedOutput, VerificationResult, parse_output
 

@@ -50,20 +50,6 @@ def resolve_model(arg: str, fetch: bool = True) -> Path:
     raise UserError(f"unknown embedded model {arg!r}: use embedded, embedded:{'|'.join(MODELS)} or embedded:FILE.gguf")
 
 
-def import_runtime():
-    """Import ``llama_cpp`` with OpenMP worker threads that sleep while they wait.
-
-    They spin by default; on a shared machine with more busy processes than cores that made a 450-token
-    prompt 5x slower here (and a test 30x slower). ``OMP_WAIT_POLICY`` is read once, when the OpenMP
-    runtime loads with ``llama_cpp``, so every import of it in the project goes through here; a value the
-    user set is kept. Only the model worker process imports it (see :mod:`agents.llm.model_worker`).
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import llama_cpp
-
-    return llama_cpp
-
-
 def runtime_installed() -> bool:
     """Whether llama-cpp-python is installed (found by spec: importing it belongs to the worker)."""
     return importlib.util.find_spec("llama_cpp") is not None

@@ -169,7 +169,7 @@ class ModelWorker:
 
 
 def _child_env() -> dict[str, str]:
-    """The child's environment: OpenMP threads that sleep while they wait (see ``import_runtime``)."""
+    """The child's environment: OpenMP threads that sleep while they wait (see :func:`import_runtime`)."""
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     root = str(Path(__file__).resolve().parents[2])
@@ -220,9 +220,20 @@ def _fault(messages: list[dict[str, str]]) -> None:
         time.sleep(3600)
 
 
-def _load(request: dict[str, Any]):
-    from agents.llm.embedded import import_runtime
+def import_runtime():
+    """Import ``llama_cpp`` with OpenMP worker threads that sleep while they wait.
 
+    They spin by default; on a shared machine with more busy processes than cores that made prompts several
+    times slower. ``OMP_WAIT_POLICY`` is read once, when the OpenMP runtime loads with ``llama_cpp``, so the
+    worker (the only importer of it in the project) sets it first; a value the user set is kept.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import llama_cpp
+
+    return llama_cpp
+
+
+def _load(request: dict[str, Any]):
     llama_cpp = import_runtime()
     threads = int(request.get("threads") or 0) or int(os.environ.get("P2S_LLM_THREADS", "0")) \
         or min(4, os.cpu_count() or 1)
