@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
+from pipeline.dialect import DAFNY23_RESERVED
 from pipeline.errors import TaskFormatError
 from pipeline.types import DafnyType, check_value, parse_type
-from verifiers.bridge import DAFNY23_RESERVED
 
 TASK_FIELDS = {
     "id", "description", "signature", "requires", "ensures", "definitions", "reference", "tests", "hardware",

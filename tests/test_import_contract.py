@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("pipeline", "verifiers", "hls", "agents", "benchmarks")
 GROUND = {"pipeline", "pipeline.task", "pipeline.stage", "pipeline.errors", "pipeline.process",
-          "pipeline.hw_interface", "pipeline.types", "pipeline.vectors", "pipeline.tools"}
+          "pipeline.hw_interface", "pipeline.types", "pipeline.vectors", "pipeline.tools",
+          "pipeline.dialect"}
 SIDEWAYS_FORBIDDEN = {frozenset({"hls", "agents"})}
 
 KNOWN_UPWARD = {
@@ -32,7 +33,6 @@ KNOWN_UPWARD = {
     ("agents.train", "benchmarks.index"),
     ("agents.train", "pipeline.generate"),
     ("hls.synth_suite", "pipeline.runner"),
-    ("pipeline.task", "verifiers.bridge"),
     *(("verifiers.width_source", f"pipeline.dafny_python.{m}")
       for m in ("ast", "checker", "errors", "lexer", "parser", "walk")),
     *(("verifiers.width_variant", f"pipeline.dafny_python.{m}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.dialect import DAFNY23_RESERVED, DIALECTS
 from verifiers.lexer import Token, tokenize
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.syntax import (
@@ -41,15 +42,6 @@ from verifiers.syntax import (
     split_top,
     strip_parens,
 )
-
-DIALECTS = ("dafny3", "dafny4")
-
-# Identifiers in Dafny 4 that Dafny 2.3.0 rejects as names ("ident expected"; each checked with it): `array1`
-# and `array1?` are its rank-1 array type names (Dafny 4 reserves only array2, array3, ...), `where` is
-# reserved without a use, `protected` is a function modifier there (left alone in that place) and `free` marks
-# a clause Dafny 2.3 assumes without proof: renamed, a `free invariant` is a parse error, as in Dafny 4.
-# (`inductive`, `copredicate` and `colemma` are too, but they mark a program as the old dialect.)
-DAFNY23_RESERVED = frozenset({"array1", "array1?", "where", "protected", "free"})
 
 
 @dataclass
