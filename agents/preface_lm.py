@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-import os
 import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from torch import nn
 from agents.policies.base import PromptConfig, repair_prompt
 from agents.ppo import Decision
 from pipeline.errors import UserError
+from pipeline.home import p2s_home
 
 if TYPE_CHECKING:
     from agents.env import RepairState
@@ -64,10 +64,6 @@ class LMConfig:
 
 
 # ============================================================================================ models
-
-
-def p2s_home() -> Path:
-    return Path(os.environ.get("P2S_HOME", Path.home() / ".cache" / "proof2silicon"))
 
 
 def _char_tokenizer():

@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipeline.home import p2s_home
+
 CIRCT_VERSION = "1.162.0"
 SETUP_HINT = "run 'make setup' (creates $P2S_HOME/hls-venv with Python 3.13 and circt==1.162.0)"
-
-
-def p2s_home() -> Path:
-    return Path(os.environ.get("P2S_HOME") or "~/.cache/proof2silicon").expanduser()
 
 
 def hls_venv() -> Path:

@@ -16,14 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.home import p2s_home
 from verifiers.diagnostics import VerificationResult
 
 ENV_DISABLE = "P2S_NO_VERIFY_CACHE"
-
-
-def p2s_home() -> Path:
-    """``$P2S_HOME``, default ``~/.cache/proof2silicon``."""
-    return Path(os.environ.get("P2S_HOME") or Path.home() / ".cache" / "proof2silicon")
 
 
 def cache_dir() -> Path:

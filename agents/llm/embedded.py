@@ -11,12 +11,11 @@ loads each once, and so a crash in native code is one failed call instead of a d
 from __future__ import annotations
 
 import importlib.util
-import os
 import time
 from pathlib import Path
 
 from agents.llm.base import LLM, Completion, GenParams, Message, Usage
-from agents.llm.fetch_model import DEFAULT_MODEL, MODELS, ModelFetchError, check_file, ensure_model
+from agents.llm.fetch_model import DEFAULT_MODEL, MODELS, ModelFetchError, check_file, ensure_model, models_dir
 from agents.llm.model_worker import WorkerConfig, WorkerFailure, shared_worker
 from agents.llm.registry import register
 from pipeline.errors import LLMUnavailableError, UserError
@@ -36,8 +35,7 @@ def resolve_model(arg: str, fetch: bool = True) -> Path:
         if key in MODELS:
             if fetch:
                 return ensure_model(key)
-            path = Path(os.environ.get("P2S_HOME") or Path.home() / ".cache" / "proof2silicon") / "models"
-            path = path / MODELS[key].filename
+            path = models_dir() / MODELS[key].filename
             check_file(path, MODELS[key])
             return path
     except ModelFetchError as exc:

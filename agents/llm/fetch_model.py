@@ -28,6 +28,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.home import p2s_home
+
 CHUNK = 1 << 20
 
 
@@ -82,10 +84,6 @@ MODELS: dict[str, ModelFile] = {
     ),
 }
 DEFAULT_MODEL = "0.5b"
-
-
-def p2s_home() -> Path:
-    return Path(os.environ.get("P2S_HOME") or Path.home() / ".cache" / "proof2silicon")
 
 
 def models_dir() -> Path:

@@ -34,6 +34,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.home import p2s_home
+
 RUNTIME = "llama-cpp-python"
 VERSION = "0.3.36"
 MARKER = "p2s-llama-build.json"  # in the virtual environment's root (sys.prefix)
@@ -121,10 +123,6 @@ def build_key(level: str, flags: frozenset[str] | None = None) -> str:
         parts["cpu"] = sorted(flags if flags is not None else host_cpu_flags())
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
     return f"{VERSION}-{level}-{parts['python']}-{digest}"
-
-
-def p2s_home() -> Path:
-    return Path(os.environ.get("P2S_HOME") or Path.home() / ".cache" / "proof2silicon")
 
 
 def installed_key(prefix: Path | None = None) -> str | None:
