@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.tools import ToolStatus
+from pipeline.tools import ToolStatus, all_required_found, status_lines
 
 REBUILD = "make setup (or: python -m agents.llm.runtime_build ensure) builds the runtime for this CPU"
 PROBE_TIMEOUT = 120.0
@@ -33,15 +33,14 @@ def _llama() -> ToolStatus:
 
 def _probe(key: str, required: bool, timeout: float = PROBE_TIMEOUT) -> ToolStatus:
     """A one-token completion of a model in a worker process: a crashing runtime shows as one line here."""
+    from agents.llm.base import GenParams
     from agents.llm.fetch_model import MODELS, models_dir
     from agents.llm.model_worker import ModelWorker, WorkerConfig, WorkerFailure
 
     worker = ModelWorker(WorkerConfig(str(models_dir() / MODELS[key].filename)), load_timeout=timeout)
     start = time.monotonic()
     try:
-        worker.complete([{"role": "user", "content": "Say OK."}],
-                        {"max_tokens": 1, "temperature": 0.0, "top_p": 1.0, "seed": 0, "stop": [], "style": "chat"},
-                        timeout)
+        worker.complete([{"role": "user", "content": "Say OK."}], GenParams(max_tokens=1).to_dict(), timeout)
     except WorkerFailure as exc:
         return ToolStatus(f"run embedded:{key}", False, detail=f"one-token completion failed: {exc}", hint=REBUILD,
                           required=required)
@@ -96,14 +95,9 @@ def checks() -> list[ToolStatus]:
 
 def main() -> int:
     """``python -m agents.doctor``: the LLM lines of ``p2s doctor``; status 1 if a required one fails."""
-    failed = False
-    for status in checks():
-        mark = "ok     " if status.found else ("FAILED " if status.required else "absent ")
-        print(f"{mark} {status.name}  {status.version}  {status.detail}".rstrip())
-        if not status.found and status.hint:
-            print(f"          -> {status.hint}")
-        failed |= status.required and not status.found
-    return 1 if failed else 0
+    statuses = checks()
+    print("\n".join(status_lines(statuses)))
+    return 0 if all_required_found(statuses) else 1
 
 
 if __name__ == "__main__":

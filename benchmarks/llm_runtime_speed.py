@@ -46,7 +46,7 @@ for _ in range(req["repeats"]):
             break
     t2 = time.perf_counter()
     runs.append({"prompt_tokens": len(tokens), "prompt_s": t1 - t0, "gen_tokens": n, "gen_s": t2 - t1})
-marker = os.path.join(sys.prefix, "p2s-llama-build.json")
+marker = os.path.join(sys.prefix, req["marker"])
 build = json.load(open(marker)) if os.path.exists(marker) else {"key": None, "level": "pip default (native)"}
 print(json.dumps({"build": build, "version": llama_cpp.__version__, "runs": runs}))
 """
@@ -62,7 +62,10 @@ def _prompt() -> str:
 
 def measure(python: str, model: Path, prompt: str, repeats: int, max_tokens: int, threads: int) -> dict:
     """One runtime's figures: medians of prompt and generation tokens per second."""
-    req = {"model": str(model), "prompt": prompt, "repeats": repeats, "max_tokens": max_tokens, "threads": threads}
+    from agents.llm.runtime_build import MARKER
+
+    req = {"model": str(model), "prompt": prompt, "repeats": repeats, "max_tokens": max_tokens, "threads": threads,
+           "marker": MARKER}
     out = subprocess.run([python, "-c", _CHILD], input=json.dumps(req), capture_output=True, text=True, check=True)
     data = json.loads(out.stdout.strip().splitlines()[-1])
     runs = data.pop("runs")

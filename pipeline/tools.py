@@ -46,3 +46,22 @@ def check_gcc() -> ToolStatus:
 
 def check_z3() -> ToolStatus:
     return simple_check("z3", ["z3", "--version"], "apt-get install z3 (or run 'make setup')")
+
+
+def status_lines(statuses: list[ToolStatus]) -> list[str]:
+    """The doctor's table: a line per check (ok / MISSING / absent), and the fix under each that is not ok."""
+    width = max((len(s.name) for s in statuses), default=10)
+    lines = []
+    for s in statuses:
+        mark = "ok     " if s.found else ("MISSING" if s.required else "absent ")
+        line = f"{mark} {s.name:<{width}}  {s.version}"
+        if s.detail:
+            line += f"  ({s.detail})"
+        lines.append(line.rstrip())
+        if not s.found and s.hint:
+            lines.append(f"        {'':<{width}}  -> {s.hint}")
+    return lines
+
+
+def all_required_found(statuses: list[ToolStatus]) -> bool:
+    return all(s.found or not s.required for s in statuses)

@@ -70,7 +70,6 @@ class ModelWorker:
         self.config = config
         self.load_timeout = load_timeout
         self.proc: subprocess.Popen[bytes] | None = None
-        self.load_seconds = 0.0
         self.starts = 0
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._log = Path(tempfile.mkstemp(prefix="p2s-llm-worker-", suffix=".log")[1])
@@ -89,12 +88,10 @@ class ModelWorker:
             )
         self.starts += 1
         threading.Thread(target=self._pump, args=(self.proc, self._lines), daemon=True).start()
-        begin = time.monotonic()
         reply = self._exchange({"op": "load", **self.config.__dict__}, self.load_timeout, "loading the model")
         if not reply.get("ok"):
             self.stop()
             raise WorkerFailure(f"the model worker could not load {self.config.model_path}: {reply.get('error')}")
-        self.load_seconds = time.monotonic() - begin
 
     def stop(self) -> None:
         """Kill the child (its whole process group) if it runs."""
@@ -118,7 +115,7 @@ class ModelWorker:
     # ------------------------------------------------------------------------------------------ calls
 
     def complete(self, messages: list[dict[str, str]], params: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """One completion: ``{"text", "usage", "seconds"}``; a dead or silent worker raises WorkerFailure."""
+        """One completion: ``{"ok", "text", "usage"}``; a dead or silent worker raises WorkerFailure."""
         with self._lock:
             if not self.alive:
                 self.start()
@@ -169,9 +166,8 @@ class ModelWorker:
 
 
 def _child_env() -> dict[str, str]:
-    """The child's environment: OpenMP threads that sleep while they wait (see :func:`import_runtime`)."""
+    """The child's environment: this checkout first on the path, so ``-m agents.llm.model_worker`` is ours."""
     env = dict(os.environ)
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env

@@ -20,18 +20,11 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from pipeline.doctor import run_checks
+    from pipeline.tools import all_required_found, status_lines
 
     statuses = run_checks()
     if args.json:
         print(json.dumps([asdict(s) for s in statuses], indent=2))
     else:
-        width = max((len(s.name) for s in statuses), default=10)
-        for s in statuses:
-            mark = "ok     " if s.found else ("MISSING" if s.required else "absent ")
-            line = f"{mark} {s.name:<{width}}  {s.version}"
-            if s.detail:
-                line += f"  ({s.detail})"
-            print(line.rstrip())
-            if not s.found and s.hint:
-                print(f"        {'':<{width}}  -> {s.hint}")
-    return 0 if all(s.found or not s.required for s in statuses) else 1
+        print("\n".join(status_lines(statuses)))
+    return 0 if all_required_found(statuses) else 1
