@@ -1,7 +1,9 @@
-"""The prompt-repair environment: one task, a frozen LLM, the verifier with its integrity gate, a budget.
+"""The prompt-repair environment and its loop: one task, a frozen LLM, the verifier with its integrity gate, a
+budget. This is the project's only generation loop: ``p2s run``, ``p2s bench --agent``, the evaluation and PPO
+training all drive :class:`RepairEnv` (the first three through :func:`play`).
 
-PPO and the evaluation loop see only this gym-style boundary (``reset`` / ``step`` / ``info``). An action is a
-:class:`~agents.policies.base.Prompt` written by a policy; the environment sends it to the frozen LLM,
+Everything sees this gym-style boundary (``reset`` / ``step`` / ``info``). An action is a
+:class:`~agents.prompts.Prompt` written by a policy; the environment sends it to the frozen LLM,
 extracts the Dafny program, verifies it against the task's pinned spec and pays the reward. The integrity
 gate lives inside the verifier call, and the environment trusts a success only when the verifier says
 ``verified`` *and* the phase is ``ok`` *and* at least one declaration was verified: a cheat is a failure,
@@ -23,13 +25,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agents.policies.base import Prompt
+from agents.prompts.prompt import Prompt
 from pipeline.errors import LLMUnavailableError
 from pipeline.task import Task
 
 Verifier = Callable[..., Any]  # verify_source(source, task, timeout) -> VerificationResult
 Extractor = Callable[[str, "str | None"], str]  # (reply, target method) -> program ("" when none)
 
+DEFAULT_BUDGET = 7  # attempts per task for every agent and every command (``none`` uses one of them)
 PHASES = ("none", "ok", "integrity", "parse", "resolution", "verification", "timeout", "crash", "no_code")
 
 
@@ -96,7 +99,12 @@ class RewardConfig:
 
 @dataclass
 class Attempt:
-    """What one step produced: the prompt sent, the reply, the program and the verifier's verdict."""
+    """What one step produced: the prompt sent, the reply, the program and the verifier's verdict.
+
+    The one attempt record of the project: a run's ``attempts.jsonl``, an evaluation's and a training run's
+    are lines of :meth:`to_dict`. ``verdict`` is the verifier's result as a dict (``program`` holds the text
+    as verified: pinned spec spliced, dialect bridged).
+    """
 
     index: int
     prompt: Prompt
@@ -108,9 +116,40 @@ class Attempt:
     verified_count: int
     diagnostics: list[dict[str, Any]]
     reward: float
-    tokens: int
-    seconds: float
+    seed: int = 0  # the call's sampling seed
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_seconds: float = 0.0
+    verify_seconds: float = 0.0
+    verdict: dict[str, Any] = field(default_factory=dict)
     llm_incidents: list[str] = field(default_factory=list)  # failed tries the backend retried (crash, timeout)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def seconds(self) -> float:
+        return self.llm_seconds + self.verify_seconds
+
+    @property
+    def action(self) -> str:
+        return self.prompt.action or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line: everything but the verdict's program text and the prompt's messages (the transcript
+        and the attempt folder hold those)."""
+        verdict = {k: v for k, v in self.verdict.items() if k != "program"}
+        return {
+            "attempt": self.index, "action": self.action, "prompt_hash": self.prompt.hash,
+            "temperature": self.prompt.params.temperature, "max_tokens": self.prompt.params.max_tokens,
+            "seed": self.seed, "reply": self.reply, "code": self.code or "", "phase": self.phase,
+            "verified": self.verified, "errors": self.errors, "verified_count": self.verified_count,
+            "diagnostics": self.diagnostics, "reward": self.reward, "tokens": self.tokens,
+            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+            "llm_seconds": round(self.llm_seconds, 3), "verify_seconds": round(self.verify_seconds, 3),
+            "seconds": round(self.seconds, 3), "llm_incidents": self.llm_incidents, "verdict": verdict,
+        }
 
 
 @dataclass
@@ -120,7 +159,7 @@ class RepairState:
     task: Task
     prompt: Prompt
     attempt: int = 0  # attempts made so far
-    budget: int = 7
+    budget: int = DEFAULT_BUDGET
     code: str | None = None
     reply: str = ""
     phase: str = "none"
@@ -151,19 +190,6 @@ def _result_fields(result: Any) -> tuple[bool, str, int, int, list[dict[str, Any
     return verified, phase, errors, verified_count, diagnostics
 
 
-def _usage_tokens(usage: Any) -> int:
-    if not usage:
-        return 0
-    if hasattr(usage, "total_tokens"):
-        return int(usage.total_tokens or 0)
-    return int(usage.get("prompt_tokens", 0) or 0) + int(usage.get("completion_tokens", 0) or 0)
-
-
-def prompt_hash(prompt: Prompt) -> str:
-    blob = json.dumps({"messages": prompt.messages, "params": prompt.params.to_dict()}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
 def default_verifier() -> Verifier:
     from verifiers.api import verify_source
 
@@ -183,8 +209,10 @@ def call_seed(seed: int, episode: int, attempt: int) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
-class Transcript:
-    """Append-only JSONL file: one line per environment step (flushed at once, so a kill loses nothing)."""
+class AttemptLog:
+    """Append-only ``attempts.jsonl``: one :meth:`Attempt.to_dict` line per step, with the episode's labels
+    (flushed at once, so a kill loses nothing). The LLM calls themselves go to ``transcript.jsonl``
+    (:class:`agents.llm.transcript.RecordingLLM`), which ``--llm replay:`` reads."""
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = Path(path) if path else None
@@ -195,7 +223,7 @@ class Transcript:
         if not self.path:
             return
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, default=str) + "\n")
+            fh.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
 
 
 # ============================================================================================ environment
@@ -212,7 +240,7 @@ class RepairEnv:
         reward: the reward table.
         extract: (reply, method name) -> Dafny program (``""`` when none); defaults to ``agents.extract``.
         initial_prompt: builds the first prompt of an episode from the task (policies may rewrite it).
-        transcript: JSONL file that receives every step.
+        log: ``attempts.jsonl`` (a path or an :class:`AttemptLog`) that receives every step.
         verify_timeout: seconds per verifier call.
         tag: free-form label written into each transcript line (policy name, seed, phase of training).
         seed: base of the per-call sampling seeds (see :func:`call_seed`).
@@ -223,11 +251,11 @@ class RepairEnv:
         task: Task,
         llm: Any,
         verifier: Verifier | None = None,
-        budget: int = 7,
+        budget: int = DEFAULT_BUDGET,
         reward: RewardConfig | None = None,
         extract: Extractor | None = None,
         initial_prompt: Callable[[Task], Prompt] | None = None,
-        transcript: str | Path | Transcript | None = None,
+        log: str | Path | AttemptLog | None = None,
         verify_timeout: float = 30.0,
         tag: dict[str, Any] | None = None,
         seed: int = 0,
@@ -242,11 +270,11 @@ class RepairEnv:
         self.extract = extract or default_extractor
         self.seed = seed
         if initial_prompt is None:
-            from agents.policies.base import initial_prompt as _initial
+            from agents.prompts.prompt import initial_prompt as _initial
 
             initial_prompt = _initial
         self.initial_prompt = initial_prompt
-        self.transcript = transcript if isinstance(transcript, Transcript) else Transcript(transcript)
+        self.log = log if isinstance(log, AttemptLog) else AttemptLog(log)
         self.verify_timeout = verify_timeout
         self.tag = dict(tag or {})
         self.state: RepairState | None = None
@@ -275,35 +303,30 @@ class RepairEnv:
         if state.attempt >= self.budget:
             raise RuntimeError("episode is over: the attempt budget is spent")
         index = state.attempt + 1
+        seed = call_seed(self.seed, self.episode, index)
+        params = replace(action.params, seed=seed)
         start = time.monotonic()
-        params = replace(action.params, seed=call_seed(self.seed, self.episode, index))
-        outage = None
         try:
-            completion = self.llm.complete(action.messages, params)
+            completion, outage = self.llm.complete(action.messages, params), None
         except LLMUnavailableError as exc:  # a crashed worker or a server outage: the episode ends here
             completion, outage = None, str(exc)
-        reply = getattr(completion, "text", "") or ""
-        tokens = _usage_tokens(getattr(completion, "usage", None))
-        code = self._extract(action.prefix, reply) if outage is None else ""
-        if outage is not None:
-            verified, phase, errors, verified_count, diagnostics = False, "llm", 1, 0, [
-                {"phase": "llm", "line": 0, "column": 0, "message": outage}
-            ]
-            result_dict = {"verified": False, "phase": "llm", "error": outage}
-        elif not code:
-            verified, phase, errors, verified_count, diagnostics = False, "no_code", 1, 0, [
-                {"phase": "parse", "line": 0, "column": 0, "message": "the reply holds no Dafny program"}
-            ]
-            result_dict: dict[str, Any] = {"verified": False, "phase": "no_code"}
-        else:
-            result = self.verifier(code, self.task, timeout=self.verify_timeout)
-            verified, phase, errors, verified_count, diagnostics = _result_fields(result)
-            result_dict = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+        llm_seconds = time.monotonic() - start
+        reply = completion.text if completion else ""
+        code = self._extract(action.prefix, reply) if completion else ""
+        start = time.monotonic()
+        verified, phase, errors, verified_count, diagnostics, verdict = self._judge(code, outage)
+        verify_seconds = time.monotonic() - start
         # an outage says nothing about the prompt: no reward either way
         reward = 0.0 if outage else self.reward_config.reward(verified, phase, errors, index, verified_count)
-        seconds = time.monotonic() - start
-        attempt = Attempt(index, action, reply, code, phase, verified, errors, verified_count, diagnostics,
-                          reward, tokens, seconds, list(getattr(completion, "incidents", None) or []))
+        usage = completion.usage if completion else None
+        attempt = Attempt(
+            index, action, reply, code, phase, verified, errors, verified_count, diagnostics, reward, seed,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            llm_seconds=completion.seconds if completion and completion.seconds else llm_seconds,
+            verify_seconds=verify_seconds, verdict=verdict,
+            llm_incidents=list(completion.incidents) if completion else [],
+        )
         self.attempts.append(attempt)
         done = verified or index >= self.budget or outage is not None
         history = state.history + [{"attempt": index, "phase": phase, "errors": errors, "action": action.action}]
@@ -312,17 +335,24 @@ class RepairEnv:
             verified_count=verified_count, diagnostics=diagnostics, history=history, last_action=action.action,
         )
         info = {
-            "verified": verified, "phase": phase, "errors": errors, "tokens": tokens, "attempt": index,
-            "cheat": phase == "integrity", "seconds": seconds, "outage": outage,
+            "verified": verified, "phase": phase, "errors": errors, "tokens": attempt.tokens, "attempt": index,
+            "cheat": phase == "integrity", "seconds": attempt.seconds, "outage": outage,
         }
-        self.transcript.write({
-            **self.tag, "task": self.task.id, "episode": self.episode, "attempt": index, "action": action.action,
-            "prompt_hash": prompt_hash(action), "messages": action.messages, "params": params.to_dict(),
-            "reply": reply, "code": code, "verdict": result_dict, "verified": verified, "phase": phase,
-            "errors": errors, "reward": reward, "done": done, "tokens": tokens, "seconds": round(seconds, 3),
-            "llm_incidents": attempt.llm_incidents,
-        })
+        self.log.write({**self.tag, "task": self.task.id, "episode": self.episode, **attempt.to_dict(), "done": done})
         return self.state, reward, done, info
+
+    def _judge(self, code: str, outage: str | None) -> tuple[bool, str, int, int, list[dict[str, Any]], dict]:
+        """The verdict on one reply: an outage, no program, or what the verifier says of the program."""
+        if outage is not None:
+            diagnostics = [{"phase": "llm", "line": 0, "column": 0, "message": outage}]
+            return False, "llm", 1, 0, diagnostics, {"verified": False, "phase": "llm", "error": outage}
+        if not code:
+            diagnostics = [{"phase": "parse", "line": 0, "column": 0,
+                            "message": "no Dafny program in the reply: answer with one ```dafny code block"}]
+            return False, "no_code", 1, 0, diagnostics, {"verified": False, "phase": "no_code"}
+        result = self.verifier(code, self.task, timeout=self.verify_timeout)
+        verdict = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+        return (*_result_fields(result), verdict)
 
     def _extract(self, prefix: str, reply: str) -> str:
         """The program in the reply; a completion-style reply continues ``prefix``, unless the model wrote the
@@ -344,3 +374,28 @@ class RepairEnv:
             "return": sum(a.reward for a in self.attempts),
             "phases": [a.phase for a in self.attempts],
         }
+
+
+# ============================================================================================ the loop
+
+
+def episode_budget(policy: Any, attempts: int) -> int:
+    """The attempts an episode may use: the asked budget, capped by the policy (``none`` is one shot)."""
+    cap = getattr(policy, "max_attempts", None)
+    return max(1, min(attempts, cap) if cap else attempts)
+
+
+def play(env: RepairEnv, policy: Any, on_attempt: Callable[[Attempt], None] | None = None,
+         on_start: Callable[[int], None] | None = None) -> list[Attempt]:
+    """One episode: the policy proposes, the environment answers, until verified, out of budget or the LLM
+    is unavailable. ``on_start(index)`` runs before each call and ``on_attempt`` sees each attempt as it is
+    made (progress lines, a run's attempt folders)."""
+    state, done = env.reset(), False
+    while not done:
+        if on_start:
+            on_start(state.attempt + 1)
+        prompt = policy.propose(state)
+        state, _reward, done, _info = env.step(prompt)
+        if on_attempt:
+            on_attempt(env.attempts[-1])
+    return list(env.attempts)

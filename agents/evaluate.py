@@ -1,10 +1,10 @@
 """Evaluation of a prompt-repair policy: verified rate, attempts and tokens per verified task, with a confidence
 interval over seeds.
 
-``evaluate_policy`` plays one episode per (task, seed) in :class:`~agents.env.RepairEnv` with the same budget
-for every agent, records each episode as one JSON line (so an interrupted evaluation resumes where it
-stopped), and summarises them in an :class:`EvalReport`. ``p2s bench --agent`` and the README's comparison
-table call it.
+``evaluate_policy`` plays one episode per (task, seed) with :func:`agents.env.play`, the loop ``p2s run`` and
+``p2s bench --agent`` use, at the same budget for every agent; it records each episode as one JSON line (so an
+interrupted evaluation resumes where it stopped), every attempt in ``attempts.jsonl`` and every LLM call in
+``transcript.jsonl`` (which ``--llm replay:`` answers from), and summarises them in an :class:`EvalReport`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.env import RepairEnv, RewardConfig, Transcript
-from agents.policies import make_policy
+from agents.env import DEFAULT_BUDGET, AttemptLog, RepairEnv, RewardConfig, episode_budget, play
+from agents.policies import make_policy, prompt_config
 from agents.policies.base import Policy
+from agents.prompts import initial_prompt, resolve_style
 from pipeline.task import Task
 
 # two-sided 95% Student t quantiles by degrees of freedom (a normal 1.96 beyond the table)
@@ -137,20 +139,13 @@ def summarise(agent: str, llm: str, budget: int, seeds: Sequence[int], episodes:
 
 
 def run_episode(env: RepairEnv, policy: Policy) -> EpisodeRecord:
-    """Play one episode: the policy proposes, the environment answers, until verified or out of budget."""
-    state = env.reset()
-    cap = min(env.budget, policy.max_attempts or env.budget)
-    done, info = False, {}
-    actions = []
-    while not done and state.attempt < cap:
-        prompt = policy.propose(state)
-        actions.append(str(prompt.action))
-        state, _, done, info = env.step(prompt)
+    """Play one episode (:func:`agents.env.play`) and keep what the summary needs of it."""
+    attempts = play(env, policy)
     summary = env.info()
     return EpisodeRecord(
         task=env.task.id, seed=int(env.seed), verified=bool(summary["verified"]), attempts=summary["attempts"],
-        tokens=summary["tokens"], seconds=round(sum(a.seconds for a in env.attempts), 3),
-        phases=summary["phases"], actions=actions, reward=round(summary["return"], 4),
+        tokens=summary["tokens"], seconds=round(sum(a.seconds for a in attempts), 3),
+        phases=summary["phases"], actions=[a.action for a in attempts], reward=round(summary["return"], 4),
     )
 
 
@@ -173,7 +168,7 @@ def evaluate_policy(
     agent: str,
     checkpoint: str | Path | None = None,
     seeds: Sequence[int] = (0,),
-    budget: int = 7,
+    budget: int = DEFAULT_BUDGET,
     out_dir: str | Path | None = None,
     *,
     policy: Policy | None = None,
@@ -181,8 +176,11 @@ def evaluate_policy(
     verifier: Callable[..., Any] | None = None,
     reward: RewardConfig | None = None,
     policy_options: dict[str, Any] | None = None,
-    verify_timeout: float = 30.0,
+    verify_timeout: float = 60.0,
     prompt_style: str = "auto",
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    llm_options: dict[str, Any] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> EvalReport:
     """Evaluate ``agent`` on ``tasks`` with ``len(seeds)`` independent runs at the same attempt budget.
@@ -199,52 +197,54 @@ def evaluate_policy(
         verifier: ``verify_source`` stand-in (tests); default the real one.
         reward: reward table (recorded per episode; does not change what counts as verified).
         policy_options: extra options for :func:`~agents.policies.make_policy`.
-        verify_timeout: seconds per verifier call.
+        verify_timeout: seconds per verifier call (``p2s run``'s default: the same verdicts).
         prompt_style: the frozen LLM's base prompt style (``auto``, ``chat``, ``completion``), the same for all.
+        temperature, max_tokens: over the agent's defaults (:func:`~agents.policies.prompt_config`).
+        llm_options: backend options (``timeout``, ``retries``).
         log: progress sink (one line per episode).
     """
-    from agents.policies.base import PromptConfig, initial_prompt
-    from pipeline.generate import resolve_style
+    from agents.llm import get_llm
+    from agents.llm.transcript import RecordingLLM
 
-    base = PromptConfig(mode=resolve_style(prompt_style, llm_spec))
+    base = prompt_config(agent, resolve_style(prompt_style, llm_spec), temperature, max_tokens)
     options = {"config": base, **(policy_options or {})}
     out = Path(out_dir) if out_dir else None
     done: dict[tuple[str, int], EpisodeRecord] = {}
-    transcript = Transcript(None)
+    attempt_log, transcript = AttemptLog(None), None
     if out:
         out.mkdir(parents=True, exist_ok=True)
         done = _done_episodes(out / "episodes.jsonl")
-        transcript = Transcript(out / "transcript.jsonl")
-    shared_llm = llm
+        attempt_log, transcript = AttemptLog(out / "attempts.jsonl"), out / "transcript.jsonl"
     per_task_llm = llm is None and llm_spec.split(":", 1)[0] == "reference"
-    if shared_llm is None and not per_task_llm:
-        from agents.llm import get_llm
-
-        shared_llm = get_llm(llm_spec)
+    shared_llm = None
+    if llm is not None:
+        shared_llm = RecordingLLM(llm, transcript) if transcript else llm
+    elif not per_task_llm:
+        shared_llm = get_llm(llm_spec, transcript=transcript, **(llm_options or {}))
     episodes: list[EpisodeRecord] = []
-    for seed in seeds:
-        pol = policy or make_policy(agent, checkpoint, seed=seed, **options)
-        for task in tasks:
-            if (task.id, seed) in done:
-                episodes.append(done[(task.id, seed)])
-                continue
-            if per_task_llm:
-                from agents.llm import get_llm
-
-                task_llm = get_llm(llm_spec, task=task)
-            else:
-                task_llm = shared_llm
-            env = RepairEnv(task, task_llm, verifier=verifier, budget=budget, reward=reward, transcript=transcript,
-                            verify_timeout=verify_timeout, tag={"agent": agent, "seed": seed}, seed=seed,
-                            initial_prompt=lambda t: initial_prompt(t, base))
-            rec = run_episode(env, pol)
-            episodes.append(rec)
-            if out:
-                with (out / "episodes.jsonl").open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(asdict(rec)) + "\n")
-            if log:
-                log(f"{agent} seed {seed} {task.id}: {'verified' if rec.verified else 'failed'} "
-                    f"after {rec.attempts} attempt(s) [{' '.join(rec.phases)}]")
+    try:
+        for seed in seeds:
+            pol = policy or make_policy(agent, checkpoint, seed=seed, **options)
+            for task in tasks:
+                if (task.id, seed) in done:
+                    episodes.append(done[(task.id, seed)])
+                    continue
+                task_llm = shared_llm or get_llm(llm_spec, task=task, transcript=transcript)
+                env = RepairEnv(task, task_llm, verifier=verifier, budget=episode_budget(pol, budget),
+                                reward=reward, log=attempt_log, verify_timeout=verify_timeout,
+                                tag={"agent": agent, "seed": seed}, seed=seed,
+                                initial_prompt=lambda t: initial_prompt(t, base))
+                rec = run_episode(env, pol)
+                episodes.append(rec)
+                if out:
+                    with (out / "episodes.jsonl").open("a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(asdict(rec)) + "\n")
+                if log:
+                    log(f"{agent} seed {seed} {task.id}: {'verified' if rec.verified else 'failed'} "
+                        f"after {rec.attempts} attempt(s) [{' '.join(rec.phases)}]")
+    finally:
+        if shared_llm is not None and llm is None:
+            shared_llm.close()
     report = summarise(agent, llm_spec, budget, seeds, episodes)
     if out:
         (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2))
@@ -269,10 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--agent", required=True)
     p.add_argument("--checkpoint")
     p.add_argument("--seeds", default="0", help="comma-separated seeds (one run each)")
-    p.add_argument("--budget", type=int, default=7)
+    p.add_argument("--budget", type=int, default=DEFAULT_BUDGET)
     p.add_argument("--max-tasks", type=int)
     p.add_argument("--difficulty", help="keep only tasks of this difficulty (comma-separated)")
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"])
+    p.add_argument("--temperature", type=float, help="sampling temperature (default: the agent's own)")
+    p.add_argument("--max-tokens", type=int, help="reply limit (default: the agent's own)")
     p.add_argument("--preface-model", default="smollm2", help="LM of an untrained preface agent")
     p.add_argument("--out", required=True, help="folder for episodes.jsonl, transcript.jsonl, report.json")
     args = p.parse_args(argv)
@@ -280,10 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         tasks = load_tasks(args.suite, args.split, args.difficulty)[: args.max_tasks or None]
         report = evaluate_policy(
             tasks, args.llm, args.agent, args.checkpoint, [int(s) for s in args.seeds.split(",")], args.budget,
-            args.out, prompt_style=args.prompt, policy_options={"model": args.preface_model}, log=print,
+            args.out, prompt_style=args.prompt, temperature=args.temperature, max_tokens=args.max_tokens,
+            policy_options={"model": args.preface_model}, log=print,
         )
     except UserError as exc:
-        print(f"error: {exc}")
+        print(f"p2s: error: {exc}", file=sys.stderr)
         return 2
     print(TABLE_HEADER)
     print(report.row())

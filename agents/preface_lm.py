@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from agents.policies.base import PromptConfig, repair_prompt
+from agents.policies.base import episode_generator, repair_prompt
 from agents.ppo import Decision
+from agents.prompts.prompt import PromptConfig
 from pipeline.errors import UserError
 from pipeline.home import p2s_home
 
@@ -195,10 +196,13 @@ class PrefaceLMPolicy:
 
     name = "preface"
     max_attempts: int | None = None
+    defaults = PromptConfig()
 
     def __init__(self, config: LMConfig | None = None, base_config: PromptConfig | None = None,
-                 greedy: bool = False) -> None:
+                 greedy: bool = False, seed: int = 0) -> None:
         self.config = config or LMConfig()
+        self.seed = seed  # of ``propose``'s sampling, per episode (training samples from torch's global stream)
+        self.generator: torch.Generator | None = None
         self.base_config = base_config or PromptConfig()
         self.greedy = greedy
         if self.config.threads > 0:
@@ -245,7 +249,7 @@ class PrefaceLMPolicy:
         return {s for s in stops if s is not None}
 
     @torch.no_grad()
-    def _sample(self, obs: torch.Tensor, greedy: bool) -> list[int]:
+    def _sample(self, obs: torch.Tensor, greedy: bool, generator: torch.Generator | None = None) -> list[int]:
         """Sample the instruction token by token from the full softmax (no top-k/top-p: PPO's ratios need the
         distribution that was really sampled)."""
         stops = self._stop_ids()
@@ -257,7 +261,7 @@ class PrefaceLMPolicy:
                 nxt = int(logits.argmax())
             else:
                 probs = torch.softmax(logits / self.config.temperature, -1)
-                nxt = int(torch.multinomial(probs, 1))
+                nxt = int(torch.multinomial(probs, 1, generator=generator))
             tokens.append(nxt)
             if nxt in stops:
                 break
@@ -296,8 +300,10 @@ class PrefaceLMPolicy:
     # ----------------------------------------------------------------------------------------- policy API
 
     def propose(self, state: RepairState):
+        if state.attempt == 0:
+            self.generator = episode_generator(self.seed, state.task.id)
         obs = self.encode_observation(state)
-        return self.prompt_for(state, self._sample(obs, self.greedy))
+        return self.prompt_for(state, self._sample(obs, self.greedy, self.generator))
 
     # ----------------------------------------------------------------------------------------- PPO API
 

@@ -2,7 +2,8 @@
 
 The run folder holds everything: ``config.json`` (all settings, PPO hyperparameters, git hash, seed),
 ``checkpoints/latest.pt`` (policy, optimizer, where training stands), ``episodes.csv`` and ``updates.csv``
-(the learning curve and the PPO statistics), ``curve.png``, and ``transcript.jsonl`` (every attempt). Running
+(the learning curve and the PPO statistics), ``curve.png``, ``attempts.jsonl`` (every attempt) and
+``transcript.jsonl`` (every LLM call, for ``--llm replay:``). Running
 the same command again continues from the last checkpoint until the asked number of episodes is reached.
 """
 
@@ -21,11 +22,12 @@ from typing import Any
 import torch
 
 from agents import ppo
-from agents.env import RepairEnv, RewardConfig, Transcript
-from agents.policies import make_policy
-from agents.policies.base import PromptConfig, examples_from_tasks
+from agents.env import DEFAULT_BUDGET, AttemptLog, RepairEnv, RewardConfig
+from agents.policies import make_policy, prompt_config
+from agents.policies.base import examples_from_tasks
+from agents.prompts import initial_prompt, resolve_style
 from pipeline.errors import UserError
-from pipeline.task import Task, load_task
+from pipeline.task import Task
 
 TRAINABLE = ("preface-lite", "preface")
 
@@ -41,13 +43,13 @@ class TrainConfig:
     out: str = "runs/train"
     seed: int = 0
     episodes: int = 40
-    budget: int = 7
+    budget: int = DEFAULT_BUDGET
     prompt_style: str = "auto"
     preface_model: str = "smollm2"
     use_embedding: bool = False
     max_tasks: int | None = None
     difficulty: str | None = None
-    verify_timeout: float = 30.0
+    verify_timeout: float = 60.0
     ppo: dict[str, Any] = field(default_factory=dict)
 
 
@@ -55,26 +57,11 @@ class TrainConfig:
 
 
 def load_tasks(suite: str, split: str | None, difficulty: str | None = None) -> list[Task]:
-    """Tasks of a named suite (``benchmarks.index.load_suite``) or of a folder of task YAML files, sorted by id.
+    """The tasks of a suite (:func:`pipeline.suites.load_suite`: a bundled name or a folder), one split
+    (``all``: every task), optionally one difficulty (comma-separated for several), sorted by id."""
+    from pipeline.suites import load_suite
 
-    A folder's tasks are filtered by their ``metadata.split`` when ``split`` is given (``all``: every task);
-    ``difficulty`` keeps only tasks tagged with it (comma-separated for several).
-    """
-    path = Path(suite)
-    if path.is_dir():
-        tasks = [load_task(p) for p in sorted(path.rglob("*.yaml"))]
-        if split and split != "all":
-            tasks = [t for t in tasks if t.split == split]
-    else:
-        try:
-            from benchmarks.index import load_suite
-        except ImportError:
-            raise UserError(f"suite {suite!r}: the benchmark index is not available; give a folder of task YAML "
-                            "files instead") from None
-        tasks = list(load_suite(suite, split))
-    if difficulty:
-        tasks = [t for t in tasks if t.difficulty in difficulty.split(",")]
-    tasks.sort(key=lambda t: t.id)
+    tasks = load_suite(suite, split, difficulty.split(",") if difficulty else None)
     if not tasks:
         raise UserError(f"suite {suite!r} has no tasks in split {split!r}")
     return tasks
@@ -82,8 +69,6 @@ def load_tasks(suite: str, split: str | None, difficulty: str | None = None) -> 
 
 def resolve_mode(prompt_style: str, llm_spec: str) -> str:
     """The base prompt style; ``auto`` follows the project's rule (few-shot completion for embedded models)."""
-    from pipeline.generate import resolve_style
-
     return resolve_style(prompt_style, llm_spec)
 
 
@@ -187,7 +172,8 @@ def train(
         tasks = tasks[: cfg.max_tasks]
     args = ppo.Args(**{"seed": cfg.seed, "episodes": cfg.episodes, "budget": cfg.budget, **cfg.ppo})
     mode = resolve_mode(cfg.prompt_style, cfg.llm)
-    policy = make_policy(cfg.agent, config=PromptConfig(mode=mode), examples=examples_from_tasks(tasks),
+    config = prompt_config(cfg.agent, mode)
+    policy = make_policy(cfg.agent, config=config, examples=examples_from_tasks(tasks),
                          use_embedding=cfg.use_embedding, model=cfg.preface_model, seed=cfg.seed)
     ckpt_path = out / "checkpoints" / "latest.pt"
     state, optimizer_state = None, None
@@ -207,16 +193,17 @@ def train(
         {"train": asdict(cfg), "ppo": args.to_dict(), "prompt_mode": mode, "git": git_hash(),
          "tasks": [t.id for t in tasks], "reward": asdict(reward or RewardConfig())}, indent=2))
 
+    from agents.llm.transcript import RecordingLLM
+
     if llm is None:
         from agents.llm import get_llm
 
         llm = get_llm(cfg.llm)
-    transcript = Transcript(out / "transcript.jsonl")
+    llm = RecordingLLM(llm, out / "transcript.jsonl")  # every call, for --llm replay:
+    attempt_log = AttemptLog(out / "attempts.jsonl")
 
     def initial(task: Task):
-        from agents.policies.base import initial_prompt
-
-        return initial_prompt(task, PromptConfig(mode=mode))
+        return initial_prompt(task, config)
 
     def next_env(cursor: int) -> RepairEnv:
         epoch, index = divmod(cursor, len(tasks))
@@ -224,7 +211,7 @@ def train(
         random.Random(cfg.seed * 7919 + epoch).shuffle(order)
         task = tasks[order[index]]
         return RepairEnv(task, llm, verifier=verifier, budget=cfg.budget, reward=reward, initial_prompt=initial,
-                         transcript=transcript, verify_timeout=cfg.verify_timeout,
+                         log=attempt_log, verify_timeout=cfg.verify_timeout,
                          tag={"phase": "train", "cursor": cursor}, seed=cfg.seed * 1_000_003 + cursor)
 
     def save(st: ppo.TrainState, optimizer: torch.optim.Optimizer) -> None:

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.importers.dafny_text import DafnyTextError, declarations, normalize, tokenize
-from benchmarks.index import resolve_suite, task_files
 from pipeline.errors import TaskFormatError, UserError
 from pipeline.process import run_command
+from pipeline.suites import resolve_suite, task_files
 from pipeline.task import Signature, Task, load_task, parse_signature
 from pipeline.types import DafnyType
 

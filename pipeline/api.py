@@ -53,7 +53,7 @@ def load_report(run_dir: str | Path) -> RunReport:
 
 def load_suite(name_or_dir: str, split: str | None = None) -> list[Task]:
     """The tasks of a bundled suite (``core``) or of a folder of task YAML files."""
-    from benchmarks.index import load_suite as _load
+    from pipeline.suites import load_suite as _load
 
     return _load(name_or_dir, split=split)
 

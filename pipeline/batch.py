@@ -145,7 +145,7 @@ def _worker(task_id: str, task_path: str, config_data: dict[str, Any]) -> dict[s
 
 
 def select_tasks(config: BatchConfig) -> list[Task]:
-    from benchmarks.index import load_suite
+    from pipeline.suites import load_suite
 
     tasks = load_suite(config.suite, split=config.split)
     return tasks[: config.limit] if config.limit else tasks

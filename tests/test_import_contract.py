@@ -30,7 +30,7 @@ SIDEWAYS_FORBIDDEN = {frozenset({"hls", "agents"})}
 
 KNOWN_UPWARD = {
     ("agents.evaluate", "pipeline.generate"),
-    ("agents.train", "benchmarks.index"),
+    ("agents.train", "pipeline.suites"),
     ("agents.train", "pipeline.generate"),
     ("hls.synth_suite", "pipeline.runner"),
     *(("verifiers.width_source", f"pipeline.dafny_python.{m}")

@@ -15,8 +15,8 @@ import yaml
 
 from benchmarks.check_suite import check_suite, check_task, contract_problems, dafny_executable
 from benchmarks.importers.dafny_text import definitions_text
-from benchmarks.index import DIFFICULTIES, SUITES_DIR, TaskIndex, load_suite, task_files
 from pipeline.errors import UserError
+from pipeline.suites import DIFFICULTIES, SUITES_DIR, TaskIndex, load_suite, task_files
 from pipeline.task import load_task
 
 CORE = SUITES_DIR / "core"

@@ -93,6 +93,16 @@ def find_dafny() -> str | None:
     return shutil.which(exe)
 
 
+def installed_dialect() -> str:
+    """The dialect of the Dafny that verifies (``$P2S_DAFNY`` or PATH): what prompts must ask for.
+
+    ``dafny4`` when none is installed (nothing will verify then; the prompt keeps the current language).
+    """
+    path = find_dafny()
+    version = _detect_version(path, os.path.getmtime(path)) if path else None
+    return version.dialect if version else "dafny4"
+
+
 class Dafny:
     """The installed Dafny verifier.
 

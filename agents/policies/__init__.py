@@ -1,23 +1,54 @@
 """Prompt-repair policies behind one interface, ``propose(state) -> Prompt``, and the factory that builds them.
 
-``make_policy(name, checkpoint=None)`` is what ``p2s run --agent``, ``p2s bench --agent`` and the evaluation
-module call. Names: ``none``, ``repair``, ``best-of-n`` (baselines), ``preface-lite`` and ``preface`` (learned;
-without a checkpoint they start untrained).
+``make_policy(name, checkpoint=None, config=...)`` is what ``p2s run --agent``, ``p2s bench --agent``, the
+evaluation and training call, and :func:`prompt_config` the one place their prompt settings are made: the agent's
+own defaults with the user's options laid over them. Names: ``none``, ``repair``, ``best-of-n`` (baselines),
+``preface-lite`` and ``preface`` (learned; without a checkpoint they start untrained).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agents.policies.base import Example, Policy, Prompt, PromptConfig, examples_from_tasks
+from agents.policies.base import Policy, examples_from_tasks
+from agents.prompts.prompt import Example, Prompt, PromptConfig
 from pipeline.errors import UserError
 
 POLICY_NAMES = ("none", "repair", "best-of-n", "preface-lite", "preface")
 LEARNED = ("preface-lite", "preface")
 
 __all__ = ["POLICY_NAMES", "Example", "Policy", "Prompt", "PromptConfig", "checkpoint_path", "examples_from_tasks",
-           "get_policy", "make_policy"]
+           "make_policy", "prompt_config"]
+
+
+def check_name(name: str) -> None:
+    if name not in POLICY_NAMES:
+        raise UserError(f"unknown agent {name!r}; valid agents: {', '.join(POLICY_NAMES)}")
+
+
+def defaults_of(name: str) -> PromptConfig:
+    """The agent's own prompt configuration (its class's ``defaults``), without building the policy."""
+    check_name(name)
+    if name in ("none", "repair", "best-of-n"):
+        from agents.policies import baselines
+
+        return {"none": baselines.NonePolicy, "repair": baselines.RepairPolicy,
+                "best-of-n": baselines.BestOfNPolicy}[name].defaults
+    return PromptConfig()  # both learned policies start from the plain configuration
+
+
+def prompt_config(name: str, mode: str, temperature: float | None = None,
+                  max_tokens: int | None = None) -> PromptConfig:
+    """The prompt configuration of agent ``name`` for a run: its defaults, the resolved prompt style ``mode``
+    and the user's ``--temperature``/``--max-tokens`` where given."""
+    config = replace(defaults_of(name), mode=mode)
+    if temperature is not None:
+        config = replace(config, temperature=temperature)
+    if max_tokens is not None:
+        config = replace(config, max_tokens=max_tokens)
+    return config
 
 
 def checkpoint_path(checkpoint: str | Path) -> Path:
@@ -36,14 +67,14 @@ def make_policy(name: str, checkpoint: str | Path | None = None, **options: Any)
     Args:
         name: one of :data:`POLICY_NAMES`.
         checkpoint: for the learned policies, a checkpoint file or a training run folder.
-        **options: ``config`` (a :class:`PromptConfig` for the baselines), ``examples`` (few-shot pool for an
-            untrained preface-lite), ``use_embedding``, ``model`` (the PREFACE LM spec), ``greedy``, ``seed``.
+        **options: ``config`` (the run's :class:`PromptConfig`, see :func:`prompt_config`), ``examples``
+            (few-shot pool for an untrained preface-lite), ``use_embedding``, ``model`` (the PREFACE LM spec),
+            ``greedy``, ``seed`` (the policy's own sampling, per episode).
 
     Raises:
         UserError: unknown name, or a checkpoint given to a baseline or of the wrong kind.
     """
-    if name not in POLICY_NAMES:
-        raise UserError(f"unknown agent {name!r}; valid agents: {', '.join(POLICY_NAMES)}")
+    check_name(name)
     if checkpoint is not None and name not in LEARNED:
         raise UserError(f"agent {name!r} takes no --checkpoint (only {', '.join(LEARNED)} are trained)")
     config = options.get("config")
@@ -63,27 +94,22 @@ def make_policy(name: str, checkpoint: str | Path | None = None, **options: Any)
         from agents.policies.lite import PrefaceLitePolicy
 
         if checkpoint is not None:
-            return _checked(PrefaceLitePolicy.from_checkpoint, checkpoint, name, options.get("greedy", False))
+            return _checked(PrefaceLitePolicy.from_checkpoint, checkpoint, name, options)
         return PrefaceLitePolicy(examples=options.get("examples"), use_embedding=options.get("use_embedding", False),
                                  greedy=options.get("greedy", False), seed=options.get("seed", 0))
     from agents.preface_lm import LMConfig, PrefaceLMPolicy
 
     if checkpoint is not None:
-        return _checked(PrefaceLMPolicy.from_checkpoint, checkpoint, name, options.get("greedy", False))
-    return PrefaceLMPolicy(LMConfig(model=options.get("model", "smollm2")), config, options.get("greedy", False))
+        return _checked(PrefaceLMPolicy.from_checkpoint, checkpoint, name, options)
+    return PrefaceLMPolicy(LMConfig(model=options.get("model", "smollm2")), config, options.get("greedy", False),
+                           seed=options.get("seed", 0))
 
 
-def get_policy(name: str, checkpoint: str | Path | None = None, **options: Any):
-    """The policy for ``pipeline.generate``'s loop (``p2s run --agent``): :func:`make_policy` behind the adapter
-    that speaks the loop's ``GenerationState`` and the prompt builder's ``Prompt``."""
-    from agents.policies.adapter import GenerationPolicy
-
-    return GenerationPolicy(make_policy(name, checkpoint, **options))
-
-
-def _checked(load, checkpoint: str | Path, name: str, greedy: bool) -> Policy:
+def _checked(load, checkpoint: str | Path, name: str, options: dict[str, Any]) -> Policy:
     path = checkpoint_path(checkpoint)
     try:
-        return load(path, greedy=greedy)
+        policy = load(path, greedy=options.get("greedy", False))
+        policy.seed = options.get("seed", 0)
+        return policy
     except (KeyError, ValueError) as exc:
         raise UserError(f"{path}: not a {name} checkpoint ({exc})") from None

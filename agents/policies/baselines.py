@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.policies.base import Prompt, PromptConfig, render, repair_prompt
+from agents.policies.base import repair_prompt
+from agents.prompts.prompt import Prompt, PromptConfig, render
 
 if TYPE_CHECKING:
     from agents.env import RepairState
@@ -20,9 +21,10 @@ class NonePolicy:
 
     name = "none"
     max_attempts: int | None = 1
+    defaults = PromptConfig(temperature=0.0)  # one shot: greedy, the reproducible baseline
 
     def __init__(self, config: PromptConfig | None = None) -> None:
-        self.config = config or PromptConfig()
+        self.config = config or self.defaults
 
     def propose(self, state: RepairState) -> Prompt:
         return render(state.task, self.config, action="initial")
@@ -33,9 +35,10 @@ class RepairPolicy:
 
     name = "repair"
     max_attempts: int | None = None
+    defaults = PromptConfig()  # sampled at 0.75: a repeated prompt must be able to get another reply
 
     def __init__(self, config: PromptConfig | None = None) -> None:
-        self.config = config or PromptConfig()
+        self.config = config or self.defaults
 
     def propose(self, state: RepairState) -> Prompt:
         if state.code is None:
@@ -48,9 +51,10 @@ class BestOfNPolicy:
 
     name = "best-of-n"
     max_attempts: int | None = None
+    defaults = PromptConfig()  # sampled at 0.75: a repeated prompt must be able to get another reply
 
     def __init__(self, config: PromptConfig | None = None) -> None:
-        self.config = config or PromptConfig()
+        self.config = config or self.defaults
 
     def propose(self, state: RepairState) -> Prompt:
         return render(state.task, self.config, action="sample")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from agents.policies.base import TEMPERATURES
+from agents.prompts.prompt import TEMPERATURES
 
 if TYPE_CHECKING:
     from agents.env import RepairState

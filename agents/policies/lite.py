@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from agents.policies.base import Example, Prompt, PromptConfig, nearest_example, repair_prompt
+from agents.policies.base import episode_generator, nearest_example, repair_prompt
 from agents.policies.features import EMBED_DIM, feature_names, nearest_temperature, shared_embedder, state_features
 from agents.ppo import Decision
+from agents.prompts.prompt import Example, Prompt, PromptConfig
 
 if TYPE_CHECKING:
     from agents.env import RepairState
@@ -104,6 +105,7 @@ class PrefaceLitePolicy:
 
     name = "preface-lite"
     max_attempts: int | None = None
+    defaults = PromptConfig()
 
     def __init__(self, examples: list[Example] | None = None, use_embedding: bool = False, hidden: int = 64,
                  greedy: bool = False, seed: int = 0) -> None:
@@ -114,7 +116,8 @@ class PrefaceLitePolicy:
         self.n_features = len(feature_names(OPERATORS)) + (EMBED_DIM if use_embedding else 0)
         self.net = LiteNet(self.n_features, len(OPERATORS), hidden)
         self.ref_net = copy.deepcopy(self.net).requires_grad_(False)
-        self.generator = torch.Generator().manual_seed(seed)
+        self.seed = seed
+        self.generator = episode_generator(seed, "")
 
     # ----------------------------------------------------------------------------------------- encoding
 
@@ -143,6 +146,8 @@ class PrefaceLitePolicy:
 
     @torch.no_grad()
     def propose(self, state: RepairState) -> Prompt:
+        if state.attempt == 0:
+            self.generator = episode_generator(self.seed, state.task.id)
         dist, _ = self._dist(self.net, [state])
         if self.greedy:
             index = int(dist.probs.argmax(-1).item())

@@ -1,7 +1,10 @@
-"""Prompt construction from jinja2 templates: chat and few-shot completion styles, first and repair turns."""
+"""Prompts for the frozen LLM: the builder's text (chat or few-shot completion, first or repair turn) and the
+policy's action, :class:`Prompt`, rendered from a :class:`PromptConfig`."""
 
 from __future__ import annotations
 
-from agents.prompts.builder import Feedback, Prompt, PromptBuilder, feedback_from_result, load_examples
+from agents.prompts.builder import Feedback, PromptBuilder, Rendering, feedback_from_result, load_examples
+from agents.prompts.prompt import Example, Prompt, PromptConfig, initial_prompt, render, resolve_style
 
-__all__ = ["Feedback", "Prompt", "PromptBuilder", "feedback_from_result", "load_examples"]
+__all__ = ["Example", "Feedback", "Prompt", "PromptBuilder", "PromptConfig", "Rendering", "feedback_from_result",
+           "initial_prompt", "load_examples", "render", "resolve_style"]

@@ -8,15 +8,14 @@ Two styles:
   open fence with its header and pinned specification, so the model only writes the body. With the
   embedded Qwen-1.5B this form verified 13 of 24 trivial tasks against 5 of 24 for a plain chat prompt.
 
-A :class:`Prompt` carries ``prefix``: the text the reply continues (completion style), which extraction
-puts back in front of the reply.
+A :class:`Rendering` is the text of one prompt; ``prefix`` is the text the reply continues (completion
+style), which extraction puts back in front of the reply. :mod:`agents.prompts.prompt` adds the sampling
+parameters and the repair operators' additions and makes it a policy's action.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from agents.llm.base import GenParams, Message
+from agents.llm.base import Message
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXAMPLES = Path(__file__).parent / "examples.yaml"
@@ -44,28 +43,14 @@ class Example:
 
 
 @dataclass
-class Prompt:
-    """What the policy hands the LLM: messages, the style and the text the reply continues."""
+class Rendering:
+    """The text of one prompt: messages, their style, the text the reply continues, stop strings, its kind."""
 
     messages: list[Message]
     style: str = "chat"
     prefix: str = ""
     stop: tuple[str, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def params(self, base: GenParams) -> GenParams:
-        """``base`` with this prompt's style and stop strings."""
-        return GenParams(base.max_tokens, base.temperature, base.top_p, base.seed,
-                         tuple(dict.fromkeys(base.stop + self.stop)), self.style)
-
-    @property
-    def hash(self) -> str:
-        payload = json.dumps({"messages": self.messages, "style": self.style}, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"style": self.style, "messages": self.messages, "prefix": self.prefix, "hash": self.hash,
-                "meta": self.meta}
+    kind: str = "initial"  # "initial" or "repair"
 
 
 @dataclass
@@ -152,8 +137,8 @@ class PromptBuilder:
     Args:
         style: ``chat`` or ``completion``.
         n_examples: how many few-shot examples to include (0..3).
-        dialect: ``dafny4`` (what models know best; ``verifiers.api`` bridges it to an installed Dafny 2.3) or
-            ``dafny2`` (``function method``, no ``for`` loops).
+        dialect: the installed verifier's (``verifiers.dafny.installed_dialect``): ``dafny4``, or ``dafny3``
+            for Dafny 2.3 to 3.x (``function method``, no ``for`` loops).
     """
 
     def __init__(self, style: str = "chat", n_examples: int = 3, dialect: str = "dafny4") -> None:
@@ -196,18 +181,18 @@ class PromptBuilder:
 
     # ------------------------------------------------------------------------------------------ public
 
-    def initial(self, task) -> Prompt:
+    def initial(self, task) -> Rendering:
         """The first prompt for ``task``."""
         if self.style == "completion":
             messages, prefix = self._completion(task, None)
-            return Prompt(messages, "completion", prefix, stop=("```",), meta={"kind": "initial"})
-        return Prompt(self._chat(task), "chat", meta={"kind": "initial"})
+            return Rendering(messages, "completion", prefix, stop=("```",), kind="initial")
+        return Rendering(self._chat(task), "chat", kind="initial")
 
-    def repair(self, task, feedback: Feedback) -> Prompt:
+    def repair(self, task, feedback: Feedback) -> Rendering:
         """The prompt after a failed attempt: the previous code and the verifier's diagnostics."""
         if self.style == "completion":
             messages, prefix = self._completion(task, feedback)
-            return Prompt(messages, "completion", prefix, stop=("```",), meta={"kind": "repair"})
+            return Rendering(messages, "completion", prefix, stop=("```",), kind="repair")
         messages = self._chat(task)
         previous = feedback.reply.strip() or f"```dafny\n{feedback.code.strip()}\n```"
         messages.append({"role": "assistant", "content": previous})
@@ -216,4 +201,4 @@ class PromptBuilder:
             diagnostics=feedback.diagnostics,
             fallback="Reply with the complete program in one ```dafny code block.",
         )})
-        return Prompt(messages, "chat", meta={"kind": "repair"})
+        return Rendering(messages, "chat", kind="repair")

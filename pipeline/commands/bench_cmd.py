@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from agents.env import DEFAULT_BUDGET
 from pipeline.commands.llm_args import add_llm_call_arguments, llm_call_options
 
 HELP = "run a suite of tasks in batch (resumable) and write summary.json and report.md"
@@ -27,7 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", choices=["train", "test"], help="only tasks of this split")
     p.add_argument("--llm", default="reference", help="LLM spec: reference (default), embedded, openai:MODEL, ...")
     p.add_argument("--agent", default="none", help="none, repair, best-of-n, preface-lite, preface")
-    p.add_argument("--attempts", type=int, default=None, help="attempt budget per task (default: 1 for none, else 7)")
+    p.add_argument("--attempts", type=int, default=None,
+                   help=f"attempt budget per task (default {DEFAULT_BUDGET}; none uses one)")
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
     p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds) if args.seeds else None
     if seeds is not None and args.seed is not None:
         raise UserError("give --seed (one run) or --seeds (one run per seed), not both")
-    attempts = args.attempts if args.attempts is not None else (1 if args.agent == "none" else 7)
+    attempts = args.attempts if args.attempts is not None else DEFAULT_BUDGET
     if attempts < 1:
         raise UserError("--attempts must be at least 1")
     name = Path(args.suite).name or "suite"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 
+from agents.env import DEFAULT_BUDGET
 from pipeline.commands.llm_args import add_llm_call_arguments, llm_call_options
 
 HELP = "generate verified Dafny from a task with an LLM, then run the hardware stages (python, c, rtl, cosim, estimate)"
 EPILOG = """examples:
   p2s run --task benchmarks/examples/max2.yaml                       # embedded Qwen2.5-Coder-0.5B, one shot
-  p2s run --task benchmarks/examples/clamp.yaml --agent repair --attempts 4
+  p2s run --task benchmarks/examples/clamp.yaml --agent repair
   p2s run --task T.yaml --llm embedded:1.5b --agent repair
   p2s run --task T.yaml --agent preface-lite --checkpoint runs/lite --attempts 7   # a trained policy (p2s train)
   p2s run --task T.yaml --llm openai:gpt-4o-mini                    # OPENAI_BASE_URL / OPENAI_API_KEY
@@ -27,17 +28,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="embedded[:0.5b|1.5b|smollm2] (default), openai:MODEL, hf:PATH, reference, replay:FILE")
     p.add_argument("--agent", default="none",
                    help="none (one shot, default), repair (feed diagnostics back), or best-of-n, preface-lite, preface")
-    p.add_argument("--attempts", type=int, default=None, help="attempt budget (default 1 for none, 4 for repair)")
+    p.add_argument("--attempts", type=int, default=None,
+                   help=f"attempt budget (default {DEFAULT_BUDGET}; none uses one)")
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
                    help="prompt style (auto: few-shot completion for embedded models, chat otherwise)")
-    p.add_argument("--examples", type=int, default=3, help="few-shot examples in the prompt (0-3)")
-    p.add_argument("--max-tokens", type=int, default=None,
-                   help="reply length limit (default 768 for none/repair, 512 for the other agents)")
+    p.add_argument("--max-tokens", type=int, default=None, help="reply length limit (default: the agent's own)")
     p.add_argument("--temperature", type=float, default=None,
-                   help="sampling temperature (default 0, greedy, for none/repair; 0.75 for the other agents, "
-                        "whose policies may change it per prompt)")
+                   help="sampling temperature (default: the agent's own, 0 for none and 0.75 for the others; "
+                        "a learned policy may change it per prompt)")
     p.add_argument("--seed", type=int, default=0,
-                   help="sampling seed (none/repair: attempt i uses seed + i - 1; other agents derive one per call)")
+                   help="episode seed: each LLM call's sampling seed and the policy's own sampling derive from it")
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
     p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     task = load_task(args.task)
     if args.attempts is not None and args.attempts < 1:
         raise UserError("--attempts must be at least 1")
-    attempts = args.attempts if args.attempts is not None else (1 if args.agent == "none" else 4)
+    attempts = args.attempts if args.attempts is not None else DEFAULT_BUDGET
     llm_tag = re.sub(r"[^\w.-]+", "_", args.llm.replace(":", "-").split("/")[-1])[:40]
     out = Path(args.out or f"runs/{task.id}__{llm_tag}__{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}")
     options = RunOptions(hls=args.hls, runner=args.runner, seed=args.seed, verify_timeout=args.verify_timeout)
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         ctx, extra = run_task_from_spec(
             task, llm=args.llm, agent=args.agent, attempts=attempts, options=options, out_dir=out,
             checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt,
-            n_examples=args.examples, max_tokens=args.max_tokens, cache=args.cache,
+            max_tokens=args.max_tokens, cache=args.cache,
             llm_options=llm_call_options(args), on_event=progress,
         )
     finally:

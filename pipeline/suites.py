@@ -19,7 +19,7 @@ from pipeline.task import Task, load_task
 
 log = logging.getLogger(__name__)
 
-SUITES_DIR = Path(__file__).parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "suites"  # data, not code
 SPLITS = ("train", "test")
 DIFFICULTIES = ("easy", "medium", "hard")
 
