@@ -143,7 +143,7 @@ class Attempt:
         return {
             "attempt": self.index, "action": self.action, "prompt_hash": self.prompt.hash,
             "temperature": self.prompt.params.temperature, "max_tokens": self.prompt.params.max_tokens,
-            "seed": self.seed, "reply": self.reply, "code": self.code or "", "phase": self.phase,
+            "call_seed": self.seed, "reply": self.reply, "code": self.code or "", "phase": self.phase,
             "verified": self.verified, "errors": self.errors, "verified_count": self.verified_count,
             "diagnostics": self.diagnostics, "reward": self.reward, "tokens": self.tokens,
             "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,

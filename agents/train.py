@@ -212,7 +212,7 @@ def train(
         task = tasks[order[index]]
         return RepairEnv(task, llm, verifier=verifier, budget=cfg.budget, reward=reward, initial_prompt=initial,
                          log=attempt_log, verify_timeout=cfg.verify_timeout,
-                         tag={"phase": "train", "cursor": cursor}, seed=cfg.seed * 1_000_003 + cursor)
+                         tag={"run": "train", "cursor": cursor}, seed=cfg.seed * 1_000_003 + cursor)
 
     def save(st: ppo.TrainState, optimizer: torch.optim.Optimizer) -> None:
         _save(ckpt_path, policy, st, optimizer, cfg, args)

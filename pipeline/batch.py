@@ -49,6 +49,7 @@ class BatchConfig:
     workers: int = 1
     seed: int = 0
     temperature: float | None = None
+    max_tokens: int | None = None
     limit: int | None = None
     stages: list[str] = field(default_factory=lambda: list(STAGES))
     prompt_style: str = "auto"
@@ -108,6 +109,7 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
             out_dir=run_dir,
             checkpoint=config.checkpoint,
             temperature=config.temperature,
+            max_tokens=config.max_tokens,
             prompt_style=config.prompt_style,
             stages=config.stages,
             llm_options=config.llm_options,

@@ -51,22 +51,8 @@ def test_env_agent_gets_the_runs_style_temperature_and_reply_limit(tmp_path):
     assert report["generation"]["prompt_style"] == "completion" and report["generation"]["verified"]
     assert [a["temperature"] for a in report["attempts"]] == [0.3, 0.3]
     prompt = json.loads((tmp_path / "attempts" / "01" / "prompt.json").read_text())
-    assert prompt["style"] == "completion" and prompt["meta"]["temperature"] == 0.3
-    assert prompt["meta"]["max_tokens"] == 200 and prompt["meta"]["agent"] == "best-of-n"
-
-
-@needs_dafny
-def test_defaults_follow_each_loop_builtin_greedy_agents_as_evaluated(tmp_path):
-    """Left unset, ``none``/``repair`` decode greedily with 768 tokens (as before); the policies sample at their
-    evaluation default (0.75, 512 tokens)."""
-    builtin = DummyLLM([fenced(BAD), fenced(GOOD)])
-    run_task_from_spec(TASK, llm=builtin, agent="repair", attempts=2, out_dir=tmp_path / "repair", stages=[],
-                       prompt_style="chat")
-    assert [(p.temperature, p.max_tokens, p.style) for _, p in builtin.calls] == [(0.0, 768, "chat")] * 2
-    agent = DummyLLM([fenced(BAD), fenced(GOOD)])
-    run_task_from_spec(TASK, llm=agent, agent="best-of-n", attempts=2,
-                       out_dir=tmp_path / "bon", stages=[], prompt_style="chat")
-    assert [(p.temperature, p.max_tokens, p.style) for _, p in agent.calls] == [(0.75, 512, "chat")] * 2
+    assert prompt["params"]["style"] == "completion" and prompt["params"]["temperature"] == 0.3
+    assert prompt["params"]["max_tokens"] == 200 and prompt["config"]["mode"] == "completion"
 
 
 def _temperature_up_checkpoint(path: Path) -> Path:
@@ -95,10 +81,10 @@ def test_preface_lite_changes_the_temperature_per_prompt_as_in_evaluation(tmp_pa
                        temperature=0.5)
     assert [p.temperature for _, p in run_llm.calls] == [0.75, 1.0]  # 0.5 -> up -> up
     report = json.loads((tmp_path / "run" / "report.json").read_text())
-    assert [a["prompt_kind"] for a in report["attempts"]] == ["temperature_up", "temperature_up"]
+    assert [a["action"] for a in report["attempts"]] == ["temperature_up", "temperature_up"]
     assert [a["temperature"] for a in report["attempts"]] == [0.75, 1.0]
 
-    from agents.policies.base import PromptConfig
+    from agents.prompts import PromptConfig
 
     eval_llm = DummyLLM([fenced(BAD)])
     evaluate_policy([TASK], "dummy", "preface-lite", ckpt, seeds=[3], budget=2, llm=eval_llm, prompt_style="chat",
@@ -112,20 +98,21 @@ def test_preface_lite_changes_the_temperature_per_prompt_as_in_evaluation(tmp_pa
     assert same.calls == eval_llm.calls
 
 
-def test_the_adapter_policys_temperature_reaches_the_generate_loop():
-    """A policy adapted to ``pipeline.generate.generate`` (``get_policy``) samples at its own temperature."""
-    from agents.policies import get_policy
-    from agents.prompts import PromptBuilder
-    from pipeline.generate import GenParams, generate
+def test_each_agents_defaults_reach_the_llm_and_the_report(tmp_path):
+    """One place per agent name: its policy class's ``defaults``, over which the user's options are laid."""
 
     def verify(source, task, timeout):
         return {"verified": False, "phase": "verification", "verified_count": 0, "diagnostics": []}
 
-    llm = DummyLLM([fenced(BAD)])
-    generate(TASK, llm, policy=get_policy("best-of-n"), builder=PromptBuilder("chat"), attempts=2,
-             params=GenParams(temperature=0.0), verify=verify)
-    assert [p.temperature for _, p in llm.calls] == [0.75, 0.75]
-    assert {p.max_tokens for _, p in llm.calls} == {512}
+    for agent, temperature, max_tokens, user in [("best-of-n", 0.75, 512, {}), ("none", 0.0, 512, {}),
+                                                 ("repair", 0.3, 99, {"temperature": 0.3, "max_tokens": 99})]:
+        llm = DummyLLM([fenced(BAD)])
+        run_task_from_spec(TASK, llm=llm, agent=agent, attempts=2, out_dir=tmp_path / agent, stages=[],
+                           prompt_style="chat", verify=verify, **user)
+        assert {(p.temperature, p.max_tokens) for _, p in llm.calls} == {(temperature, max_tokens)}
+        assert len(llm.calls) == (1 if agent == "none" else 2)
+        config = json.loads((tmp_path / agent / "report.json").read_text())["generation"]["prompt_config"]
+        assert (config["temperature"], config["max_tokens"], config["mode"]) == (temperature, max_tokens, "chat")
 
 
 # ------------------------------------------------------------------------------------------------ summaries

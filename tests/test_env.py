@@ -101,10 +101,12 @@ def test_partial_credit_is_capped_below_success():
 # ============================================================================================ episodes
 
 
-def test_episode_rewards_budget_and_transcript(tmp_path):
-    llm = DummyLLM([fenced(WRONG), "I cannot do that.", fenced(WRONG)])
+def test_episode_rewards_budget_attempt_log_and_transcript(tmp_path):
+    from agents.llm.transcript import RecordingLLM
+
+    llm = RecordingLLM(DummyLLM([fenced(WRONG), "I cannot do that.", fenced(WRONG)]), tmp_path / "transcript.jsonl")
     verifier = Scripted({"m := a;": fail(2)})
-    env = RepairEnv(task(), llm, verifier, budget=3, transcript=tmp_path / "t.jsonl", seed=4)
+    env = RepairEnv(task(), llm, verifier, budget=3, log=tmp_path / "attempts.jsonl", seed=4)
     state = env.reset()
     policy = RepairPolicy()
     rewards, dones = [], []
@@ -121,15 +123,18 @@ def test_episode_rewards_budget_and_transcript(tmp_path):
     assert env.info()["verified"] is False
     with pytest.raises(RuntimeError, match="budget"):
         env.step(policy.propose(state))
-    lines = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text().splitlines()]
-    assert [x["attempt"] for x in lines] == [1, 2, 3]
+    lines = [json.loads(x) for x in (tmp_path / "attempts.jsonl").read_text().splitlines()]
+    assert [x["attempt"] for x in lines] == [1, 2, 3] and [x["done"] for x in lines] == [False, False, True]
     assert lines[1]["phase"] == "no_code" and lines[0]["verdict"]["phase"] == "verification"
+    assert [x["reward"] for x in lines] == pytest.approx(rewards)
+    calls = [json.loads(x) for x in (tmp_path / "transcript.jsonl").read_text().splitlines()]
+    assert [c["completion"]["text"] for c in calls] == [a.reply for a in env.attempts]
     # the repair prompt of attempt 2 carries the diagnostics of attempt 1
-    assert "postcondition" in lines[1]["messages"][-1]["content"].lower()
+    assert "postcondition" in calls[1]["messages"][-1]["content"].lower()
     # distinct sampling seeds per call (a fixed seed would make best-of-n draw one sample)
-    assert len({x["params"]["seed"] for x in lines}) == 3
-    assert lines[0]["params"]["seed"] == call_seed(4, 1, 1)
-    assert lines[0]["params"]["temperature"] == 0.75
+    assert len({c["params"]["seed"] for c in calls}) == 3 == len({x["call_seed"] for x in lines})
+    assert calls[0]["params"]["seed"] == lines[0]["call_seed"] == call_seed(4, 1, 1)
+    assert calls[0]["params"]["temperature"] == lines[0]["temperature"] == 0.75
 
 
 def test_success_ends_the_episode_with_the_success_reward():

@@ -131,16 +131,16 @@ def test_qwen_0_5b_writes_the_target_method():
     """One real generation with the default model: the few-shot completion prompt yields the target method."""
     _need_llama()
     from agents.extract import extract_dafny
-    from agents.llm import GenParams, get_llm
-    from agents.prompts import PromptBuilder
+    from agents.llm import get_llm
+    from agents.prompts import PromptConfig, initial_prompt
     from pipeline.task import load_task
 
     path = _real("0.5b")
     check_file(path, MODELS["0.5b"], trust_stamp=False)  # the full sha256 of the joined file, not the stamp
     task = load_task("benchmarks/examples/max2.yaml")
-    prompt = PromptBuilder("completion", n_examples=2).initial(task)
+    prompt = initial_prompt(task, PromptConfig(mode="completion", temperature=0.0, max_tokens=200))
     llm = get_llm("embedded")
-    out = llm.complete(prompt.messages, prompt.params(GenParams(max_tokens=200)))
+    out = llm.complete(prompt.messages, prompt.params)
     code = extract_dafny(prompt.prefix + out.text, "Max").code
     assert code.startswith("method Max(a: int, b: int) returns (m: int)")
     assert ":=" in code and code.rstrip().endswith("}")

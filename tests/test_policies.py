@@ -8,9 +8,10 @@ import torch
 
 from agents.env import RepairState
 from agents.policies import POLICY_NAMES, make_policy
-from agents.policies.base import PromptConfig, examples_from_tasks, initial_prompt, nearest_example, render
+from agents.policies.base import examples_from_tasks, nearest_example
 from agents.policies.features import error_kind, feature_names, minilm_dir, state_features
 from agents.policies.lite import OPERATORS, PrefaceLitePolicy, apply_operator, operator_mask
+from agents.prompts import PromptConfig, initial_prompt, render
 from pipeline.errors import UserError
 from pipeline.task import task_from_dict
 
@@ -175,10 +176,9 @@ def test_preface_lm_observation_and_instruction():
 
 
 def test_policies_run_inside_the_generate_loop():
-    """``p2s run --agent`` goes through pipeline.generate: the adapter turns its state into a RepairState."""
+    """``p2s run --agent`` goes through pipeline.generate, which plays the policy in the one loop."""
     from agents.llm.dummy import DummyLLM
-    from agents.policies import get_policy
-    from agents.prompts import PromptBuilder
+    from agents.policies import prompt_config
     from pipeline.generate import generate
 
     bad = f"```dafny\n{CODE}```"
@@ -186,17 +186,17 @@ def test_policies_run_inside_the_generate_loop():
 
     def verify(source, task, timeout):
         if "if a > b" in source:
-            return {"verified": True, "phase": "ok", "verified_count": 1, "diagnostics": []}
+            return {"verified": True, "phase": "ok", "verified_count": 1, "diagnostics": [], "program": source}
         return {"verified": False, "phase": "verification", "verified_count": 0, "diagnostics": DIAG}
 
     torch.manual_seed(0)
     llm = DummyLLM([bad, good])
-    gen = generate(TASK, llm, policy=get_policy("preface-lite"), builder=PromptBuilder("chat"), attempts=3,
+    gen = generate(TASK, llm, agent="preface-lite", config=prompt_config("preface-lite", "chat"), attempts=3,
                    verify=verify)
     assert gen.verified and len(gen.attempts) == 2
     second_prompt = "\n".join(m["content"] for m in llm.calls[1][0])
     assert "postcondition might not hold" in second_prompt.lower()  # the repair turn saw the diagnostics
-    one = generate(TASK, DummyLLM([bad]), policy=get_policy("none"), builder=PromptBuilder("chat"), attempts=3,
+    one = generate(TASK, DummyLLM([bad]), agent="none", config=prompt_config("none", "chat"), attempts=3,
                    verify=verify)
     assert not one.verified and len(one.attempts) == 1
 

@@ -10,7 +10,7 @@ import torch
 
 from agents import ppo
 from agents.env import RepairState
-from agents.policies.base import initial_prompt
+from agents.prompts import initial_prompt
 from pipeline.task import task_from_dict
 
 TASK = task_from_dict({

@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 from agents.extract import extract_dafny
-from agents.llm import GenParams
 from agents.prompts import PromptBuilder, feedback_from_result, load_examples
 from pipeline.task import load_task
 
@@ -21,7 +20,7 @@ def test_chat_prompt_has_system_fewshot_pairs_and_the_task():
     roles = [m["role"] for m in p.messages]
     assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
     assert "Dafny 4" in p.messages[0]["content"]
-    assert "function method" in PromptBuilder("chat", dialect="dafny2").initial(TASK).messages[0]["content"]
+    assert "function method" in PromptBuilder("chat", dialect="dafny3").initial(TASK).messages[0]["content"]
     last = p.messages[-1]["content"]
     assert TASK.description in last and TASK.signature.text in last
     for clause in ["requires lo <= hi", "ensures lo <= y <= hi", "ensures x > hi ==> y == hi"]:
@@ -41,8 +40,7 @@ def test_completion_prompt_ends_with_the_open_program():
         "  ensures x > hi ==> y == hi\n{\n"
     )
     assert text.count("// Task:") == 4 and text.count("```\n") == 3
-    params = p.params(GenParams(max_tokens=99))
-    assert params.style == "completion" and params.stop == ("```",) and params.max_tokens == 99
+    assert p.style == "completion" and p.stop == ("```",)
     body = "  if x < lo { y := lo; } else if x > hi { y := hi; } else { y := x; }\n}\n"
     assert extract_dafny(p.prefix + body, "Clamp").code.endswith(body)
 
@@ -66,14 +64,20 @@ def test_repair_turn_shows_code_diagnostics_and_the_offending_line():
     comp = PromptBuilder("completion", n_examples=1).repair(TASK, fb)
     text = comp.messages[0]["content"]
     assert "// A previous attempt that the verifier rejected:" in text and "// Dafny: line 10:" in text
-    assert text.endswith(comp.prefix) and comp.meta["kind"] == "repair"
+    assert text.endswith(comp.prefix) and comp.kind == "repair"
 
 
 def test_prompt_hash_is_stable_and_distinguishes_prompts():
-    a = PromptBuilder("chat").initial(TASK)
-    b = PromptBuilder("chat").initial(TASK)
-    c = PromptBuilder("completion").initial(TASK)
+    from dataclasses import replace
+
+    from agents.prompts import PromptConfig, initial_prompt
+
+    a = initial_prompt(TASK, PromptConfig())
+    b = initial_prompt(TASK, PromptConfig())
+    c = initial_prompt(TASK, PromptConfig(mode="completion"))
     assert a.hash == b.hash != c.hash and re.fullmatch(r"[0-9a-f]{16}", a.hash)
+    assert replace(a, params=replace(a.params, seed=9)).hash == a.hash  # the per-call seed is not the prompt
+    assert initial_prompt(TASK, PromptConfig(temperature=0.2)).hash != a.hash
 
 
 def test_fewshot_examples_verify_on_the_installed_dafny(tmp_path):

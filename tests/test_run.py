@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from agents.llm import get_llm
-from agents.prompts import PromptBuilder
+from agents.policies import prompt_config
 from pipeline.cli import main
-from pipeline.generate import OneShot, RepairLoop, generate, run_task_from_spec
+from pipeline.generate import generate, run_task_from_spec
 from pipeline.stage import RunOptions
 from pipeline.task import load_task
 from verifiers.api import verify_source
@@ -34,7 +34,7 @@ def fenced(code: str) -> str:
 
 def test_one_shot_stops_after_one_attempt(tmp_path):
     llm = get_llm("dummy", replies=[fenced(BAD), fenced(GOOD)])
-    gen = generate(TASK, llm, policy=OneShot(), builder=PromptBuilder("chat"), attempts=5, verify=dafny_verify,
+    gen = generate(TASK, llm, agent="none", config=prompt_config("none", "chat"), attempts=5, verify=dafny_verify,
                    out_dir=tmp_path)
     assert not gen.verified and len(gen.attempts) == 1
     a = gen.attempts[0]
@@ -44,34 +44,29 @@ def test_one_shot_stops_after_one_attempt(tmp_path):
 
 def test_repair_feeds_diagnostics_back_until_verified(tmp_path):
     llm = get_llm("dummy", replies=["I am not sure.", fenced(BAD), fenced(GOOD)])
-    gen = generate(TASK, llm, policy=RepairLoop(), builder=PromptBuilder("chat"), attempts=4, verify=dafny_verify,
-                   out_dir=tmp_path)
+    gen = generate(TASK, llm, agent="repair", config=prompt_config("repair", "chat"), attempts=4, seed=5,
+                   verify=dafny_verify, out_dir=tmp_path)
     assert gen.verified and [a.verified for a in gen.attempts] == [False, False, True]
-    assert [a.phase for a in gen.attempts][:2] == ["extract", "verification"]
-    assert [a.prompt_kind for a in gen.attempts] == ["initial", "repair", "repair"]
+    assert [a.phase for a in gen.attempts][:2] == ["no_code", "verification"]
+    assert [a.action for a in gen.attempts] == ["initial", "raw_feedback", "raw_feedback"]
     second, third = llm.calls[1][0], llm.calls[2][0]
-    assert "no Dafny program" in second[-1]["content"]
+    assert "no Dafny program" in second[-1]["content"] and second[-2]["content"] == "I am not sure."
     line = gen.attempts[1].diagnostics[0]["line"]
     assert f"line {line}" in third[-1]["content"] and "m := a;" in third[-2]["content"]
-    # attempt 3's prompt repeats attempt 2's only if the code repeated; here it differs, so all stay greedy
-    assert [c[1].temperature for c in llm.calls] == [0.0, 0.0, 0.0]
+    assert [c[1].temperature for c in llm.calls] == [0.75] * 3  # the repair agent's own default
+    assert len({c[1].seed for c in llm.calls}) == 3  # each call its own seed, derived from the episode's
     lines = [json.loads(x) for x in (tmp_path / "attempts.jsonl").read_text().splitlines()]
-    assert [x["index"] for x in lines] == [1, 2, 3] and lines[2]["verified"] and lines[0]["task"] == "max2"
-    assert all(x["tokens"] > 0 for x in lines)
-
-
-def test_a_repeated_prompt_is_sampled_instead_of_decoded_greedily(tmp_path):
-    llm = get_llm("dummy", replies=[fenced(BAD), fenced(BAD), fenced(BAD)])
-    gen = generate(TASK, llm, policy=RepairLoop(), builder=PromptBuilder("chat"), attempts=3, verify=dafny_verify)
-    assert [a.temperature for a in gen.attempts] == [0.0, 0.0, 0.7]
-    assert [c[1].temperature for c in llm.calls] == [0.0, 0.0, 0.7] and llm.calls[2][1].seed == 2
+    assert [x["attempt"] for x in lines] == [1, 2, 3] and lines[2]["verified"] and lines[0]["task"] == "max2"
+    assert all(x["tokens"] > 0 for x in lines) and {x["call_seed"] for x in lines} == {c[1].seed for c in llm.calls}
+    assert gen.verified_program and "m := b;" in gen.verified_program
+    assert json.loads((tmp_path / "attempts" / "03" / "verify.json").read_text())["verified"]
 
 
 def test_completion_style_joins_prefix_and_continuation(tmp_path):
     body = GOOD[GOOD.index("{") + 2:]  # the model continues after the open brace
     llm = get_llm("dummy", replies=[body])  # a real backend stops at the closing fence and drops it
-    gen = generate(TASK, llm, policy=OneShot(), builder=PromptBuilder("completion"), verify=dafny_verify)
-    assert gen.verified and gen.attempts[0].extraction == "unclosed_fence"
+    gen = generate(TASK, llm, agent="none", config=prompt_config("none", "completion"), verify=dafny_verify)
+    assert gen.verified and gen.attempts[0].code.endswith(body)
     assert llm.calls[0][1].style == "completion" and llm.calls[0][1].stop == ("```",)
 
 

@@ -14,7 +14,7 @@ from agents.env import RepairState
 from agents.evaluate import evaluate_policy, summarise, wilson
 from agents.llm.dummy import DummyLLM
 from agents.policies import make_policy
-from agents.policies.base import initial_prompt
+from agents.prompts import initial_prompt
 from agents.train import TrainConfig, train
 from pipeline.errors import UserError
 from pipeline.task import task_from_dict
@@ -57,6 +57,9 @@ def test_smoke_training_writes_checkpoint_curve_and_resumes(tmp_path):
     assert config["ppo"]["num_steps"] == 4 and config["train"]["agent"] == "preface-lite"
     lines = (out / "transcript.jsonl").read_text().splitlines()
     assert len(lines) == sum(int(r["attempts"]) for r in rows)
+    attempts = [json.loads(x) for x in (out / "attempts.jsonl").read_text().splitlines()]
+    assert len(attempts) == len(lines) and {a["run"] for a in attempts} == {"train"}
+    assert sorted({a["cursor"] for a in attempts}) == [0, 1, 2]
 
     # the same command with more episodes continues from the checkpoint
     cfg.episodes = 5

@@ -1,5 +1,8 @@
 """``replay:FILE``: answer from a recorded transcript, keyed by sha256 of (messages, params).
 
+FILE is the ``transcript.jsonl`` of a run, an evaluation or a training run, or a folder: every transcript
+under it (a ``p2s bench`` folder holds one per task and seed).
+
 A call the transcript does not hold is an error, never a guess: a replayed run either reproduces the
 recorded one exactly or stops and says which call diverged.
 """
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from agents.llm.base import LLM, Completion, GenParams, Message, call_key
 from agents.llm.registry import register
-from agents.llm.transcript import read_transcript
+from agents.llm.transcript import read_transcript, transcript_files
 from pipeline.errors import UserError
 
 
@@ -21,10 +24,12 @@ class ReplayLLM(LLM):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise UserError(f"replay transcript {self.path} not found: give the transcript.jsonl of a recorded run")
+        files = transcript_files(self.path)
+        if not files:
+            raise UserError(f"replay transcript {self.path} not found: give the transcript.jsonl of a recorded run "
+                            "(or a folder holding them)")
         try:
-            records = read_transcript(self.path)
+            records = [rec for f in files for rec in read_transcript(f)]
         except ValueError as exc:
             raise UserError(f"replay transcript {exc}") from None
         self._answers: dict[str, list[Completion]] = defaultdict(list)

@@ -15,6 +15,7 @@ from typing import Any
 from agents.llm.base import LLM, Completion, GenParams, Message, call_key
 
 TRANSCRIPT_VERSION = 1
+TRANSCRIPT_NAME = "transcript.jsonl"
 
 
 def transcript_record(messages: list[Message], params: GenParams, completion: Completion, backend: str) -> dict:
@@ -39,6 +40,14 @@ def read_transcript(path: str | Path) -> list[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{i}: not JSON ({exc.msg})") from None
     return records
+
+
+def transcript_files(path: str | Path) -> list[Path]:
+    """The transcript file itself, or every ``transcript.jsonl`` under a folder (sorted); none if neither."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    return sorted(path.rglob(TRANSCRIPT_NAME)) if path.is_dir() else []
 
 
 class RecordingLLM(LLM):

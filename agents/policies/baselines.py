@@ -41,7 +41,7 @@ class RepairPolicy:
         self.config = config or self.defaults
 
     def propose(self, state: RepairState) -> Prompt:
-        if state.code is None:
+        if state.attempt == 0:
             return render(state.task, self.config, action="initial")
         return repair_prompt(state, self.config, action="raw_feedback")
 

@@ -117,10 +117,13 @@ def resolve_style(style: str, llm_spec: str) -> str:
     if style != "auto":
         return style
     name, _, arg = llm_spec.partition(":")
-    if name == "replay" and arg and Path(arg).is_file():
-        for line in Path(arg).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                return json.loads(line).get("params", {}).get("style", "chat")
+    if name == "replay" and arg:
+        from agents.llm.transcript import transcript_files
+
+        for file in transcript_files(arg)[:1]:
+            for line in file.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    return json.loads(line).get("params", {}).get("style", "chat")
     return "completion" if name in ("embedded", "") else "chat"
 
 
@@ -166,11 +169,12 @@ def render(
     reply: str = "",
     phase: str = "verification",
 ) -> Prompt:
-    """Render the prompt for ``task`` under ``config``; with ``code`` (the last failing program) a repair turn."""
+    """Render the prompt for ``task`` under ``config``; after a failed attempt (its ``code`` or, when the reply
+    held no program, its ``reply``) a repair turn that shows it with the verifier's ``diagnostics``."""
     spoken = dialect()
     builder = _builder(config.mode, spoken)
-    if code:
-        base = builder.repair(task, _feedback(code, reply, phase, diagnostics or [], config.feedback))
+    if code or reply:
+        base = builder.repair(task, _feedback(code or "", reply, phase, diagnostics or [], config.feedback))
     else:
         base = builder.initial(task)
     completion = config.mode == "completion"

@@ -37,7 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="sampling seed of a single run (default 0)")
     p.add_argument("--seeds", help="comma-separated seeds: one batch each in OUT/seed-N/, CI over seeds (e.g. 0,1,2)")
     p.add_argument("--temperature", type=float, default=None,
-                   help="sampling temperature (default 0 for none/repair, 0.75 for the other agents)")
+                   help="sampling temperature (default: the agent's own, 0 for none and 0.75 for the others)")
+    p.add_argument("--max-tokens", type=int, default=None, help="reply length limit (default: the agent's own)")
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
                    help="prompt style (auto: few-shot completion for embedded models, chat otherwise)")
     p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed or 0,
         seeds=seeds,
         temperature=args.temperature,
+        max_tokens=args.max_tokens,
         prompt_style=args.prompt,
         limit=args.limit,
         stages=stages,
