@@ -23,7 +23,7 @@ read in place, never copied). For every ``textbook_algo/<name>/<name>_strong.dfy
    the proven width, gcc simulation of every vector against the Python reference.
 
 Each program ends in one row: ``pass``, or the step that stopped it with the reason. ``--json`` writes the
-rows. Needs ``pipeline.dafny_python`` (the Dafny → Python compiler) and gcc.
+rows. Needs ``hls.dafny_python`` (the Dafny → Python compiler) and gcc.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def _canon(v, kind: str):
 
 def measure_one(name: str, data: Path, out: Path, width_proof: str = "on") -> Row:
     from benchmarks.importers.dafny_text import declarations
-    from pipeline.dafny_python import compile_program
+    from hls.dafny_python import compile_program
     from pipeline.errors import UserError
     from pipeline.runner import prepare_run, run_stages
 

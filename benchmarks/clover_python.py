@@ -5,7 +5,7 @@ For every program in CloverBench's ``textbook_algo_unit_tests`` (a method, a tes
 * Dafny's output: the program through the dialect bridge (Dafny 4 -> 2.3), compiled to C# and run by Dafny
   itself (``dafny /compile:4 /noVerify``: compile and run whether or not it verifies; verifying is the verify
   stage's job, here only the behaviour is compared);
-* our output: the same source through :func:`pipeline.dafny_python.compile_program`, run with Python;
+* our output: the same source through :func:`hls.dafny_python.compile_program`, run with Python;
 * a verdict: ``same``, ``differs``, ``unsupported`` (the compiler refused, with the construct), ``crashed``
   (the compiled module raised), or ``dafny-failed`` (Dafny could not compile or run it: nothing to compare).
 
@@ -88,7 +88,7 @@ def dafny_output(source: str, timeout: float = 300.0) -> tuple[str | None, str]:
 
 def python_output(source: str, name: str, timeout: float = 60.0) -> tuple[str, str | None, str]:
     """(verdict so far, output, reason): compile with our compiler and run the module's ``Main``."""
-    from pipeline.dafny_python import UnsupportedConstruct, compile_program
+    from hls.dafny_python import UnsupportedConstruct, compile_program
 
     try:
         module = compile_program(source, source_name=name)

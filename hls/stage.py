@@ -12,7 +12,6 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.errors import ToolMissingError, UserError
 from pipeline.hw_interface import HwInterface
 from pipeline.stage import RunContext, StageResult, Status
 
@@ -23,22 +22,12 @@ def rtl_stage(ctx: RunContext) -> StageResult:
     from hls.backends import get_backend
     from hls.options import hls_options
 
-    c_path, iface_path = ctx.artifacts.get("c"), ctx.artifacts.get("interface")
-    if not c_path or not Path(c_path).is_file():
-        return StageResult(STAGE, Status.FAIL, detail="no HLS C design (the c stage produced none)")
-    if not iface_path or not Path(iface_path).is_file():
-        return StageResult(STAGE, Status.FAIL, detail="no interface.json next to the C design")
+    c_path, iface_path = ctx.artifacts["c"], ctx.artifacts["interface"]
     hw = HwInterface.load(iface_path)
     out = ctx.stage_dir(STAGE)
     backend_name = ctx.options.hls
-    try:
-        backend = get_backend(backend_name)
-        options = hls_options(ctx)
-        result = backend.synthesize(Path(c_path).read_text(encoding="utf-8"), hw.top, options, out / backend_name)
-    except ToolMissingError as exc:
-        return StageResult(STAGE, Status.SKIPPED, detail=f"{backend_name}: {exc}")
-    except UserError as exc:
-        return StageResult(STAGE, Status.FAIL, detail=str(exc))
+    backend = get_backend(backend_name)
+    result = backend.synthesize(Path(c_path).read_text(encoding="utf-8"), hw.top, hls_options(ctx), out / backend_name)
     missing = _missing_ports(result, hw)
     rtl_json = out / "rtl.json"
     result.save(rtl_json)

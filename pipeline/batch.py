@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.journal import Journal
-from pipeline.runner import STAGES, run_dafny_file
+from pipeline.runner import STAGE_ORDER, run_dafny_file
 from pipeline.stage import RunContext, RunOptions
 from pipeline.task import Task, load_task
 
-FUNNEL = list(STAGES)
+FUNNEL = ["generate", *STAGE_ORDER]
 
 
 @dataclass
@@ -51,7 +51,7 @@ class BatchConfig:
     temperature: float | None = None
     max_tokens: int | None = None
     limit: int | None = None
-    stages: list[str] = field(default_factory=lambda: list(STAGES))
+    stages: list[str] = field(default_factory=lambda: list(STAGE_ORDER))
     prompt_style: str = "auto"
     seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass

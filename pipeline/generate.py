@@ -19,6 +19,7 @@ from agents.env import Attempt, RepairEnv, episode_budget, play
 from agents.llm.base import LLM
 from agents.policies import make_policy, prompt_config
 from agents.prompts import PromptConfig, initial_prompt, resolve_style
+from pipeline.errors import UserError
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import Task
 
@@ -28,7 +29,7 @@ ATTEMPTS = "attempts.jsonl"
 VerifyFn = Callable[..., Any]
 EventFn = Callable[..., None]
 
-__all__ = ["Generation", "generate", "resolve_style", "run_task_from_spec", "verify_stage_result"]
+__all__ = ["GenerateStage", "Generation", "generate", "generate_stage", "resolve_style", "run_task_from_spec"]
 
 
 @dataclass
@@ -141,29 +142,68 @@ def _write_attempt_folder(out: Path, attempt: Attempt) -> None:
 # ------------------------------------------------------------------------------------------------ a whole run
 
 
-def verify_stage_result(ctx: RunContext, gen: Generation) -> StageResult:
-    """The ``verify`` stage record of a generation, with the artifacts the verify stage would write."""
-    folder = ctx.stage_dir("verify")
-    ver = gen.last.verdict if gen.attempts else {}
-    (folder / "verify.json").write_text(json.dumps(ver, indent=2, default=str))
-    artifacts = {"verify_json": str(folder / "verify.json")}
-    metrics = {"verified_count": int(ver.get("verified_count") or 0), "attempts": len(gen.attempts),
-               "tokens": gen.tokens}
-    seconds = sum(a.verify_seconds for a in gen.attempts)
-    if gen.verified:
-        verified = folder / "verified.dfy"
-        verified.write_text(gen.verified_program or gen.program or "")
-        artifacts["verified_dfy"] = str(verified)
-        detail = f"verified at attempt {next(a.index for a in gen.attempts if a.verified)} of {len(gen.attempts)}"
-        return StageResult("verify", Status.PASS, seconds, detail, artifacts, metrics)
-    last = gen.attempts[-1]
+@dataclass
+class GenerateStage:
+    """The ``generate`` stage of a run that starts from the task's text: one episode of the agent.
+
+    It writes the ``dafny`` artifact: the candidate that verified in the loop or, when none did, the last one the
+    model wrote; the ``verify`` stage then judges it exactly as it judges a program given by hand (its Dafny
+    call is the loop's, answered from the verifier's cache). It fails only when there is nothing to judge: the
+    model wrote no program, or could not be reached.
+    """
+
+    llm: LLM
+    agent: str
+    config: PromptConfig
+    checkpoint: str | None = None
+    attempts: int = 7
+    verify: VerifyFn | None = None
+    on_event: EventFn | None = None
+    close_llm: bool = False  # the stage built the model (from a spec): free it before the hardware stages run
+    generation: Generation | None = None
+
+    def __call__(self, ctx: RunContext) -> StageResult:
+        try:
+            self.generation = gen = generate(
+                ctx.task, self.llm, agent=self.agent, config=self.config, checkpoint=self.checkpoint,
+                attempts=self.attempts, seed=ctx.options.seed, verify=self.verify,
+                verify_timeout=ctx.options.verify_timeout, out_dir=ctx.out_dir, on_event=self.on_event)
+        finally:
+            if self.close_llm:
+                self.llm.close()
+        gen.llm = self.llm.name
+        return generate_result(ctx, gen)
+
+
+def generate_stage(ctx: RunContext) -> StageResult:
+    """The stage registered as ``generate``: the run's :class:`GenerateStage`, bound by whoever started it."""
+    if ctx.generator is None:
+        raise UserError("the generate stage needs a model: start the run from the task's text "
+                        "(p2s run or p2s bench with --llm)")
+    return ctx.generator(ctx)
+
+
+def generate_result(ctx: RunContext, gen: Generation) -> StageResult:
+    """The ``generate`` stage record of a generation; writes ``candidate.dfy`` for the verify stage."""
+    metrics = {"attempts": len(gen.attempts), "tokens": gen.tokens, "verified_at": gen.summary()["verified_at"]}
+    n = len(gen.attempts)
     if gen.llm_error:
-        detail = f"LLM unavailable at attempt {last.index}: {gen.llm_error}"
-        return StageResult("verify", Status.FAIL, seconds, detail[:300], artifacts, metrics)
-    first = next((d for d in last.diagnostics if d.get("message")), None)
-    why = f"{last.phase}" + (f" at line {first.get('line')}: {first['message']}" if first else "")
-    detail = f"not verified after {len(gen.attempts)} attempt(s): {why}"
-    return StageResult("verify", Status.FAIL, seconds, detail[:300], artifacts, metrics)
+        detail = f"LLM unavailable at attempt {gen.last.index}: {gen.llm_error}"
+        return StageResult("generate", Status.FAIL, gen.seconds, detail[:300], metrics=metrics)
+    code = gen.program if gen.verified else next((a.code for a in reversed(gen.attempts) if a.code), None)
+    if not code:
+        return StageResult("generate", Status.FAIL, gen.seconds, f"no Dafny program in the model's {n} "
+                           "repl" + ("y" if n == 1 else "ies"), metrics=metrics)
+    candidate = ctx.out_dir / "candidate.dfy"
+    candidate.write_text(code, encoding="utf-8")
+    if gen.verified:
+        detail = f"verified at attempt {metrics['verified_at']} of {n}"
+    else:
+        last = gen.last
+        first = next((d for d in last.diagnostics if d.get("message")), None)
+        why = last.phase + (f" at line {first.get('line')}: {first['message']}" if first else "")
+        detail = f"no attempt of {n} verified (last: {why}); the last program goes to verify"
+    return StageResult("generate", Status.PASS, gen.seconds, detail[:300], {"dafny": str(candidate)}, metrics)
 
 
 def run_task_from_spec(
@@ -184,14 +224,15 @@ def run_task_from_spec(
     llm_options: dict[str, Any] | None = None,
     on_event: EventFn | None = None,
 ) -> tuple[RunContext, dict[str, Any]]:
-    """The whole chain from the task's text: generate verified Dafny, then the hardware stages.
+    """The whole chain from the task's text: generate Dafny, verify it, then the hardware stages.
 
     ``temperature`` and ``max_tokens`` left at ``None`` take the agent's defaults (its policy class's
     ``defaults``); the seed is ``options.seed``, so a run is the evaluation's episode of that task and seed.
     ``llm_options`` go to the backend (``timeout``, ``retries``: the CLI's ``--llm-timeout``/``--llm-retries``).
-    ``stages`` lists the stages to run after generation (``verify`` is always the generation's own; ``["verify"]``
-    or ``[]`` stops there). Returns the run context (results and artifacts) and the report's extra fields
-    (``generation``, ``attempts``). ``report.json`` is written in ``out_dir``.
+    The run's stages are ``generate`` (:class:`GenerateStage`), ``verify`` (always: the same stage as for a
+    program given by hand) and then ``stages`` (default: the hardware stages; ``[]`` stops after verify).
+    Returns the run context (results and artifacts) and the report's extra fields (``generation``,
+    ``attempts``). ``report.json`` is written in ``out_dir``.
     """
     from agents.llm import get_llm
     from pipeline.runner import HARDWARE_STAGES, prepare_run, run_stages, write_report
@@ -208,27 +249,14 @@ def run_task_from_spec(
     else:
         model = _recording(llm, transcript)
     _clear_previous(ctx.out_dir)  # after the model is built: a replay may read the folder's old transcript
-    config = prompt_config(agent, style, temperature, max_tokens)
-    try:
-        gen = generate(task, model, agent=agent, config=config, checkpoint=checkpoint, attempts=attempts,
-                       seed=options.seed, verify=verify, verify_timeout=options.verify_timeout, out_dir=ctx.out_dir,
-                       on_event=on_event)
-    finally:
-        if isinstance(llm, str):
-            model.close()
+    stage = GenerateStage(model, agent, prompt_config(agent, style, temperature, max_tokens), checkpoint, attempts,
+                          verify, on_event, close_llm=isinstance(llm, str))
+    ctx.generator = stage
+    hardware = [s for s in (HARDWARE_STAGES if stages is None else stages) if s not in ("generate", "verify")]
+    progress = (lambda n, r: on_event("stage", name=n, result=r)) if on_event else None
+    run_stages(ctx, ["generate", "verify", *hardware], on_stage=progress)
+    gen = stage.generation or Generation([], stage.config, spec, agent)
     gen.llm = spec
-    if gen.verified:
-        candidate = ctx.out_dir / "candidate.dfy"
-        candidate.write_text(gen.program or "")
-        ctx.artifacts["dafny"] = str(candidate)
-    result = verify_stage_result(ctx, gen)
-    ctx.artifacts.update(result.artifacts)
-    ctx.results.append(result)
-    hardware = [s for s in (HARDWARE_STAGES if stages is None else stages) if s != "verify"]
-    if gen.verified:
-        run_stages(ctx, hardware, on_stage=(lambda n, r: on_event("stage", name=n, result=r)) if on_event else None)
-    else:
-        ctx.results.extend(StageResult(s, Status.SKIPPED, detail="verify fail") for s in hardware)
     extra = {
         "generation": gen.summary(),
         "attempts": [a.to_dict() for a in gen.attempts],

@@ -1,12 +1,14 @@
 """The pipeline: the ordered stage list and the runner that writes one run folder with ``report.json``.
 
-Stages are looked up lazily by ``module:function`` so that heavy toolchains load only when a stage runs.
+Stages are looked up lazily by ``module:function`` so that heavy toolchains load only when a stage runs; each
+declares the artifacts it reads, which the runner checks before calling it. The runner (with
+:func:`pipeline.stage.timed`) alone turns exceptions into statuses: a missing tool is skipped, bad input fails,
+our own bug fails with its traceback.
 The runner stops at the first stage that does not pass and marks the rest ``skipped`` with the reason.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import platform
@@ -16,31 +18,56 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pipeline.stage import RunContext, RunOptions, StageFn, StageResult, Status, timed
+from pipeline.registry import Registry, import_target
+from pipeline.stage import RunContext, RunOptions, StageFn, StageResult, StageSpec, Status, timed
 from pipeline.task import Task, dump_task
 
-STAGES: dict[str, str] = {
-    "verify": "verifiers.stage:verify_stage",
-    "python": "pipeline.python_stage:python_stage",
-    "c": "pipeline.c_stage:c_stage",
-    "rtl": "hls.stage:rtl_stage",
-    "cosim": "hls.cosim_stage:cosim_stage",
-    "estimate": "hls.estimate_stage:estimate_stage",
-}
-HARDWARE_STAGES = ["python", "c", "rtl", "cosim", "estimate"]
+STAGES: Registry[StageSpec] = Registry("stage", "--stages")
+for _spec in (
+    StageSpec("generate", "pipeline.generate:generate_stage", writes=("dafny",),
+              help="the agent drives the LLM until a candidate verifies or the budget ends (runs from text)"),
+    StageSpec("verify", "verifiers.stage:verify_stage", reads=("dafny",), writes=("verified_dfy", "verify_json"),
+              help="Dafny verifies the program and the integrity gate holds"),
+    StageSpec("python", "hls.python_stage:python_stage", reads=("dafny",), writes=("python", "python_results"),
+              help="the Python reference model matches every test vector"),
+    StageSpec("c", "hls.c_stage:c_stage", reads=("python",), writes=("c", "interface"),
+              help="the width proof holds and the HLS C matches the model on every vector"),
+    StageSpec("rtl", "hls.stage:rtl_stage", reads=("c", "interface"), writes=("verilog", "rtl_json"),
+              help="the HLS backend turns the C into Verilog with the expected ports"),
+    StageSpec("cosim", "hls.cosim_stage:cosim_stage", reads=("rtl_json", "interface"), writes=("cosim_results",),
+              help="the RTL simulation matches the model on every vector"),
+    StageSpec("estimate", "hls.estimate_stage:estimate_stage", reads=("rtl_json",), writes=("estimate_json",),
+              help="synthesis sizes the RTL (LUT, FF, DSP, BRAM, Fmax)"),
+):
+    STAGES.add(_spec.name, _spec, _spec.help)
+STAGE_ORDER: list[str] = ["verify", "python", "c", "rtl", "cosim", "estimate"]
+HARDWARE_STAGES = STAGE_ORDER[1:]
 
 
 def stage_function(name: str) -> StageFn:
-    """Import the function behind a stage name."""
-    module, func = STAGES[name].split(":")
-    return getattr(importlib.import_module(module), func)
+    """Import the function behind a stage name (a missing third-party package is :class:`ToolMissingError`;
+    a module of ours that does not import raises its :class:`ImportError`)."""
+    spec = STAGES.get(name)
+    return import_target(spec.target, f"stage {name}")  # type: ignore[return-value]
 
 
-def _unavailable(name: str, exc: ImportError) -> StageFn:
-    def stage(ctx: RunContext) -> StageResult:
-        return StageResult(name, Status.SKIPPED, detail=f"stage unavailable ({exc}): run 'make setup'")
+def missing_inputs(ctx: RunContext, spec: StageSpec) -> StageResult | None:
+    """A failure naming the first artifact ``spec`` reads that the run does not have, and which stage writes it."""
+    for artifact in spec.reads:
+        path = ctx.artifacts.get(artifact)
+        if not path or not Path(path).is_file():
+            writer = next((s for s in STAGE_ORDER if artifact in STAGES.get(s).writes), None)
+            by = f": the {writer} stage produced none" if writer else ""
+            return StageResult(spec.name, Status.FAIL, detail=f"no {artifact} to read{by}")
+    return None
 
-    return stage
+
+def run_stage(ctx: RunContext, name: str) -> StageResult:
+    """Run one stage as the runner does (inputs checked, exceptions mapped to statuses) and merge its artifacts;
+    the result is returned, not appended to ``ctx.results``."""
+    result = missing_inputs(ctx, STAGES.get(name)) or timed(name, lambda: stage_function(name), ctx, load=True)
+    ctx.artifacts.update(result.artifacts)
+    return result
 
 
 def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageResult]:
@@ -53,17 +80,13 @@ def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageRe
     """
     blocker: StageResult | None = None
     for name in names:
+        STAGES.check(name)
         if blocker is not None:
             result = StageResult(name, Status.SKIPPED, detail=f"{blocker.stage} {blocker.status.value}")
         else:
             if on_stage:
                 on_stage(name, None)
-            try:
-                fn = stage_function(name)
-            except ImportError as exc:  # a stage whose module or toolchain package is not installed
-                fn = _unavailable(name, exc)
-            result = timed(name, fn, ctx)
-            ctx.artifacts.update(result.artifacts)
+            result = run_stage(ctx, name)
             if result.status is not Status.PASS:
                 blocker = result
         ctx.results.append(result)
@@ -122,6 +145,6 @@ def run_dafny_file(
     target = ctx.out_dir / "candidate.dfy"
     target.write_text(source)
     ctx.artifacts["dafny"] = str(target)
-    run_stages(ctx, stages or list(STAGES))
+    run_stages(ctx, stages or list(STAGE_ORDER))
     write_report(ctx)
     return ctx

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ToolMissingError, UserError
 from pipeline.task import Task
 
 
@@ -86,6 +87,7 @@ class RunContext:
     options: RunOptions = field(default_factory=RunOptions)
     artifacts: dict[str, str] = field(default_factory=dict)
     results: list[StageResult] = field(default_factory=list)
+    generator: Callable[[RunContext], StageResult] | None = None  # the generate stage's work, in a run from text
 
     def stage_dir(self, stage: str) -> Path:
         d = self.out_dir / stage
@@ -99,17 +101,58 @@ class RunContext:
 StageFn = Callable[[RunContext], StageResult]
 
 
-def timed(stage: str, fn: StageFn, ctx: RunContext) -> StageResult:
-    """Run one stage, filling in its time; an unexpected exception becomes a failure with its message."""
+@dataclass(frozen=True)
+class StageSpec:
+    """A stage as the runner knows it: where its function lives and which artifacts it reads and writes.
+
+    The runner checks ``reads`` before calling the stage (a missing one fails the stage and names the stage
+    that should have written it), so a stage function starts from inputs that exist.
+    """
+
+    name: str
+    target: str
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    help: str = ""
+
+
+def timed(stage: str, fn: StageFn | Callable[[], StageFn], ctx: RunContext, *, load: bool = False) -> StageResult:
+    """Run one stage, filling in its time; here, and only here, exceptions become statuses.
+
+    A missing tool or third-party package (:class:`ToolMissingError`) is ``skipped`` with its fix; bad input
+    (:class:`UserError`) is ``fail`` with its message; anything else, including an :class:`ImportError` of the
+    project's own code, is a bug: ``fail`` with "internal error" and the traceback in the stage's folder.
+    With ``load``, ``fn`` is first called to obtain the stage function (so that importing it is covered too).
+    """
     start = time.monotonic()
     try:
-        result = fn(ctx)
+        result = (fn() if load else fn)(ctx)  # type: ignore[operator]
+    except ToolMissingError as exc:
+        result = StageResult(stage, Status.SKIPPED, detail=str(exc))
+    except UserError as exc:
+        result = StageResult(stage, Status.FAIL, detail=str(exc))
+    except ImportError as exc:
+        result = _import_failure(stage, exc, ctx)
     except Exception as exc:  # a bug in a stage must not lose the report of the others
         result = StageResult(stage, Status.FAIL, detail=f"internal error: {type(exc).__name__}: {exc}")
-        import traceback
-
-        (ctx.stage_dir(stage) / "traceback.txt").write_text(traceback.format_exc())
+        _write_traceback(ctx, stage)
     result.stage = stage
     if not result.seconds:
         result.seconds = time.monotonic() - start
     return result
+
+
+def _import_failure(stage: str, exc: ImportError, ctx: RunContext) -> StageResult:
+    """A third-party package that is not installed skips the stage; our own module failing to import is a bug."""
+    from pipeline.registry import is_own_module
+
+    if exc.name and not is_own_module(exc.name):
+        return StageResult(stage, Status.SKIPPED, detail=f"Python package {exc.name!r} not installed: run 'make setup'")
+    _write_traceback(ctx, stage)
+    return StageResult(stage, Status.FAIL, detail=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _write_traceback(ctx: RunContext, stage: str) -> None:
+    import traceback
+
+    (ctx.stage_dir(stage) / "traceback.txt").write_text(traceback.format_exc())

@@ -14,14 +14,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-STAGE_ORDER = ["verify", "python", "c", "rtl", "cosim", "estimate"]
+from pipeline.runner import STAGE_ORDER
+
+
+def stage_order(records: list[dict[str, Any]]) -> list[str]:
+    """The stages a summary counts: ``generate`` first when the records come from runs that started from text."""
+    from_text = any("generate" in r.get("stages", {}) for r in records)
+    return ["generate", *STAGE_ORDER] if from_text else list(STAGE_ORDER)
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate journal records into the summary dictionary."""
     total = len(records)
+    order = stage_order(records)
     stages: dict[str, dict[str, Any]] = {}
-    for stage in STAGE_ORDER:
+    for stage in order:
         counts = Counter(r.get("stages", {}).get(stage, {}).get("status", "skipped") for r in records)
         seconds = sum(r.get("stages", {}).get(stage, {}).get("seconds", 0.0) for r in records)
         stages[stage] = {
@@ -38,7 +45,7 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
         "tasks": total,
         "ok": sum(1 for r in records if r.get("ok")),
         "stages": stages,
-        "funnel": {s: stages[s]["pass"] for s in STAGE_ORDER},
+        "funnel": {s: stages[s]["pass"] for s in order},
         "seconds": round(sum(r.get("seconds", 0.0) or 0.0 for r in records), 2),
         "tokens": sum(int(r.get("tokens", 0) or 0) for r in records),
         "attempts": sum(int(r.get("attempts", 0) or 0) for r in records),
@@ -59,13 +66,11 @@ def generated(config: Any) -> bool:
     return bool(cfg) and not (cfg.get("llm", "reference") == "reference" and cfg.get("agent", "none") == "none")
 
 
-def generation_summary(per_seed: dict[int, list[dict[str, Any]]], config: Any) -> dict[str, Any] | None:
-    """Verified rate per seed, mean and 95% interval, attempts and tokens per verified task (``None`` when the
-    evaluation module is not part of this build). A task that crashed counts as not verified."""
-    try:
-        from agents.evaluate import Outcome, summarise
-    except ImportError:
-        return None
+def generation_summary(per_seed: dict[int, list[dict[str, Any]]], config: Any) -> dict[str, Any]:
+    """Verified rate per seed, mean and 95% interval, attempts and tokens per verified task.
+    A task that crashed counts as not verified."""
+    from agents.evaluate import Outcome, summarise
+
     cfg = _cfg(config)
     outcomes = [
         Outcome(r["task"], seed, r.get("stages", {}).get("verify", {}).get("status") == "pass",
@@ -111,7 +116,7 @@ def funnel_chart(summary: dict[str, Any], path: Path) -> Path | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    names = STAGE_ORDER
+    names = list(summary["funnel"])
     values = [summary["funnel"][s] for s in names]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     bars = ax.bar(names, values, color="#3b6ea5")
@@ -152,7 +157,7 @@ def report_markdown(summary: dict[str, Any], records: list[dict[str, Any]], conf
     lines += _stage_table(summary)
     lines += ["", "| task | split | difficulty | last stage passed | result |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(records, key=lambda r: r["task"]):
-        passed = [s for s in STAGE_ORDER if r.get("stages", {}).get(s, {}).get("status") == "pass"]
+        passed = [s for s in stage_order([r]) if r.get("stages", {}).get(s, {}).get("status") == "pass"]
         fail = r.get("first_failure")
         result = (
             "pass" if r.get("ok") else f"{fail['stage']} {fail['status']}: {_cell(fail['detail'])}" if fail else "?"

@@ -168,7 +168,7 @@ class CallSpec:
 
 def call_spec_for(task_signature: Any, module_sig: Any) -> CallSpec:
     """Pair a task's :class:`~pipeline.task.Signature` with the compiled module's
-    :class:`~pipeline.dafny_python.FunctionSig` (ghost parameters and results dropped, Dafny names kept)."""
+    :class:`~hls.dafny_python.FunctionSig` (ghost parameters and results dropped, Dafny names kept)."""
     py_params = {p.name: p.py for p in module_sig.params}
     py_returns = {p.name: p.py for p in module_sig.returns}
     params = [(p.name, py_params[p.name], str(p.type)) for p in task_signature.params if p.name in py_params]

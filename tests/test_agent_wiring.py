@@ -213,7 +213,7 @@ def test_bench_agent_over_seeds_reports_the_verified_rate_and_resumes(tmp_path, 
         by_task = {r["task"]: r for r in lines}
         assert set(by_task) == {"max2", "clamp"}
         assert by_task["max2"]["attempts"] == 1 and by_task["clamp"]["attempts"] == 2
-        assert set(by_task["max2"]["stages"]) == {"verify"}  # nothing after verify was run or recorded
+        assert set(by_task["max2"]["stages"]) == {"generate", "verify"}  # nothing after verify was run or recorded
         one = json.loads((out / f"seed-{seed}" / "summary.json").read_text())
         assert one["generation"]["per_seed_rate"] == {str(seed): 0.5}
         calls = [json.loads(x) for x in (out / f"seed-{seed}" / "tasks" / "clamp" / "transcript.jsonl")

@@ -44,9 +44,9 @@ def context(tmp_path: Path, model: str | None = MODEL, tests=TESTS, signature=SI
 
 
 def run_stage(ctx: RunContext):
-    from pipeline.c_stage import c_stage
+    from pipeline.runner import run_stage
 
-    return c_stage(ctx)
+    return run_stage(ctx, "c")
 
 
 @needs_gcc
@@ -119,7 +119,7 @@ def test_no_vectors_is_not_a_pass(tmp_path):
 
 
 def test_missing_gcc_is_skipped_with_the_fix(tmp_path, monkeypatch):
-    import pipeline.hls_c.simulate as sim
+    import hls.hls_c.simulate as sim
 
     monkeypatch.setattr(sim, "gcc_path", lambda: None)
     r = run_stage(context(tmp_path))

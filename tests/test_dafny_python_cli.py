@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from hls.dafny_python import compile_program
 from pipeline.cli import main
-from pipeline.dafny_python import compile_program
 
 REPO = Path(__file__).resolve().parent.parent
 needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="Dafny is not installed (apt-get install dafny)")

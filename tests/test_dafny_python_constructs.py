@@ -2,9 +2,9 @@
 
 Every case is a small Dafny program in the resolved form (``var k: int := ...``) that Dafny 2.3 also accepts as
 source, with the output Dafny printed for it (``dafny /compile:4 /noVerify``: compiled to C# and run). The fast
-tests compile each case with :func:`~pipeline.dafny_python.compile_resolved` and run the module in a subprocess;
+tests compile each case with :func:`~hls.dafny_python.compile_resolved` and run the module in a subprocess;
 the slow test re-derives every expected output from real Dafny and compiles through the real Dafny front end
-(:func:`~pipeline.dafny_python.compile_program`), so the expectations here cannot drift from Dafny's behaviour.
+(:func:`~hls.dafny_python.compile_program`), so the expectations here cannot drift from Dafny's behaviour.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dafny_python import compile_program, compile_resolved
+from hls.dafny_python import compile_program, compile_resolved
 
 CASES: dict[str, tuple[str, str]] = {}
 CASES['int_arith'] = (r"""

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dafny_python import DafnySyntaxError, ast, parse_expression, parse_program, parse_type
-from pipeline.dafny_python.lexer import tokenize
+from verifiers.front import ast
+from verifiers.front.errors import DafnySyntaxError
+from verifiers.front.lexer import tokenize
+from verifiers.front.parser import parse_expression, parse_program, parse_type
 
 CLOVER = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cloverbench"
 

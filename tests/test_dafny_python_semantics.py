@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from pipeline.dafny_python import UnsupportedConstruct, compile_resolved
-from pipeline.dafny_python.runtime import HELPERS
+from hls.dafny_python import UnsupportedConstruct, compile_resolved
+from hls.dafny_python.runtime import HELPERS
 
 
 def load(text: str) -> dict:
@@ -361,7 +361,7 @@ def test_printed_method_without_body_is_an_empty_method() -> None:
 
 
 def test_source_method_without_body_is_refused() -> None:
-    from pipeline.dafny_python import check_source_bodies
+    from hls.dafny_python import check_source_bodies
 
     with pytest.raises(UnsupportedConstruct) as info:
         check_source_bodies("method Ext(x: int) returns (y: int)\n  ensures y > x\n\nmethod Main() {}\n")
@@ -370,7 +370,7 @@ def test_source_method_without_body_is_refused() -> None:
 
 
 def test_declarations_with_ghost_results_are_split_on_their_line() -> None:
-    from pipeline.dafny_python.frontend import split_ghost_result_decls
+    from verifiers.front.ghost_free import split_ghost_result_decls
 
     src = ("method M(a: int) returns (ghost m: int, p: int) { p := a; }\n"
            "method Main() {\n  var g: int, x := M(3); var y := 1;\n  print x;\n}\n")

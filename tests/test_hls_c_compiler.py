@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from pipeline.hls_c import NotSynthesizable, compile_to_c
+from hls.hls_c import NotSynthesizable, compile_to_c
 from pipeline.hw_interface import HwInterface
 from pipeline.task import task_from_dict
 
@@ -97,7 +97,7 @@ def test_unbounded_allocation_names_the_operation():
 
 
 def test_an_allocation_bounded_by_the_pinned_requires_compiles_at_that_capacity():
-    from pipeline.hls_c.bounds import requires_bounds
+    from hls.hls_c.bounds import requires_bounds
 
     src = "def F(n: int) -> list[int]:\n    a: list[int] = [0] * n\n    return a\n"
     t = task_from_dict({"id": "t", "description": "d", "signature": "method F(n: int) returns (a: array<int>)",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.hls_c.simulate import check_python
+from hls.hls_c.simulate import check_python
 from pipeline.task import task_from_dict
 
 pytestmark = [
@@ -57,7 +57,7 @@ COMBO_SIG = ("method Mix(a: array<int>, x: int, y: int, w: bv8) "
 
 
 def compile_dafny(source: str) -> str:
-    from pipeline.dafny_python import compile_program
+    from hls.dafny_python import compile_program
 
     return compile_program(source).text
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.hls_c.simulate import check_python
+from hls.hls_c.simulate import check_python
 from pipeline.task import task_from_dict
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed (apt-get install gcc)")

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hls.cosim_stage import cosim_stage
-from hls.estimate_stage import estimate_stage
 from hls.options import hls_options
-from hls.stage import rtl_stage
+from pipeline.runner import run_stage
 from pipeline.stage import RunContext, RunOptions, Status
 from pipeline.task import load_task
 from tests.hls_data.helpers import DATA, MOCKS, program, require_circt
@@ -32,9 +30,8 @@ def context(tmp_path: Path, name: str = "max_array", **options) -> RunContext:
     return ctx
 
 
-def run(ctx: RunContext, stage):
-    result = stage(ctx)
-    ctx.artifacts.update(result.artifacts)
+def run(ctx: RunContext, stage: str):
+    result = run_stage(ctx, stage)
     ctx.results.append(result)
     return result
 
@@ -44,18 +41,18 @@ def test_rtl_cosim_estimate_on_the_open_flow(tmp_path):
     if shutil.which("yosys") is None or shutil.which("iverilog") is None:
         pytest.skip("yosys and iverilog are needed (apt-get install yosys iverilog)")
     ctx = context(tmp_path, extra={"fmax": False})
-    rtl = run(ctx, rtl_stage)
+    rtl = run(ctx, "rtl")
     assert rtl.status is Status.PASS, rtl.detail
     assert rtl.metrics["protocol"] == "handshake" and rtl.metrics["backend"] == "circt"
     assert Path(rtl.artifacts["verilog"]).name == "MaxArray.v"
     assert json.loads(Path(rtl.artifacts["verilog_files"]).read_text()) == [rtl.artifacts["verilog"]]
-    cos = run(ctx, cosim_stage)
+    cos = run(ctx, "cosim")
     assert cos.status is Status.PASS, cos.detail
     assert cos.metrics["vectors_passed"] == cos.metrics["vectors_total"] == 4
     assert len(cos.metrics["cycles"]) == 4 and "task's expected values" in cos.detail
     saved = json.loads(Path(cos.artifacts["cosim_results"]).read_text())
     assert saved["passed"] and saved["vectors"][0]["outputs"] == {"return": 9}
-    est = run(ctx, estimate_stage)
+    est = run(ctx, "estimate")
     assert est.status is Status.PASS, est.detail
     assert est.metrics["lut"] > 100 and est.metrics["ff"] > 50 and est.metrics["fmax_mhz"] is None
 
@@ -63,8 +60,8 @@ def test_rtl_cosim_estimate_on_the_open_flow(tmp_path):
 def test_wrong_design_fails_cosim(tmp_path):
     require_circt()
     ctx = context(tmp_path, "max_array_wrong")
-    assert run(ctx, rtl_stage).status is Status.PASS
-    cos = run(ctx, cosim_stage)
+    assert run(ctx, "rtl").status is Status.PASS
+    cos = run(ctx, "cosim")
     assert cos.status is Status.FAIL and "expected 9" in cos.detail
     assert cos.metrics["vectors_passed"] == 1
 
@@ -72,18 +69,18 @@ def test_wrong_design_fails_cosim(tmp_path):
 def test_missing_inputs_fail(tmp_path):
     task = load_task(EXAMPLE)
     ctx = RunContext(task, tmp_path)
-    assert "the c stage produced none" in rtl_stage(ctx).detail
-    assert rtl_stage(ctx).status is cosim_stage(ctx).status is estimate_stage(ctx).status is Status.FAIL
+    assert "the c stage produced none" in run_stage(ctx, "rtl").detail
+    assert all(run_stage(ctx, s).status is Status.FAIL for s in ("rtl", "cosim", "estimate"))
 
 
 def test_missing_tools_skip_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("P2S_HLS_PYTHON", str(tmp_path / "no-python"))
     ctx = context(tmp_path)
-    rtl = rtl_stage(ctx)
+    rtl = run_stage(ctx, "rtl")
     assert rtl.status is Status.SKIPPED and "make setup" in rtl.detail
     monkeypatch.setenv("PATH", str(tmp_path))
     ctx = context(tmp_path / "v", hls="vitis")
-    rtl = rtl_stage(ctx)
+    rtl = run_stage(ctx, "rtl")
     assert rtl.status is Status.SKIPPED and "vitis_hls not found" in rtl.detail
 
 
@@ -93,14 +90,14 @@ def test_vitis_through_the_stages_with_the_fake_tool(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{MOCKS}:{Path(shutil.which('iverilog')).parent}")
     monkeypatch.setenv("P2S_MOCK_ARGV", str(tmp_path / "argv.jsonl"))
     ctx = context(tmp_path, hls="vitis", extra={"fmax": False})
-    rtl = run(ctx, rtl_stage)
+    rtl = run(ctx, "rtl")
     assert rtl.status is Status.PASS and rtl.metrics["hls_lut"] == 164 and rtl.metrics["protocol"] == "ap_ctrl"
-    cos = run(ctx, cosim_stage)
+    cos = run(ctx, "cosim")
     assert cos.status is Status.PASS, cos.detail
-    est = estimate_stage(ctx)
+    est = run_stage(ctx, "estimate")
     assert est.status is Status.PASS and est.metrics["lut"] < 400  # the small hand-written FSM
     monkeypatch.setenv("PATH", str(MOCKS))  # no yosys
-    est = estimate_stage(ctx)
+    est = run_stage(ctx, "estimate")
     assert est.status is Status.SKIPPED and "apt-get install yosys" in est.detail
 
 

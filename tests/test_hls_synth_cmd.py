@@ -38,8 +38,8 @@ def test_unknown_backend_is_refused_by_the_parser(capsys):
 
 @pytest.mark.slow
 def test_synth_max_array_end_to_end(tmp_path, capsys):
-    if importlib.util.find_spec("pipeline.python_stage") is None:
-        pytest.skip("the python stage (pipeline.python_stage) has not landed yet")
+    if importlib.util.find_spec("hls.python_stage") is None:
+        pytest.skip("the python stage (hls.python_stage) has not landed yet")
     require_circt()
     if shutil.which("yosys") is None or shutil.which("iverilog") is None:
         pytest.skip("yosys and iverilog are needed")

@@ -25,19 +25,11 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("pipeline", "verifiers", "hls", "agents", "benchmarks")
 GROUND = {"pipeline", "pipeline.task", "pipeline.stage", "pipeline.errors", "pipeline.process",
           "pipeline.hw_interface", "pipeline.types", "pipeline.vectors", "pipeline.tools",
-          "pipeline.dialect", "pipeline.home", "pipeline.suites"}
+          "pipeline.dialect", "pipeline.home", "pipeline.suites", "pipeline.registry"}
 SIDEWAYS_FORBIDDEN = {frozenset({"hls", "agents"})}
 
-KNOWN_UPWARD = {
-    ("hls.synth_suite", "pipeline.runner"),
-    *(("verifiers.width_source", f"pipeline.dafny_python.{m}")
-      for m in ("ast", "checker", "errors", "lexer", "parser", "walk")),
-    *(("verifiers.width_variant", f"pipeline.dafny_python.{m}")
-      for m in ("ast", "checker", "dafny_print", "errors", "walk")),
-}
-KNOWN_CYCLES = {
-    frozenset({"pipeline.dafny_python", "pipeline.dafny_python.frontend"}),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def module_name(root: Path, path: Path) -> str:

@@ -46,7 +46,7 @@ def test_factory_names_and_errors(tmp_path):
     for name in ("none", "repair", "best-of-n", "preface-lite"):
         assert make_policy(name).name == name
     assert "preface" in POLICY_NAMES
-    with pytest.raises(UserError, match="valid agents"):
+    with pytest.raises(UserError, match="unknown agent .*valid: "):
         make_policy("magic")
     with pytest.raises(UserError, match="takes no --checkpoint"):
         make_policy("repair", checkpoint=tmp_path)

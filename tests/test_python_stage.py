@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.python_stage import python_stage
-from pipeline.runner import prepare_run
+from pipeline.runner import prepare_run, run_stage
 from pipeline.stage import RunOptions, Status
 from pipeline.task import load_task, task_from_dict
 from pipeline.types import parse_type
@@ -74,7 +73,7 @@ def context(tmp_path: Path, task: object, source: str, options: RunOptions | Non
 def test_example_task_passes(tmp_path: Path) -> None:
     task = load_task(REPO / "benchmarks/examples/max_array.yaml")
     ctx = context(tmp_path, task, task.reference)
-    result = python_stage(ctx)
+    result = run_stage(ctx, "python")
     assert result.status is Status.PASS, result.detail
     assert result.metrics["vectors_total"] == 4 and result.metrics["vectors_passed"] == 4
     module = Path(result.artifacts["python"])
@@ -85,7 +84,7 @@ def test_example_task_passes(tmp_path: Path) -> None:
 
 @needs_dafny
 def test_array_parameters_are_checked_by_final_contents(tmp_path: Path) -> None:
-    result = python_stage(context(tmp_path, sort_task(), SORT))
+    result = run_stage(context(tmp_path, sort_task(), SORT), "python")
     assert result.status is Status.PASS, result.detail
     assert result.metrics["vectors_passed"] == 3
 
@@ -115,7 +114,7 @@ method Rev(s: string, c: char, xs: seq<int>) returns (r: seq<char>, n: nat, ys: 
             {"inputs": {"s": "", "c": "z", "xs": []}, "expected": {"r": [], "n": 0, "ys": [0]}},
         ],
     })
-    result = python_stage(context(tmp_path, task, source))
+    result = run_stage(context(tmp_path, task, source), "python")
     assert result.status is Status.PASS, result.detail
     report = json.loads(Path(result.artifacts["python_results"]).read_text())
     assert report["results"][0]["actual"] == {"r": "acba", "n": 2, "ys": [7, 1]}
@@ -124,7 +123,7 @@ method Rev(s: string, c: char, xs: seq<int>) returns (r: seq<char>, n: nat, ys: 
 @needs_dafny
 def test_a_wrong_program_fails_and_records_which_vectors(tmp_path: Path) -> None:
     wrong = SORT.replace("swaps := swaps + 1;", "swaps := swaps + 2;")
-    result = python_stage(context(tmp_path, sort_task(), wrong))
+    result = run_stage(context(tmp_path, sort_task(), wrong), "python")
     assert result.status is Status.FAIL
     assert result.metrics["vectors_total"] == 3 and result.metrics["vectors_passed"] == 1  # [] still matches
     failures = result.metrics["failures"]
@@ -136,7 +135,7 @@ def test_a_wrong_program_fails_and_records_which_vectors(tmp_path: Path) -> None
 @needs_dafny
 def test_unsupported_construct_fails_with_its_name(tmp_path: Path) -> None:
     source = SORT.replace("swaps := 0;", "swaps :| swaps > 3;")
-    result = python_stage(context(tmp_path, sort_task(), source))
+    result = run_stage(context(tmp_path, sort_task(), source), "python")
     assert result.status is Status.FAIL
     assert "such-that (:|) without a finite bound" in result.detail and "method BubbleSort" in result.detail
     assert result.metrics["unsupported"] == "such-that (:|) without a finite bound"
@@ -145,14 +144,14 @@ def test_unsupported_construct_fails_with_its_name(tmp_path: Path) -> None:
 def test_missing_dafny_is_skipped_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("P2S_DAFNY", str(tmp_path / "no-such-dafny"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    result = python_stage(context(tmp_path, sort_task(), SORT))
+    result = run_stage(context(tmp_path, sort_task(), SORT), "python")
     assert result.status is Status.SKIPPED
     assert "dafny" in result.detail and "apt-get install dafny" in result.detail
 
 
 @needs_dafny
 def test_no_vectors_is_not_a_pass(tmp_path: Path) -> None:
-    result = python_stage(context(tmp_path, sort_task(tests=[]), SORT))
+    result = run_stage(context(tmp_path, sort_task(tests=[]), SORT), "python")
     assert result.status is Status.SKIPPED and "no test vectors" in result.detail
     assert Path(result.artifacts["python"]).is_file()
 
@@ -165,7 +164,7 @@ def test_prefers_the_verified_program(tmp_path: Path) -> None:
     verified = tmp_path / "verified.dfy"
     verified.write_text(bridge(SORT, "dafny3").text, encoding="utf-8")
     ctx.artifacts["verified_dfy"] = str(verified)
-    assert python_stage(ctx).status is Status.PASS
+    assert run_stage(ctx, "python").status is Status.PASS
 
 
 @needs_dafny
@@ -186,7 +185,7 @@ method Step(n: int) returns (r: int)
         "id": "step", "description": "d", "signature": "method Step(n: int) returns (r: int)",
         "tests": [{"inputs": {"n": 4}, "expected": {"r": 4}}, {"inputs": {"n": 3}, "expected": {"r": 3}}],
     })
-    result = python_stage(context(tmp_path, task, source, RunOptions(exec_timeout=3)))
+    result = run_stage(context(tmp_path, task, source, RunOptions(exec_timeout=3)), "python")
     assert result.status is Status.FAIL and "timed out after 3 s" in result.detail
     assert result.metrics["vectors_passed"] == 0
 
@@ -209,7 +208,7 @@ method Grow(n: int) returns (r: int)
         "id": "grow", "description": "d", "signature": "method Grow(n: int) returns (r: int)",
         "tests": [{"inputs": {"n": 1}, "expected": {"r": 0}}],
     })
-    result = python_stage(context(tmp_path, task, source, RunOptions(exec_timeout=60, exec_memory_mb=300)))
+    result = run_stage(context(tmp_path, task, source, RunOptions(exec_timeout=60, exec_memory_mb=300)), "python")
     assert result.status is Status.FAIL
     assert "MemoryError" in result.detail or "memory" in result.detail
 

@@ -73,26 +73,26 @@ def test_missing_dafny_exits_2(tmp_path, monkeypatch, capsys):
 
 @needs_dafny
 def test_verify_stage_writes_artifacts_and_metrics(tmp_path):
-    from verifiers.stage import verify_stage
+    from pipeline.runner import run_stage
 
     task = load_task(TASK)
     ctx = RunContext(task=task, out_dir=tmp_path / "run", options=RunOptions(verify_timeout=60))
     cand = tmp_path / "candidate.dfy"
     cand.write_text(DFY.read_text())
     ctx.artifacts["dafny"] = str(cand)
-    res = verify_stage(ctx)
+    res = run_stage(ctx, "verify")
     assert res.status is Status.PASS, res.detail
     assert res.metrics["verified_count"] >= 1 and res.metrics["error_count"] == 0
     assert Path(res.artifacts["verified_dfy"]).read_text().startswith("method MaxArray")
     assert json.loads(Path(res.artifacts["verify_json"]).read_text())["verified"] is True
     cand.write_text(DFY.read_text().replace("{\n  m := a[0];", "{\n  m := a[0];\n  assume false;"))
-    res = verify_stage(ctx)
+    res = run_stage(ctx, "verify")
     assert res.status is Status.FAIL and "verified_dfy" not in res.artifacts and res.metrics["phase"] == "integrity"
     assert "assume" in res.detail
 
 
 def test_verify_stage_skips_without_dafny(tmp_path, monkeypatch):
-    from verifiers.stage import verify_stage
+    from pipeline.runner import run_stage
 
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("P2S_DAFNY", raising=False)
@@ -100,5 +100,5 @@ def test_verify_stage_skips_without_dafny(tmp_path, monkeypatch):
     cand = tmp_path / "c.dfy"
     cand.write_text("method M() {}")
     ctx.artifacts["dafny"] = str(cand)
-    res = verify_stage(ctx)
+    res = run_stage(ctx, "verify")
     assert res.status is Status.SKIPPED and "apt-get install dafny" in res.detail

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dafny_python import ast as A
-from pipeline.dafny_python import dafny_print
-from pipeline.dafny_python.parser import parse_expression, parse_program
-from pipeline.dafny_python.walk import walk
+from verifiers.front import ast as A
+from verifiers.front import printer as dafny_print
+from verifiers.front.parser import parse_expression, parse_program
+from verifiers.front.walk import walk
 from verifiers.width_proof import WidthAttempt, WidthFailure, WidthProof, is_off, widths_to_try
 from verifiers.width_variant import IntRange, WidthUnsupported, build_variant
 

@@ -211,14 +211,14 @@ def test_the_c_stage_refuses_an_overflowing_design_and_compiles_a_widened_one(tm
 
 
 def test_without_a_dafny_program_the_proof_cannot_be_attempted_and_the_c_stage_fails(tmp_path):
-    from pipeline.c_stage import c_stage
+    from pipeline.runner import run_stage
     from pipeline.stage import RunContext
 
     task = task_from_dict({"id": "t", "description": "d", "signature": "method Add(x: int, y: int) returns (s: int)",
                            "tests": [{"inputs": {"x": 1, "y": 2}, "expected": {"s": 3}}]})
     model = tmp_path / "model.py"
     model.write_text("def Add(x: int, y: int) -> int:\n    s: int = x + y\n    return s\n")
-    r = c_stage(RunContext(task=task, out_dir=tmp_path / "run", artifacts={"python": str(model)}))
+    r = run_stage(RunContext(task=task, out_dir=tmp_path / "run", artifacts={"python": str(model)}), "c")
     assert r.status is Status.FAIL and r.metrics["width_proof"] == "error"
     assert "width proof could not be attempted: no Dafny program in the run" in r.detail
     assert "hardware.width_proof: off" in r.detail and "c" not in r.artifacts

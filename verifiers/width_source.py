@@ -1,7 +1,7 @@
 """The verified program as the width proof reads it: parsed with source positions, and typed.
 
 The width proof inserts assertions into the program's own text, so it needs, beyond the syntax tree of
-:mod:`pipeline.dafny_python`, where each statement starts and ends and where each body's braces are. A
+:mod:`verifiers.front`, where each statement starts and ends and where each body's braces are. A
 :class:`PositionedParser` (a subclass of that package's parser, which it leaves unchanged) records those
 positions on the nodes it builds: ``start``/``end`` (character offsets) on statements, ``open``/``close`` on
 blocks and function bodies, ``name_at`` on methods and functions.
@@ -15,11 +15,11 @@ through compiled calls), so that spec-only functions that the Python compiler wo
 
 from __future__ import annotations
 
-from pipeline.dafny_python import ast as A
-from pipeline.dafny_python.checker import Checker, Scope
-from pipeline.dafny_python.errors import UnsupportedConstruct
-from pipeline.dafny_python.lexer import Token, tokenize
-from pipeline.dafny_python.parser import Parser
+from verifiers.front import ast as A
+from verifiers.front.checker import Checker, Scope
+from verifiers.front.errors import UnsupportedConstruct
+from verifiers.front.lexer import Token, tokenize
+from verifiers.front.parser import Parser
 
 
 def line_starts(text: str) -> list[int]:
@@ -123,7 +123,7 @@ def typed_program(text: str, top: str, dialect: str = "dafny3", dafny_path: str 
                   timeout: float = 60.0) -> tuple[A.Program, SourceChecker]:
     """Parse ``text`` with positions and type its hardware part; with ``dafny_path``, locals whose type Dafny
     infers from later uses get Dafny's own types first (one resolver run, only when such locals exist)."""
-    from pipeline.dafny_python.parser import parse_program
+    from verifiers.front.parser import parse_program
 
     program = parse_positioned(text, dialect)
     if dafny_path and _literal_locals(program):
@@ -242,7 +242,7 @@ class SourceChecker(Checker):
             v.var = self.declare(scope, v.name, v.type or t, t)  # type: ignore[attr-defined]
 
     def _ghost_var(self, name: str):
-        from pipeline.dafny_python.checker import Var
+        from verifiers.front.checker import Var
 
         return Var(name, name, A.INT, A.INT, "ghost")
 
@@ -267,7 +267,7 @@ class SourceChecker(Checker):
         return out
 
     def _mentions_ghost(self, e: A.Expr, scope: Scope) -> bool:
-        from pipeline.dafny_python.walk import walk
+        from verifiers.front.walk import walk
 
         for n in walk(e):
             if isinstance(n, A.Name):
@@ -329,7 +329,7 @@ class SourceChecker(Checker):
         super().bound(bvars, scope)
 
     def _in_type(self, name: str, range_: A.Expr | None, scope: Scope) -> A.Type | None:
-        from pipeline.dafny_python.walk import walk
+        from verifiers.front.walk import walk
 
         if range_ is None:
             return None
@@ -382,8 +382,8 @@ def _visible(scope: Scope) -> list:
 def _literal_locals(program: A.Program) -> bool:
     """Whether some local is declared without a type and initialized by integer literals only (``var c := 0xFF;``):
     Dafny types it from later uses (a bit-vector, say), which the checker's initializer rule cannot see."""
-    from pipeline.dafny_python.checker import _is_literal_expr
-    from pipeline.dafny_python.walk import walk
+    from verifiers.front.checker import _is_literal_expr
+    from verifiers.front.walk import walk
 
     for d in program.decls:
         if isinstance(d, A.Method) and d.body is not None:
@@ -415,7 +415,7 @@ def resolved_print(text: str, dafny_path: str, timeout: float = 60.0) -> str | N
 def fill_local_types(program: A.Program, resolved: A.Program) -> int:
     """Give the untyped locals of ``program`` the types Dafny resolved (``resolved``: the resolved print of the
     same text); locals are matched by method, name and order. Returns how many types were filled in."""
-    from pipeline.dafny_python.walk import walk
+    from verifiers.front.walk import walk
 
     def locals_of(m: A.Method) -> list[A.LocalVar]:
         return [v for n in walk(m.body) if isinstance(n, A.VarDecl) for v in n.vars] if m.body else []

@@ -46,10 +46,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.dafny_python import ast as A
-from pipeline.dafny_python import dafny_print as P
-from pipeline.dafny_python.checker import Var
-from pipeline.dafny_python.errors import UnsupportedConstruct
+from verifiers.front import ast as A
+from verifiers.front import printer as P
+from verifiers.front.checker import Var
+from verifiers.front.errors import UnsupportedConstruct
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.width_source import SourceChecker, check_source, is_ghost, parse_positioned
 
@@ -664,7 +664,7 @@ class VariantBuilder:
         elif isinstance(e, A.Old):
             return
         else:
-            from pipeline.dafny_python.walk import children
+            from verifiers.front.walk import children
 
             for ch in children(e):
                 if isinstance(ch, A.Expr):
@@ -697,7 +697,7 @@ def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
     """For each variable a loop body assigns (by id of its checker ``Var``), the shapes of its assignments:
     ``step`` (``x := x + 1`` at the body's top level, the only assignment), ``inc`` (``x := x + 1`` anywhere),
     ``const`` (a non-negative literal), ``acc`` (``x := x + e``, ``x := e + x``, ``x := x - e``), ``other``."""
-    from pipeline.dafny_python.walk import walk
+    from verifiers.front.walk import walk
 
     top = {id(s) for s in stmts}
     shapes: dict[int, list[str]] = {}
@@ -753,7 +753,7 @@ def _literal_value(e: A.Expr) -> int | None:
 
 def _assigned(stmts: list[A.Stmt]) -> set[int]:
     """Ids of the variables a loop body assigns (compiled assignments only)."""
-    from pipeline.dafny_python.walk import walk
+    from verifiers.front.walk import walk
 
     out: set[int] = set()
     for s in stmts:

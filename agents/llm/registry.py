@@ -1,24 +1,24 @@
 """Backend registry: ``--llm`` specs map to classes, imported only when chosen.
 
 A spec is ``NAME`` or ``NAME:ARG`` (``openai:gpt-4o-mini``, ``hf:/models/qwen``, ``replay:run.jsonl``).
-:data:`LAZY` names each backend's ``module:Class`` so that ``torch`` or ``llama_cpp`` load only for the
-backend that needs them; :func:`register` adds a class defined anywhere (tests, plug-ins).
+:data:`LLMS` (the project's one registry type) names each backend's ``module:Class`` so that ``torch`` or
+``llama_cpp`` load only for the backend that needs them; :func:`register` adds a class defined anywhere
+(tests, plug-ins).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import UserError
+from pipeline.registry import Registry
 
 if TYPE_CHECKING:
     from agents.llm.base import LLM
     from pipeline.task import Task
 
-LAZY: dict[str, str] = {
+_TARGETS: dict[str, str] = {
     "embedded": "agents.llm.embedded:EmbeddedLLM",
     "openai": "agents.llm.openai_backend:OpenAILLM",
     "hf": "agents.llm.hf:HFLLM",
@@ -26,7 +26,7 @@ LAZY: dict[str, str] = {
     "replay": "agents.llm.replay:ReplayLLM",
     "dummy": "agents.llm.dummy:DummyLLM",
 }
-SPEC_HELP: dict[str, str] = {
+_HELP: dict[str, str] = {
     "embedded": "embedded[:0.5b|1.5b|smollm2|FILE.gguf]  local GGUF model through llama-cpp-python (default)",
     "openai": "openai:MODEL  any OpenAI-compatible endpoint (OPENAI_BASE_URL, OPENAI_API_KEY)",
     "hf": "hf:PATH  a local transformers causal LM",
@@ -34,7 +34,7 @@ SPEC_HELP: dict[str, str] = {
     "replay": "replay:FILE  answers from a recorded transcript (JSONL)",
     "dummy": "dummy[:TEXT]  fixed replies, for tests",
 }
-_REGISTRY: dict[str, type] = {}
+LLMS: Registry[type] = Registry("LLM backend", "--llm", targets=_TARGETS, help=_HELP)
 
 DEFAULT_SPEC = "embedded"
 
@@ -43,30 +43,20 @@ def register(name: str) -> Callable[[type], type]:
     """Class decorator: make ``name`` a valid ``--llm`` spec prefix for the decorated backend."""
 
     def deco(cls: type) -> type:
-        _REGISTRY[name] = cls
         cls.backend = name
-        return cls
+        return LLMS.register(name)(cls)
 
     return deco
 
 
 def valid_specs() -> str:
-    return "; ".join(SPEC_HELP.get(n, n) for n in sorted(set(LAZY) | set(_REGISTRY)))
+    return LLMS.describe()
 
 
 def backend_class(name: str) -> type:
-    """The class behind a backend name, importing its module on first use."""
-    if name not in _REGISTRY:
-        if name not in LAZY:
-            raise UserError(f"unknown LLM backend {name!r}; valid --llm specs: {valid_specs()}")
-        module, cls = LAZY[name].split(":")
-        try:
-            mod = importlib.import_module(module)
-        except ImportError as exc:
-            raise UserError(f"LLM backend {name!r} needs a library that is not installed ({exc}); "
-                            "run 'make setup' or pip install the missing package") from None
-        _REGISTRY.setdefault(name, getattr(mod, cls))
-    return _REGISTRY[name]
+    """The class behind a backend name, importing its module on first use (an unknown name lists the valid
+    specs; a library that is not installed is :class:`~pipeline.errors.ToolMissingError` naming it)."""
+    return LLMS.get(name)
 
 
 def parse_spec(spec: str) -> tuple[str, str]:

@@ -15,28 +15,33 @@ from typing import Any
 from agents.policies.base import Policy, examples_from_tasks
 from agents.prompts.prompt import Example, Prompt, PromptConfig
 from pipeline.errors import UserError
+from pipeline.registry import Registry
 
 POLICY_NAMES = ("none", "repair", "best-of-n", "preface-lite", "preface")
 LEARNED = ("preface-lite", "preface")
+POLICIES: Registry[type] = Registry("agent", "--agent", targets={
+    "none": "agents.policies.baselines:NonePolicy",
+    "repair": "agents.policies.baselines:RepairPolicy",
+    "best-of-n": "agents.policies.baselines:BestOfNPolicy",
+    "preface-lite": "agents.policies.lite:PrefaceLitePolicy",
+    "preface": "agents.preface_lm:PrefaceLMPolicy",
+})
 
-__all__ = ["POLICY_NAMES", "Example", "Policy", "Prompt", "PromptConfig", "checkpoint_path", "examples_from_tasks",
-           "make_policy", "prompt_config"]
+__all__ = ["POLICIES", "POLICY_NAMES", "Example", "Policy", "Prompt", "PromptConfig", "checkpoint_path",
+           "examples_from_tasks", "make_policy", "prompt_config"]
 
 
 def check_name(name: str) -> None:
-    if name not in POLICY_NAMES:
-        raise UserError(f"unknown agent {name!r}; valid agents: {', '.join(POLICY_NAMES)}")
+    """An unknown agent name is a :class:`UserError` listing the valid ones."""
+    POLICIES.check(name)
 
 
 def defaults_of(name: str) -> PromptConfig:
     """The agent's own prompt configuration (its class's ``defaults``), without building the policy."""
     check_name(name)
-    if name in ("none", "repair", "best-of-n"):
-        from agents.policies import baselines
-
-        return {"none": baselines.NonePolicy, "repair": baselines.RepairPolicy,
-                "best-of-n": baselines.BestOfNPolicy}[name].defaults
-    return PromptConfig()  # both learned policies start from the plain configuration
+    if name in LEARNED:  # both start from the plain configuration (and loading them would import torch)
+        return PromptConfig()
+    return POLICIES.get(name).defaults
 
 
 def prompt_config(name: str, mode: str, temperature: float | None = None,
@@ -78,30 +83,17 @@ def make_policy(name: str, checkpoint: str | Path | None = None, **options: Any)
     if checkpoint is not None and name not in LEARNED:
         raise UserError(f"agent {name!r} takes no --checkpoint (only {', '.join(LEARNED)} are trained)")
     config = options.get("config")
-    if name == "none":
-        from agents.policies.baselines import NonePolicy
-
-        return NonePolicy(config)
-    if name == "repair":
-        from agents.policies.baselines import RepairPolicy
-
-        return RepairPolicy(config)
-    if name == "best-of-n":
-        from agents.policies.baselines import BestOfNPolicy
-
-        return BestOfNPolicy(config)
-    if name == "preface-lite":
-        from agents.policies.lite import PrefaceLitePolicy
-
-        if checkpoint is not None:
-            return _checked(PrefaceLitePolicy.from_checkpoint, checkpoint, name, options)
-        return PrefaceLitePolicy(examples=options.get("examples"), use_embedding=options.get("use_embedding", False),
-                                 greedy=options.get("greedy", False), seed=options.get("seed", 0))
-    from agents.preface_lm import LMConfig, PrefaceLMPolicy
-
+    if name not in LEARNED:
+        return POLICIES.get(name)(config)
+    cls = POLICIES.get(name)
     if checkpoint is not None:
-        return _checked(PrefaceLMPolicy.from_checkpoint, checkpoint, name, options)
-    return PrefaceLMPolicy(LMConfig(model=options.get("model", "smollm2")), config, options.get("greedy", False),
+        return _checked(cls.from_checkpoint, checkpoint, name, options)
+    if name == "preface-lite":
+        return cls(examples=options.get("examples"), use_embedding=options.get("use_embedding", False),
+                                 greedy=options.get("greedy", False), seed=options.get("seed", 0))
+    from agents.preface_lm import LMConfig
+
+    return cls(LMConfig(model=options.get("model", "smollm2")), config, options.get("greedy", False),
                            seed=options.get("seed", 0))
 
 

@@ -54,16 +54,13 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.batch import BatchConfig, run_batch
     from pipeline.errors import UserError
-    from pipeline.runner import STAGES
+    from pipeline.runner import STAGE_ORDER, STAGES
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
-    stages = list(STAGES)
+    stages = list(STAGE_ORDER)
     if args.stages:
-        stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-        unknown = [s for s in stages if s not in STAGES]
-        if unknown:
-            raise UserError(f"unknown stage(s) {', '.join(unknown)} in --stages (valid: {', '.join(STAGES)})")
+        stages = [STAGES.check(s.strip()) for s in args.stages.split(",") if s.strip()]
     check_agent(args.agent, args.checkpoint)
     seeds = parse_seeds(args.seeds) if args.seeds else None
     if seeds is not None and args.seed is not None:

@@ -35,9 +35,9 @@ def read_source(path: Path) -> str:
         raise UserError(f"{path}: not a UTF-8 text file") from None
 
 
-def python_module(args: argparse.Namespace):  # -> pipeline.dafny_python.PythonModule
+def python_module(args: argparse.Namespace):  # -> hls.dafny_python.PythonModule
     """The program compiled to the Python reference model (every target starts here)."""
-    from pipeline.dafny_python import compile_program
+    from hls.dafny_python import compile_program
     from pipeline.errors import UserError
 
     if not args.timeout > 0:
@@ -51,8 +51,8 @@ def to_python(args: argparse.Namespace) -> str:
 
 
 def to_c(args: argparse.Namespace) -> str:
-    """HLS C through the Python model (pipeline.hls_c); with -o, the interface lands in OUT.interface.json."""
-    from pipeline.hls_c.translate import translate_to_c
+    """HLS C through the Python model (hls.hls_c); with -o, the interface lands in OUT.interface.json."""
+    from hls.hls_c.translate import translate_to_c
 
     return translate_to_c(args, python_module(args))
 
