@@ -209,6 +209,9 @@ def call_seed(seed: int, episode: int, attempt: int) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+ATTEMPTS_NAME = "attempts.jsonl"
+
+
 class AttemptLog:
     """Append-only ``attempts.jsonl``: one :meth:`Attempt.to_dict` line per step, with the episode's labels
     (flushed at once, so a kill loses nothing). The LLM calls themselves go to ``transcript.jsonl``

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.env import DEFAULT_BUDGET, AttemptLog, RepairEnv, RewardConfig, episode_budget, play
+from agents.env import ATTEMPTS_NAME, DEFAULT_BUDGET, AttemptLog, RepairEnv, RewardConfig, episode_budget, play
 from agents.policies import make_policy, prompt_config
 from agents.policies.base import Policy
 from agents.prompts import initial_prompt, resolve_style
@@ -204,7 +204,7 @@ def evaluate_policy(
         log: progress sink (one line per episode).
     """
     from agents.llm import get_llm
-    from agents.llm.transcript import RecordingLLM
+    from agents.llm.transcript import TRANSCRIPT_NAME, RecordingLLM
 
     base = prompt_config(agent, resolve_style(prompt_style, llm_spec), temperature, max_tokens)
     options = {"config": base, **(policy_options or {})}
@@ -214,7 +214,7 @@ def evaluate_policy(
     if out:
         out.mkdir(parents=True, exist_ok=True)
         done = _done_episodes(out / "episodes.jsonl")
-        attempt_log, transcript = AttemptLog(out / "attempts.jsonl"), out / "transcript.jsonl"
+        attempt_log, transcript = AttemptLog(out / ATTEMPTS_NAME), out / TRANSCRIPT_NAME
     per_task_llm = llm is None and llm_spec.split(":", 1)[0] == "reference"
     shared_llm = None
     if llm is not None:

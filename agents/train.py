@@ -193,13 +193,13 @@ def train(
         {"train": asdict(cfg), "ppo": args.to_dict(), "prompt_mode": mode, "git": git_hash(),
          "tasks": [t.id for t in tasks], "reward": asdict(reward or RewardConfig())}, indent=2))
 
-    from agents.llm.transcript import RecordingLLM
+    from agents.llm.transcript import TRANSCRIPT_NAME, RecordingLLM
 
     if llm is None:
         from agents.llm import get_llm
 
         llm = get_llm(cfg.llm)
-    llm = RecordingLLM(llm, out / "transcript.jsonl")  # every call, for --llm replay:
+    llm = RecordingLLM(llm, out / TRANSCRIPT_NAME)  # every call, for --llm replay:
     attempt_log = AttemptLog(out / "attempts.jsonl")
 
     def initial(task: Task):

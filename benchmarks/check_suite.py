@@ -168,39 +168,24 @@ def _first_problem(output: str, timed_out: bool, what: str) -> str:
 
 
 def verify_reference(task: Task, timeout: float = 120.0) -> tuple[bool, str, str]:
-    """Verify the reference: through ``verifiers.api.verify_source`` (integrity gate, the task's definitions,
-    contract splice, dialect bridge) when the project's verifier is present, else with Dafny directly.
+    """Verify the reference through ``verifiers.api.verify_source`` (integrity gate, the task's definitions,
+    contract splice, dialect bridge): the same verdict a run gives.
 
     Returns:
-        ``(verified, problem, note)``; ``problem`` is empty when verified; ``note`` says which verifier ran
-        when it was not the project's.
+        ``(verified, problem, note)``; ``problem`` is empty when verified; ``note`` is kept for the report's
+        column (always empty: only the project's verifier runs).
     """
-    try:
-        from verifiers.api import verify_source  # the project's gate + splice + verify
-    except ImportError:
-        verify_source = None
-    if verify_source is not None:
-        result = verify_source(task.reference or "", task, timeout)
-        note = ""
-        if result.verified:
-            return True, "", note
-        errors = [d for d in result.diagnostics if getattr(d, "severity", "error") == "error"]
-        first = errors[0] if errors else None
-        where = f"line {first.line}: {first.message}" if first else ""
-        if result.phase == "timeout":
-            where = "the prover timed out" + (f" ({where})" if where else "")
-        return False, f"verify ({result.phase}): {where}".rstrip(": "), note
-    dafny = dafny_executable()
-    assert dafny is not None
-    with tempfile.TemporaryDirectory(prefix="p2s-suite-") as tmp:
-        src = Path(tmp) / "reference.dfy"
-        src.write_text(task.reference or "")
-        res = run_command([dafny, "/compile:0", "/timeLimit:20", src.name], cwd=tmp, timeout=timeout)
-    m = _SUMMARY.search(res.stdout)
-    note = "verified with Dafny directly (the project's verifier is not installed)"
-    if res.ok and m and m.group(2) == "0" and "time out" not in res.stdout:
-        return True, "", note
-    return False, _first_problem(res.output, res.timed_out, "verify"), note
+    from verifiers.api import verify_source
+
+    result = verify_source(task.reference or "", task, timeout)
+    if result.verified:
+        return True, "", ""
+    errors = [d for d in result.diagnostics if getattr(d, "severity", "error") == "error"]
+    first = errors[0] if errors else None
+    where = f"line {first.line}: {first.message}" if first else ""
+    if result.phase == "timeout":
+        where = "the prover timed out" + (f" ({where})" if where else "")
+    return False, f"verify ({result.phase}): {where}".rstrip(": "), ""
 
 
 # --------------------------------------------------------------------------------------------- harness
@@ -621,10 +606,8 @@ def _cache_key(task: Task) -> str:
 
 def _verifier_fingerprint() -> str:
     """A hash of the project's verifier sources (gate, bridge, adapter): a change there re-checks the suite."""
-    try:
-        import verifiers
-    except ImportError:
-        return "none"
+    import verifiers
+
     digest = hashlib.sha256()
     for path in sorted(Path(verifiers.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())

@@ -30,10 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every tool command that runs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            mod = _module(name)
-        except ModuleNotFoundError:
-            continue  # a command whose module is not part of this build
+        mod = _module(name)
         p = sub.add_parser(
             name, help=mod.HELP, description=mod.HELP, epilog=getattr(mod, "EPILOG", None),
             formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -26,8 +26,6 @@ def run_checks() -> list[ToolStatus]:
         module, func = ref.split(":")
         try:
             result = getattr(importlib.import_module(module), func)()
-        except ModuleNotFoundError:
-            continue
         except Exception as exc:  # a broken check must not hide the others
             result = ToolStatus(ref, False, detail=f"check failed: {exc}")
         statuses.extend(result if isinstance(result, list) else [result])

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.env import Attempt, RepairEnv, episode_budget, play
+from agents.env import ATTEMPTS_NAME, Attempt, RepairEnv, episode_budget, play
 from agents.llm.base import LLM
+from agents.llm.transcript import TRANSCRIPT_NAME
 from agents.policies import make_policy, prompt_config
 from agents.prompts import PromptConfig, initial_prompt, resolve_style
 from pipeline.errors import UserError
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import Task
 
-TRANSCRIPT = "transcript.jsonl"
-ATTEMPTS = "attempts.jsonl"
+TRANSCRIPT = TRANSCRIPT_NAME
+ATTEMPTS = ATTEMPTS_NAME
 
 VerifyFn = Callable[..., Any]
 EventFn = Callable[..., None]
