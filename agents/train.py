@@ -13,7 +13,6 @@ import csv
 import json
 import os
 import random
-import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from agents.policies import make_policy, prompt_config
 from agents.policies.base import examples_from_tasks
 from agents.prompts import initial_prompt, resolve_style
 from pipeline.errors import UserError
+from pipeline.provenance import git_commit
 from pipeline.task import Task
 
 TRAINABLE = ("preface-lite", "preface")
@@ -70,15 +70,6 @@ def load_tasks(suite: str, split: str | None, difficulty: str | None = None) -> 
 def resolve_mode(prompt_style: str, llm_spec: str) -> str:
     """The base prompt style; ``auto`` follows the project's rule (few-shot completion for embedded models)."""
     return resolve_style(prompt_style, llm_spec)
-
-
-def git_hash() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parents[1])
-        return out.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
 
 
 # ============================================================================================ curve
@@ -190,7 +181,7 @@ def train(
     else:
         torch.manual_seed(cfg.seed)
     (out / "config.json").write_text(json.dumps(
-        {"train": asdict(cfg), "ppo": args.to_dict(), "prompt_mode": mode, "git": git_hash(),
+        {"train": asdict(cfg), "ppo": args.to_dict(), "prompt_mode": mode, "git": git_commit() or "",
          "tasks": [t.id for t in tasks], "reward": asdict(reward or RewardConfig())}, indent=2))
 
     from agents.llm.transcript import TRANSCRIPT_NAME, RecordingLLM

@@ -5,26 +5,27 @@ memory contents and argument tokens in, result tokens and final memory contents 
 ``P2S_*`` lines. Comparing happens here in Python, against the reference model's values, so a mismatch
 names the port, the vector, what came out and what was expected. A generated Verilog testbench (rather
 than cocotb) keeps one simulator process per design and works the same with Icarus and Verilator.
+Building and running the simulation is the simulator's business (:mod:`hls.simulators`, one class each,
+through a launcher); this module only writes the testbench and reads what it printed.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hls.launchers import Launcher
 from hls.render import render, write_if_changed
 from hls.rtl_result import RtlInterface, RtlResult
+from hls.simulators import DEFAULT_SIMULATOR, Simulator, get_simulator
 from hls.vectors import PortVector, from_bits
 from hls.verilog_ports import read_ports_from_files
-from pipeline.errors import ToolMissingError, UserError
+from pipeline.errors import UserError
 from pipeline.hw_interface import HwInterface
-from pipeline.process import run_command
 
-SIMULATORS = ("icarus", "verilator")
 DEFAULT_MAX_CYCLES = 200_000
 DRAIN_CYCLES = 4
 
@@ -224,40 +225,28 @@ def _ap_ctrl_context(iface, hw, memories, vectors, widths) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- running
 
 
-def simulator_command(simulator: str, tb: Path, files: list[str], work: Path) -> list[list[str]]:
-    """The build and run commands for ``simulator`` (argv lists, run in ``work``)."""
-    if simulator == "icarus":
-        return [["iverilog", "-g2012", "-o", "p2s_sim.vvp", "-s", "p2s_tb", str(tb), *files],
-                ["vvp", "-n", "p2s_sim.vvp"]]
-    if simulator == "verilator":
-        return [["verilator", "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-MULTIDRIVEN",
-                 "--top-module", "p2s_tb", "-Mdir", "p2s_obj", "-j", "1", str(tb), *files],
-                [str(work / "p2s_obj" / "Vp2s_tb")]]
-    raise UserError(f"unknown simulator '{simulator}' (choose from: {', '.join(SIMULATORS)})")
-
-
-def _check_tools(simulator: str) -> None:
-    tool = "iverilog" if simulator == "icarus" else "verilator"
-    if shutil.which(tool) is None:
-        raise ToolMissingError(tool, f"apt-get install {tool} (or run 'make setup')")
-
-
 def run_cosim(
     rtl: RtlResult,
     hw: HwInterface,
     vectors: list[PortVector],
     work_dir: str | Path,
-    simulator: str = "icarus",
+    simulator: str | Simulator = DEFAULT_SIMULATOR,
     timeout: float = 300.0,
     max_cycles: int = DEFAULT_MAX_CYCLES,
+    launcher: Launcher | None = None,
 ) -> CosimResult:
     """Simulate ``rtl`` on ``vectors`` and compare every output; see :class:`CosimResult`.
 
+    Args:
+        simulator: a name from :data:`~hls.simulators.SIMULATORS`, or a simulator object.
+        launcher: where a named simulator's tools run (local by default; ``--runner docker``: the image).
+
     Raises:
         ToolMissingError: the simulator is not installed.
-        UserError: the testbench cannot be built (the message carries the simulator's first error).
+        UserError: an unknown simulator, or the testbench cannot be built (the simulator's first error).
     """
-    _check_tools(simulator)
+    sim = simulator if isinstance(simulator, Simulator) else get_simulator(simulator, launcher)
+    sim.check()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     tb = work / "p2s_tb.v"
@@ -265,13 +254,7 @@ def run_cosim(
     log = work / "cosim.log"
     log.write_text("")
     start = time.monotonic()
-    files = [str(Path(f).resolve()) for f in rtl.verilog_files]
-    build, run = simulator_command(simulator, tb.resolve(), files, work.resolve())
-    res = run_command(build, cwd=work, timeout=timeout, log_path=log)
-    if not res.ok:
-        first = next((ln for ln in res.output.splitlines() if ln.strip()), "no output")
-        raise UserError(f"{simulator} could not build the testbench: {first} (log: {log})")
-    res = run_command(run, cwd=work, timeout=timeout, memory_mb=4096, log_path=log)
+    res = sim.run(tb, rtl.verilog_files, work, timeout, log=log)
     seconds = time.monotonic() - start
     outcomes = compare(res.stdout, hw, vectors)
     if res.timed_out:
@@ -279,7 +262,7 @@ def run_cosim(
             if o.cycles is None:
                 o.mismatches.append(f"simulation timed out after {timeout:.0f} s")
     passed = bool(outcomes) and all(o.ok for o in outcomes) and "P2S_END" in res.stdout
-    return CosimResult(passed, simulator, outcomes, seconds, str(log), str(tb))
+    return CosimResult(passed, sim.name, outcomes, seconds, str(log), str(tb))
 
 
 # --------------------------------------------------------------------------------------------- comparing

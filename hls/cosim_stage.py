@@ -3,7 +3,8 @@
 Reads ``rtl_json`` (how to drive the design), ``interface`` (how task values map onto ports) and the
 reference values (:mod:`hls.reference`); writes ``cosim_results``. Passes only when every vector completed
 and every output (results, result arrays, final contents of array arguments) matched. Simulator:
-``RunOptions.simulator`` (``icarus`` default, or ``verilator``).
+``RunOptions.simulator`` (a name of :data:`hls.simulators.SIMULATORS`: ``icarus`` default, or ``verilator``),
+run through the launcher of ``RunOptions.runner`` (``--runner docker``: the toolchain image).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ STAGE = "cosim"
 
 def cosim_stage(ctx: RunContext) -> StageResult:
     from hls.cosim import run_cosim
+    from hls.launchers import get_launcher
     from hls.reference import expected_outputs
     from hls.rtl_result import RtlResult
     from hls.vectors import port_vectors
@@ -39,7 +41,8 @@ def cosim_stage(ctx: RunContext) -> StageResult:
     try:
         vectors = port_vectors(hw, [t.inputs for t in ctx.task.tests], expected)
         result = run_cosim(rtl, hw, vectors, out, simulator=simulator,
-                           timeout=float(ctx.options.extra.get("cosim_timeout", 600)))
+                           timeout=float(ctx.options.extra.get("cosim_timeout", 600)),
+                           launcher=get_launcher(ctx.options.runner))
     except ToolMissingError as exc:
         return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
     except UserError as exc:

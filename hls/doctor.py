@@ -55,10 +55,9 @@ def check_docker() -> ToolStatus:
 def checks() -> list[ToolStatus]:
     """Every hardware-side tool; the open flow's tools are required, vendor tools and Docker optional."""
     return [
-        simple_check("iverilog", ["iverilog", "-V"], "apt-get install iverilog (or run 'make setup')"),
-        simple_check("verilator", ["verilator", "--version"], "apt-get install verilator (or run 'make setup')",
-                     required=False),
-        simple_check("yosys", ["yosys", "-V"], "apt-get install yosys (or run 'make setup')"),
+        simple_check("iverilog", ["iverilog", "-V"], INSTALL_HINTS["iverilog"]),
+        simple_check("verilator", ["verilator", "--version"], INSTALL_HINTS["verilator"], required=False),
+        simple_check("yosys", ["yosys", "-V"], INSTALL_HINTS["yosys"]),
         simple_check("nextpnr-ice40", ["nextpnr-ice40", "--version"],
                      "apt-get install nextpnr-ice40 (Fmax estimates; optional)", required=False),
         check_circt(),

@@ -3,7 +3,8 @@
 Reads ``verilog_files``/``verilog`` and ``rtl_json`` (the top module); writes ``estimate_json``. A missing
 yosys is ``skipped`` with how to install it; the estimate never fails a correct design for a missing
 optional tool. Options (``RunOptions.extra``): ``estimate_family`` (ice40, xilinx, generic),
-``fmax`` (place and route, default on), ``fmax_timeout`` and ``estimate_timeout`` in seconds.
+``fmax`` (place and route, default on), ``fmax_timeout`` and ``estimate_timeout`` in seconds. The tools
+(:mod:`hls.estimators`) run through the launcher of ``RunOptions.runner`` (``--runner docker``: the image).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ STAGE = "estimate"
 
 def estimate_stage(ctx: RunContext) -> StageResult:
     from hls.estimate import estimate
+    from hls.launchers import get_launcher
     from hls.rtl_result import RtlResult
 
     rtl_path = ctx.artifacts.get("rtl_json")
@@ -31,7 +33,8 @@ def estimate_stage(ctx: RunContext) -> StageResult:
     try:
         result = estimate(rtl.verilog_files, rtl.top_module, out, family=family, fmax=bool(extra.get("fmax", True)),
                           timeout=float(extra.get("estimate_timeout", 900)),
-                          fmax_timeout=float(extra.get("fmax_timeout", 120)))
+                          fmax_timeout=float(extra.get("fmax_timeout", 120)),
+                          launcher=get_launcher(ctx.options.runner))
     except ToolMissingError as exc:
         return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
     except UserError as exc:

@@ -1,10 +1,13 @@
-"""Launchers: every HLS tool command runs through one, locally or in a container image.
+"""Launchers: every EDA tool command (HLS tools, simulators, yosys, nextpnr) runs through one, locally or in a
+container image.
 
 A command is a logical tool name plus arguments (``("vitis_hls", ["-f", "run_hls.tcl"])``). The
 :class:`LocalLauncher` resolves the tool on ``PATH`` (or the HLS environment for ``circt-python``); the
 :class:`DockerLauncher` runs it in the tool's image through the docker SDK, with the work folder mounted at
 the same path, no network, the caller's uid:gid, a time limit, and the container removed afterwards (the
-``--rm`` of ``docker run``). Arguments must name files inside the work folder so both launchers see them.
+``--rm`` of ``docker run``). Arguments must name files inside the work folder so both launchers see them,
+or inside one of the ``mounts`` folders the command is given (bound read-only in the container: the RTL a
+simulator or yosys reads lives in the ``rtl`` stage's folder, not in theirs).
 When no container engine answers, :func:`get_launcher` says so and falls back to the local tools.
 """
 
@@ -15,6 +18,7 @@ import os
 import shlex
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,10 @@ IMAGES: dict[str, str] = {
     "yosys": TOOLCHAIN_IMAGE,
     "vitis_hls": VITIS_IMAGE,
     "vivado_hls": VITIS_IMAGE,
+    "iverilog": TOOLCHAIN_IMAGE,
+    "vvp": TOOLCHAIN_IMAGE,
+    "verilator": TOOLCHAIN_IMAGE,
+    "nextpnr-ice40": TOOLCHAIN_IMAGE,
 }
 # The executable of each logical tool inside the images (docker/Dockerfile.*).
 CONTAINER_EXECUTABLES: dict[str, str] = {"circt-python": "/opt/hls-venv/bin/python"}
@@ -45,6 +53,11 @@ INSTALL_HINTS: dict[str, str] = {
     "(docker/README.md) and use --runner docker",
     "vivado_hls": "install Vivado HLS (2020.1 or older) and source its settings64.sh, or build the Vitis image "
     "(docker/README.md) and use --runner docker",
+    "iverilog": "apt-get install iverilog (or run 'make setup')",
+    "vvp": "apt-get install iverilog (or run 'make setup')",
+    "verilator": "apt-get install verilator (or run 'make setup')",
+    "yosys": "apt-get install yosys (or run 'make setup')",
+    "nextpnr-ice40": "apt-get install nextpnr-ice40",
 }
 
 
@@ -54,14 +67,26 @@ def image_for(tool: str, override: str | None = None) -> str:
 
 
 class Launcher:
-    """Runs ``tool args`` in ``cwd`` with a time limit and appends the transcript to ``log_path``."""
+    """Runs ``tool args`` in ``cwd`` with a time limit and appends the transcript to ``log_path``.
+
+    ``memory_mb`` limits the command's memory (a simulation of a runaway design must not take the machine);
+    ``mounts`` are folders outside ``cwd`` that the command reads (see the module docstring).
+    """
 
     name = "base"
     note = ""  # a message for the user (e.g. why this launcher replaced the one asked for)
 
     def run(self, tool: str, args: list[str], cwd: Path, timeout: float, log_path: Path,
-            env: dict[str, str] | None = None) -> CommandResult:
+            env: dict[str, str] | None = None, *, memory_mb: int | None = None,
+            mounts: Sequence[str | Path] = ()) -> CommandResult:
         raise NotImplementedError
+
+    def require(self, tool: str) -> None:
+        """Raise :class:`ToolMissingError` (with the install hint) when ``tool`` cannot run here.
+
+        A container image brings its own tools, so the base check passes; a missing image or engine shows
+        when the command runs.
+        """
 
     def describe(self, tool: str, args: list[str]) -> str:
         return shlex.join([tool, *args])
@@ -82,8 +107,12 @@ class LocalLauncher(Launcher):
             raise ToolMissingError(tool, INSTALL_HINTS.get(tool, f"install {tool} or put it on PATH"))
         return found
 
-    def run(self, tool, args, cwd, timeout, log_path, env=None) -> CommandResult:
-        return run_command([self.resolve(tool), *args], cwd=cwd, env=env, timeout=timeout, log_path=log_path)
+    def require(self, tool: str) -> None:
+        self.resolve(tool)
+
+    def run(self, tool, args, cwd, timeout, log_path, env=None, *, memory_mb=None, mounts=()) -> CommandResult:
+        return run_command([self.resolve(tool), *args], cwd=cwd, env=env, timeout=timeout, memory_mb=memory_mb,
+                           log_path=log_path)
 
 
 class DockerLauncher(Launcher):
@@ -111,21 +140,27 @@ class DockerLauncher(Launcher):
         except Exception as exc:  # DockerException, connection refused, missing socket, ...
             return False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'}"
 
-    def run(self, tool, args, cwd, timeout, log_path, env=None) -> CommandResult:
+    def run(self, tool, args, cwd, timeout, log_path, env=None, *, memory_mb=None, mounts=()) -> CommandResult:
         image = image_for(tool, self.image)
         exe = CONTAINER_EXECUTABLES.get(tool, tool)
         work = str(Path(cwd).resolve())
         argv = [exe, *args]
+        volumes = {work: {"bind": work, "mode": "rw"}}
+        for folder in sorted({str(Path(m).resolve()) for m in mounts}):
+            if not _inside(folder, work):
+                volumes.setdefault(folder, {"bind": folder, "mode": "ro"})
+        limits: dict[str, Any] = {"mem_limit": f"{memory_mb}m"} if memory_mb else {}
         start = time.monotonic()
         container = self.client.containers.run(
             image,
             command=argv,
             detach=True,
             working_dir=work,
-            volumes={work: {"bind": work, "mode": "rw"}},
+            volumes=volumes,
             user=f"{os.getuid()}:{os.getgid()}",
             network_disabled=True,
             environment=env or {},
+            **limits,
         )
         timed_out = False
         code = -1
@@ -141,9 +176,15 @@ class DockerLauncher(Launcher):
         finally:
             container.remove(force=True)
         result = CommandResult(argv, code, stdout, stderr, time.monotonic() - start, timed_out)
-        _append_log(log_path, f"docker run --rm --network none -v {work}:{work} {image} {shlex.join(argv)}",
+        binds = " ".join(f"-v {src}:{v['bind']}" + (":ro" if v["mode"] == "ro" else "") for src, v in volumes.items())
+        memory = f" --memory {memory_mb}m" if memory_mb else ""
+        _append_log(log_path, f"docker run --rm --network none{memory} {binds} {image} {shlex.join(argv)}",
                     work, result)
         return result
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _decode(data: Any) -> str:

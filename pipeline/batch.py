@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -56,9 +57,31 @@ class BatchConfig:
     seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
     llm_options: dict[str, Any] = field(default_factory=dict)  # timeout / retries of each LLM call
+    force: bool = False  # discard results of another configuration in out_dir instead of refusing
+    wait: bool = False  # queue behind another bench writing out_dir instead of refusing
+    latex: bool = False  # also write report.tex
+    command: str = ""  # the command line, for the report's header
 
     def run_options(self) -> RunOptions:
         return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed)
+
+
+IDENTITY_FIELDS = ("llm", "agent", "attempts", "checkpoint", "hls", "runner", "seed", "temperature", "max_tokens",
+                   "stages", "prompt_style")
+
+
+def batch_identity(config: BatchConfig) -> dict[str, Any]:
+    """Everything that changes a batch's results (the tasks' own fingerprints are in each line): the settings,
+    the model file's and the checkpoint's hashes, and the toolchain's versions."""
+    from agents.llm.registry import spec_fingerprint
+    from pipeline.doctor import tool_versions
+    from pipeline.provenance import file_digest
+
+    identity: dict[str, Any] = {name: getattr(config, name) for name in IDENTITY_FIELDS}
+    identity["model"] = spec_fingerprint(config.llm) if config.llm != "reference" else None
+    identity["checkpoint_sha256"] = file_digest(config.checkpoint)
+    identity["tools"] = tool_versions()
+    return identity
 
 
 def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -67,6 +90,7 @@ def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[s
         r.stage: {"status": r.status.value, "seconds": round(r.seconds, 3), "detail": r.detail} for r in ctx.results
     }
     failed = next((r for r in ctx.results if r.status.value != "pass"), None)
+    error = next((r for r in ctx.results if r.status.value == "error"), None)
     metrics: dict[str, Any] = {}
     for r in ctx.results:
         metrics.update({f"{r.stage}.{k}": v for k, v in r.metrics.items() if isinstance(v, (int, float, str, bool))})
@@ -75,6 +99,7 @@ def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[s
         "split": ctx.task.split,
         "difficulty": ctx.task.difficulty,
         "ok": bool(ctx.results) and failed is None,
+        "error": error is not None,
         "stages": stages,
         "first_failure": {"stage": failed.stage, "status": failed.status.value, "detail": failed.detail}
         if failed
@@ -89,6 +114,8 @@ def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[s
 def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
     """Run the pipeline for one task and return its journal line."""
     start = time.monotonic()
+    if run_dir.is_dir():  # the task runs again (edited, or an infrastructure error): nothing old stays beside it
+        shutil.rmtree(run_dir)
     if config.llm == "reference" and config.agent == "none":
         if not task.reference:
             return {**_failure(task.id, "generate", "task has no reference solution", task, run_dir), "seconds": 0.0}
@@ -117,15 +144,18 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
     return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3)})
 
 
-def _failure(task_id: str, stage: str, detail: str, task: Task | None = None, run_dir: Path | None = None) -> dict:
-    """A journal line for a task that could not run at all."""
+def _failure(task_id: str, stage: str, detail: str, task: Task | None = None, run_dir: Path | None = None,
+             status: str = "fail") -> dict:
+    """A journal line for a task that could not run at all (``status`` ``error`` when it was not the task's
+    fault: our crash, a dead worker)."""
     return {
         "task": task_id,
         "split": task.split if task else None,
         "difficulty": task.difficulty if task else None,
         "ok": False,
+        "error": status == "error",
         "stages": {},
-        "first_failure": {"stage": stage, "status": "fail", "detail": detail},
+        "first_failure": {"stage": stage, "status": status, "detail": detail},
         "metrics": {},
         "run_dir": str(run_dir) if run_dir else None,
         "task_hash": task.fingerprint() if task else None,
@@ -143,7 +173,7 @@ def _worker(task_id: str, task_path: str, config_data: dict[str, Any]) -> dict[s
     try:
         return run_one(task, config, run_dir)
     except Exception as exc:  # one task's crash must not stop the batch
-        return _failure(task.id, "internal", f"{type(exc).__name__}: {exc}", task, run_dir)
+        return _failure(task.id, "internal", f"{type(exc).__name__}: {exc}", task, run_dir, status="error")
 
 
 def select_tasks(config: BatchConfig) -> list[Task]:
@@ -197,18 +227,26 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     Returns:
         The summary dictionary (also written to ``summary.json``).
     """
+    from pipeline.identity import discard_results
+    from pipeline.lock import FolderLock
     from pipeline.summary import write_summary
 
-    if config.seeds is not None:
-        return run_seeds(config, tasks, progress)
-    tasks = tasks if tasks is not None else select_tasks(config)
-    return write_summary(_run_journal(config, tasks, progress), Path(config.out_dir), config)
+    out = Path(config.out_dir)
+    with FolderLock(out, wait=config.wait):
+        if config.force:
+            discard_results(out)
+        if config.seeds is not None:
+            return run_seeds(config, tasks, progress)
+        tasks = tasks if tasks is not None else select_tasks(config)
+        return write_summary(_run_journal(config, tasks, progress), out, config)
 
 
 def _run_journal(config: BatchConfig, tasks: list[Task], progress: bool | None) -> list[dict[str, Any]]:
     """Run the tasks the journal does not hold yet; return the current journal line of every task."""
+    from pipeline.identity import check_identity
+
     out = Path(config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_identity(out, batch_identity(config))
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
     journal = Journal(out / "results.jsonl")
     current = _still_current(tasks, config.rerun_failed)
@@ -219,13 +257,15 @@ def _run_journal(config: BatchConfig, tasks: list[Task], progress: bool | None) 
         _execute(todo, config, journal, bar)
     finally:
         bar.close()
+    journal.compact()  # one line per task: the latest
     wanted = {t.id for t in tasks}
     return [r for r in journal.records(current) if r["task"] in wanted]
 
 
 def _still_current(tasks: list[Task], rerun_failed: bool = False) -> Callable[[dict[str, Any]], bool]:
     """Whether a journal line still describes its task: a task edited since it ran (another hash) runs again,
-    and so does a failed one when ``rerun_failed`` (a tool fixed, a time-out on a busy machine).
+    so does one that met an infrastructure error (an outage, a crashed worker) and, when ``rerun_failed``, a
+    failed one (a tool fixed, a time-out on a busy machine). Lines written during this invocation count.
 
     Lines without a hash (older journals, tasks that could not be loaded) count as current.
     """
@@ -235,7 +275,9 @@ def _still_current(tasks: list[Task], rerun_failed: bool = False) -> Callable[[d
     def current(rec: dict[str, Any]) -> bool:
         if rec.get("task_hash") not in (None, hashes.get(rec["task"])):
             return False
-        return not (rerun_failed and not rec.get("ok") and rec.get("finished", 0) < started)
+        if rec.get("finished", 0) >= started:
+            return True
+        return not (rec.get("error") or (rerun_failed and not rec.get("ok")))
 
     return current
 
@@ -289,6 +331,7 @@ def _execute_pool(
     The tasks in flight when the pool broke are retried once in a fresh pool; a task that kills its worker
     twice is recorded as a failure so the batch always ends.
     """
+    recorded: set[str] = set()
     with ProcessPoolExecutor(max_workers=config.workers) as pool:
         futures: dict[Future, Task] = {pool.submit(_worker, t.id, str(t.path), data): t for t in todo}
         pending = set(futures)
@@ -302,7 +345,8 @@ def _execute_pool(
                     crashes[task.id] += 1
                     if crashes[task.id] < 2:
                         continue
-                    record = _failure(task.id, "internal", "the worker process died twice running this task", task)
+                    record = _failure(task.id, "internal", "the worker process died twice running this task", task,
+                                      status="error")
                 _record(journal, bar, record)
-    done = journal.done_keys(_still_current(todo))
-    return [t for t in todo if t.id not in done]
+                recorded.add(record["task"])
+    return [t for t in todo if t.id not in recorded]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.stage import RunContext, Status
 
-COLORS = {Status.PASS: "green", Status.FAIL: "red", Status.SKIPPED: "yellow"}
+COLORS = {Status.PASS: "green", Status.FAIL: "red", Status.SKIPPED: "yellow", Status.ERROR: "magenta"}
 
 
 def print_stage_table(ctx: RunContext, title: str, footer: str, detail_width: int = 100) -> None:

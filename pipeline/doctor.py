@@ -30,3 +30,20 @@ def run_checks() -> list[ToolStatus]:
             result = ToolStatus(ref, False, detail=f"check failed: {exc}")
         statuses.extend(result if isinstance(result, list) else [result])
     return statuses
+
+
+VERSION_CHECKS = ("verifiers.dafny:doctor_check", "pipeline.tools:check_z3", "pipeline.tools:check_gcc",
+                  "hls.doctor:checks")
+
+
+def tool_versions() -> dict[str, str]:
+    """Version line of every tool of the chain that is installed: the doctor's checks of the toolchain (not the
+    model's, which loads it)."""
+    versions: dict[str, str] = {}
+    for ref in VERSION_CHECKS:
+        module, func = ref.split(":")
+        result = getattr(importlib.import_module(module), func)()
+        for status in result if isinstance(result, list) else [result]:
+            if status.found:
+                versions[status.name] = status.version
+    return versions

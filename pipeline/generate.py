@@ -190,7 +190,7 @@ def generate_result(ctx: RunContext, gen: Generation) -> StageResult:
     n = len(gen.attempts)
     if gen.llm_error:
         detail = f"LLM unavailable at attempt {gen.last.index}: {gen.llm_error}"
-        return StageResult("generate", Status.FAIL, gen.seconds, detail[:300], metrics=metrics)
+        return StageResult("generate", Status.ERROR, gen.seconds, detail[:300], metrics=metrics)
     code = gen.program if gen.verified else next((a.code for a in reversed(gen.attempts) if a.code), None)
     if not code:
         return StageResult("generate", Status.FAIL, gen.seconds, f"no Dafny program in the model's {n} "
@@ -268,12 +268,10 @@ def run_task_from_spec(
 
 
 def _clear_previous(out: Path) -> None:
-    """A re-used run folder starts clean: old attempts and transcript lines would mix with the new ones."""
-    import shutil
-
-    for name in (TRANSCRIPT, ATTEMPTS, "candidate.dfy", "report.json"):
+    """A re-used run folder starts clean (``prepare_run`` cleared the stages' files): old attempts and transcript
+    lines would mix with the new ones. Called after the model is built, since a replay may read them."""
+    for name in (TRANSCRIPT, ATTEMPTS):
         (out / name).unlink(missing_ok=True)
-    shutil.rmtree(out / "attempts", ignore_errors=True)
 
 
 def _recording(llm: LLM, transcript: Path) -> LLM:

@@ -15,7 +15,8 @@ from typing import Any
 
 
 class Journal:
-    """Records keyed by ``key_field``; the first complete record of a key wins."""
+    """Records keyed by ``key_field``; the latest complete record of a key wins (a task run again replaces its
+    line), and :meth:`compact` leaves one line per key in the file."""
 
     def __init__(self, path: str | Path, key_field: str = "task") -> None:
         self.path = Path(path)
@@ -48,17 +49,25 @@ class Journal:
         return out
 
     def records(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
-        """Every complete record, first per key, in file order; ``keep`` drops records that no longer count
-        (a batch drops the results of tasks edited since they ran, so they run again)."""
-        seen: dict[str, dict[str, Any]] = {}
+        """The latest complete record per key, in the order keys first appear; ``keep`` drops records that no
+        longer count (a batch drops the results of tasks edited since they ran, so they run again)."""
+        latest: dict[str, dict[str, Any]] = {}
         for rec in self.all_records():
-            key = rec[self.key_field]
-            if key not in seen and (keep is None or keep(rec)):
-                seen[key] = rec
-        return list(seen.values())
+            latest[rec[self.key_field]] = rec
+        return [rec for rec in latest.values() if keep is None or keep(rec)]
 
     def done_keys(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> set[str]:
         return {r[self.key_field] for r in self.records(keep)}
+
+    def compact(self) -> None:
+        """Rewrite the file with the latest record per key only (atomically: a crash leaves the old file)."""
+        records = self.records()
+        if len(records) == len(self.all_records()):
+            return
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        tmp.write_text("".join(json.dumps(r, default=str, separators=(",", ":")) + "\n" for r in records),
+                       encoding="utf-8")
+        os.replace(tmp, self.path)
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one record durably (one write call, then fsync)."""

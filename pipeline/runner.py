@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UserError
+from pipeline.provenance import git_commit
 from pipeline.registry import Registry, import_target
 from pipeline.stage import RunContext, RunOptions, StageFn, StageResult, StageSpec, Status, timed
 from pipeline.task import Task, dump_task
@@ -95,16 +96,6 @@ def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageRe
     return ctx.results
 
 
-def git_hash() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-        )
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def write_report(ctx: RunContext, extra: dict[str, Any] | None = None) -> Path:
     """Write ``report.json`` atomically: the task id, options, every stage result and run facts."""
     report = {
@@ -112,7 +103,7 @@ def write_report(ctx: RunContext, extra: dict[str, Any] | None = None) -> Path:
         "ok": bool(ctx.results) and all(r.status is Status.PASS for r in ctx.results),
         "stages": [r.to_dict() for r in ctx.results],
         "options": asdict(ctx.options),
-        "environment": {"python": platform.python_version(), "git": git_hash(), "time": time.time()},
+        "environment": {"python": platform.python_version(), "git": git_commit(), "time": time.time()},
         **(extra or {}),
     }
     path = ctx.out_dir / "report.json"
@@ -122,10 +113,32 @@ def write_report(ctx: RunContext, extra: dict[str, Any] | None = None) -> Path:
     return path
 
 
+RUN_FILES = ("report.json", "candidate.dfy", "options.json", "task.yaml")
+
+
+def clear_run_folder(out: Path) -> None:
+    """Remove what an earlier run left in a re-used folder (its stage folders and files), so that nothing of
+    another task or run stays beside the new report; the user's own files are left alone."""
+    import shutil
+
+    for name in (*STAGES.names(), "attempts"):
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+
+
 def prepare_run(task: Task, out_dir: str | Path, options: RunOptions | None = None) -> RunContext:
-    """Create the run folder with the task and options inside, and return a fresh context."""
+    """Create (or clear) the run folder with the task and options inside, and return a fresh context.
+
+    Raises:
+        UserError: ``out_dir`` exists and is not a folder.
+    """
     out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out_dir}: a file is there; give a folder for the run")
     out.mkdir(parents=True, exist_ok=True)
+    clear_run_folder(out)
     dump_task(task, out / "task.yaml")
     ctx = RunContext(task=task, out_dir=out, options=options or RunOptions())
     (out / "options.json").write_text(json.dumps(asdict(ctx.options), indent=2, default=str))
@@ -140,8 +153,8 @@ def run_dafny_file(
     stages: list[str] | None = None,
 ) -> RunContext:
     """verify -> python -> c -> rtl -> cosim -> estimate on a Dafny file; writes ``report.json``."""
+    source = Path(dafny_path).read_text(encoding="utf-8")  # before the folder is cleared: it may be in there
     ctx = prepare_run(task, out_dir, options)
-    source = Path(dafny_path).read_text(encoding="utf-8")
     target = ctx.out_dir / "candidate.dfy"
     target.write_text(source)
     ctx.artifacts["dafny"] = str(target)

@@ -20,9 +20,13 @@ from pipeline.task import Task
 
 
 class Status(StrEnum):
+    """``error`` is the infrastructure's failure, not the candidate's (the LLM unreachable after its retries, a
+    worker that crashed): such a task is left out of every rate and runs again on the next invocation."""
+
     PASS = "pass"
     FAIL = "fail"
     SKIPPED = "skipped"
+    ERROR = "error"
 
     def __str__(self) -> str:
         return self.value

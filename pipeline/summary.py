@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,33 +25,42 @@ def stage_order(records: list[dict[str, Any]]) -> list[str]:
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate journal records into the summary dictionary."""
-    total = len(records)
+    """Aggregate journal records into the summary dictionary.
+
+    Tasks that met an infrastructure error (``error``: an outage, a crashed worker) are listed under ``errors``
+    and left out of every count and rate: they say nothing about the model or the chain, and the next
+    invocation runs them again. A stage no task reached has ``rate`` ``None`` (shown as "-"), not 0%.
+    """
+    errors = [r for r in records if r.get("error")]
+    counted = [r for r in records if not r.get("error")]
+    total = len(counted)
     order = stage_order(records)
     stages: dict[str, dict[str, Any]] = {}
     for stage in order:
-        counts = Counter(r.get("stages", {}).get(stage, {}).get("status", "skipped") for r in records)
-        seconds = sum(r.get("stages", {}).get(stage, {}).get("seconds", 0.0) for r in records)
+        counts = Counter(r.get("stages", {}).get(stage, {}).get("status", "skipped") for r in counted)
+        seconds = sum(r.get("stages", {}).get(stage, {}).get("seconds", 0.0) for r in counted)
+        ran = counts["pass"] + counts["fail"]
         stages[stage] = {
             "pass": counts["pass"],
             "fail": counts["fail"],
             "skipped": counts["skipped"],
-            "rate": round(counts["pass"] / total, 4) if total else 0.0,
+            "rate": round(counts["pass"] / total, 4) if total and ran else None,
             "seconds": round(seconds, 2),
         }
     width_proof = Counter(
-        str(r.get("metrics", {}).get("c.width_proof")) for r in records if "c.width_proof" in r.get("metrics", {})
+        str(r.get("metrics", {}).get("c.width_proof")) for r in counted if "c.width_proof" in r.get("metrics", {})
     )
     return {
         "tasks": total,
-        "ok": sum(1 for r in records if r.get("ok")),
+        "ok": sum(1 for r in counted if r.get("ok")),
+        "errors": [{"task": r["task"], **(r.get("first_failure") or {})} for r in errors],
         "stages": stages,
         "funnel": {s: stages[s]["pass"] for s in order},
-        "seconds": round(sum(r.get("seconds", 0.0) or 0.0 for r in records), 2),
-        "tokens": sum(int(r.get("tokens", 0) or 0) for r in records),
-        "attempts": sum(int(r.get("attempts", 0) or 0) for r in records),
+        "seconds": round(sum(r.get("seconds", 0.0) or 0.0 for r in counted), 2),
+        "tokens": sum(int(r.get("tokens", 0) or 0) for r in counted),
+        "attempts": sum(int(r.get("attempts", 0) or 0) for r in counted),
         "width_proof": dict(width_proof),
-        "failures": Counter((r.get("first_failure") or {}).get("stage", "none") for r in records if not r.get("ok")),
+        "failures": Counter((r.get("first_failure") or {}).get("stage", "none") for r in counted if not r.get("ok")),
     }
 
 
@@ -68,14 +78,15 @@ def generated(config: Any) -> bool:
 
 def generation_summary(per_seed: dict[int, list[dict[str, Any]]], config: Any) -> dict[str, Any]:
     """Verified rate per seed, mean and 95% interval, attempts and tokens per verified task.
-    A task that crashed counts as not verified."""
+    A task that met an infrastructure error is left out (it runs again next time); one that failed counts as
+    not verified."""
     from agents.evaluate import Outcome, summarise
 
     cfg = _cfg(config)
     outcomes = [
         Outcome(r["task"], seed, r.get("stages", {}).get("verify", {}).get("status") == "pass",
                  int(r.get("attempts") or 0), int(r.get("tokens") or 0), float(r.get("seconds") or 0.0))
-        for seed, records in per_seed.items() for r in records
+        for seed, records in per_seed.items() for r in records if not r.get("error")
     ]
     report = summarise(str(cfg.get("agent", "")), str(cfg.get("llm", "")), int(cfg.get("attempts") or 1),
                        list(per_seed), outcomes)
@@ -107,7 +118,7 @@ def generation_markdown(gen: dict[str, Any]) -> list[str]:
     ]
 
 
-def funnel_chart(summary: dict[str, Any], path: Path) -> Path | None:
+def funnel_chart(summary: dict[str, Any], path: Path, title: str = "") -> Path | None:
     """Draw the funnel as a bar chart (PNG); returns None when matplotlib is unavailable."""
     try:
         import matplotlib
@@ -122,7 +133,7 @@ def funnel_chart(summary: dict[str, Any], path: Path) -> Path | None:
     bars = ax.bar(names, values, color="#3b6ea5")
     ax.set_ylim(0, max(summary["tasks"], 1) * 1.12)
     ax.set_ylabel("tasks passing")
-    ax.set_title(f"Stage funnel ({summary['tasks']} tasks)")
+    ax.set_title(f"{title + ': ' if title else ''}stage funnel ({summary['tasks']} tasks)", fontsize=9)
     for bar, v in zip(bars, values, strict=True):
         pct = 100 * v / summary["tasks"] if summary["tasks"] else 0
         ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v}\n{pct:.0f}%", ha="center", va="bottom", fontsize=8)
@@ -133,46 +144,75 @@ def funnel_chart(summary: dict[str, Any], path: Path) -> Path | None:
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")[:160]
+    from pipeline.task_table import shorten
+
+    return shorten(text).replace("|", "\\|")
 
 
-def report_markdown(summary: dict[str, Any], records: list[dict[str, Any]], config: Any, chart: str | None) -> str:
-    lines = ["# Batch report", ""]
-    if config is not None:
-        cfg = config if isinstance(config, dict) else config.__dict__
-        lines += [
-            f"Suite `{cfg.get('suite')}`, split `{cfg.get('split') or 'all'}`, LLM `{cfg.get('llm')}`, "
-            f"agent `{cfg.get('agent')}`, HLS `{cfg.get('hls')}`, runner `{cfg.get('runner')}`.",
-            "",
-        ]
+def header_lines(config: Any, out: Path | None) -> list[str]:
+    """Where the numbers come from: suite, model, agent, the command, commit, date and the tools' versions
+    (from the folder's ``identity.json``)."""
+    cfg = _cfg(config)
+    lines: list[str] = []
+    if cfg:
+        lines += [f"Suite `{cfg.get('suite')}`, split `{cfg.get('split') or 'all'}`, LLM `{_cell(cfg.get('llm'))}`, "
+                  f"agent `{cfg.get('agent')}`, attempts {cfg.get('attempts')}, seed {cfg.get('seed')}, "
+                  f"HLS `{cfg.get('hls')}`, runner `{cfg.get('runner')}`.", ""]
+        if cfg.get("command"):
+            lines += [f"Command: `{cfg['command']}`", ""]
+    identity = _identity(out)
+    from pipeline.provenance import git_commit
+
+    lines += [f"Commit `{git_commit() or 'unknown'}`, written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."]
+    if identity.get("model"):
+        lines[-1] += f" Model sha256 `{identity['model']}`."
+    if identity.get("tools"):
+        lines += ["", "Tools: " + "; ".join(f"{k} `{v}`" for k, v in sorted(identity["tools"].items())) + "."]
+    return lines + [""]
+
+
+def _identity(out: Path | None) -> dict[str, Any]:
+    from pipeline.identity import IDENTITY_FILE
+
+    path = out / IDENTITY_FILE if out else None
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+
+
+def report_markdown(summary: dict[str, Any], records: list[dict[str, Any]], config: Any, chart: str | None,
+                    out: Path | None = None) -> str:
+    from pipeline.task_table import markdown, task_rows
+
+    lines = ["# Batch report", "", *header_lines(config, out)]
     lines += [
         f"{summary['ok']} of {summary['tasks']} tasks passed every stage; "
         f"{summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.",
         "",
     ]
+    lines += _error_lines(summary)
     if summary.get("generation"):
         lines += generation_markdown(summary["generation"])
     if chart:
         lines += [f"![funnel]({chart})", ""]
     lines += _stage_table(summary)
-    lines += ["", "| task | split | difficulty | last stage passed | result |", "| --- | --- | --- | --- | --- |"]
-    for r in sorted(records, key=lambda r: r["task"]):
-        passed = [s for s in stage_order([r]) if r.get("stages", {}).get(s, {}).get("status") == "pass"]
-        fail = r.get("first_failure")
-        result = (
-            "pass" if r.get("ok") else f"{fail['stage']} {fail['status']}: {_cell(fail['detail'])}" if fail else "?"
-        )
-        lines.append(
-            f"| {r['task']} | {r.get('split') or ''} | {r.get('difficulty') or ''} | "
-            f"{passed[-1] if passed else '-'} | {result} |"
-        )
+    lines += ["", *markdown(task_rows([r for r in records if not r.get("error")], stage_order(records)))]
     return "\n".join(lines) + "\n"
+
+
+def _error_lines(summary: dict[str, Any]) -> list[str]:
+    """The tasks left out for an infrastructure error, each with its reason."""
+    errors = summary.get("errors") or []
+    if not errors:
+        return []
+    lines = [f"{len(errors)} task(s) met an infrastructure error and are left out of every figure; the next run of "
+             "the same command runs them again:", ""]
+    return lines + [f"- `{e['task']}`: {e.get('stage', '?')}: {_cell(e.get('detail', ''))}" for e in errors] + [""]
 
 
 def _stage_table(summary: dict[str, Any]) -> list[str]:
     lines = ["| stage | pass | fail | skipped | rate |", "| --- | ---: | ---: | ---: | ---: |"]
     for s, v in summary["stages"].items():
-        lines.append(f"| {s} | {v['pass']} | {v['fail']} | {v['skipped']} | {100 * v['rate']:.1f}% |")
+        rate = "-" if v["rate"] is None else f"{100 * v['rate']:.1f}%"
+        lines.append(f"| {s} | {v['pass']} | {v['fail']} | {v['skipped']} | {rate} |")
     return lines
 
 
@@ -188,9 +228,25 @@ def write_summary(records: list[dict[str, Any]], out: Path, config: Any = None) 
     if generated(config):
         summary["generation"] = generation_summary({int(_cfg(config).get("seed") or 0): records}, config)
     _write_json(summary, out)
-    chart = funnel_chart(summary, out / "funnel.png") if records else None
-    (out / "report.md").write_text(report_markdown(summary, records, config, chart.name if chart else None))
+    chart = funnel_chart(summary, out / "funnel.png", _title(config)) if records else None
+    (out / "report.md").write_text(report_markdown(summary, records, config, chart.name if chart else None, out))
+    _write_tables(records, out, config)
     return summary
+
+
+def _title(config: Any) -> str:
+    cfg = _cfg(config)
+    return f"{Path(str(cfg.get('suite') or 'suite')).name}, {cfg.get('llm', '?')}, agent {cfg.get('agent', '?')}"
+
+
+def _write_tables(records: list[dict[str, Any]], out: Path, config: Any) -> None:
+    """``report.csv`` always, ``report.tex`` with ``--latex``: the per-task table for spreadsheets and papers."""
+    from pipeline.task_table import csv_text, latex, task_rows
+
+    rows = task_rows([r for r in records if not r.get("error")], stage_order(records))
+    (out / "report.csv").write_text(csv_text(rows), encoding="utf-8")
+    if _cfg(config).get("latex"):
+        (out / "report.tex").write_text(latex(rows, _title(config)), encoding="utf-8")
 
 
 def write_seed_summary(per_seed: dict[int, list[dict[str, Any]]], out: Path, config: Any) -> dict[str, Any]:
@@ -207,11 +263,13 @@ def write_seed_summary(per_seed: dict[int, list[dict[str, Any]]], out: Path, con
     if generated(config):
         summary["generation"] = generation_summary(per_seed, config)
     _write_json(summary, out)
-    (out / "report.md").write_text(seed_report_markdown(summary, per_seed, config))
+    first = out / f"seed-{next(iter(per_seed))}" if per_seed else None
+    (out / "report.md").write_text(seed_report_markdown(summary, per_seed, config, first))
     return summary
 
 
-def seed_report_markdown(summary: dict[str, Any], per_seed: dict[int, list[dict[str, Any]]], config: Any) -> str:
+def seed_report_markdown(summary: dict[str, Any], per_seed: dict[int, list[dict[str, Any]]], config: Any,
+                         identity_dir: Path | None = None) -> str:
     """Report over seeds: generation figures, pooled stage table, one row per seed and per task."""
     cfg = _cfg(config)
     seeds = list(per_seed)
@@ -221,6 +279,8 @@ def seed_report_markdown(summary: dict[str, Any], per_seed: dict[int, list[dict[
              f"agent `{cfg.get('agent')}`, attempts {cfg.get('attempts')}, seeds {', '.join(map(str, seeds))}: "
              f"{len(tasks)} tasks x {len(seeds)} seeds = {summary['tasks']} task runs; {summary['ok']} passed every "
              f"stage; {summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.", ""]
+    lines += [ln for ln in header_lines(config, identity_dir) if not ln.startswith("Suite ")]
+    lines += _error_lines(summary)
     if summary.get("generation"):
         lines += generation_markdown(summary["generation"])
     lines += ["## Stages (pooled over seeds)", ""] + _stage_table(summary)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pipeline.batch as batch
 from pipeline.batch import BatchConfig, run_batch
 from pipeline.task import load_task
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "benchmarks" / "examples"
+from tests.support import EXAMPLES
 
 
 def _fake_worker(calls: list[str]):
@@ -48,7 +46,8 @@ def test_an_edited_task_runs_again_and_its_new_result_counts(tmp_path, monkeypat
     assert calls == ["clamp"], "only the edited task runs again"
 
     lines = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    assert [r["task"] for r in lines].count("clamp") == 2, "the old line stays in the journal (append-only)"
+    assert [r["task"] for r in lines].count("clamp") == 1, "one line per task: the old one is replaced"
+    assert next(r for r in lines if r["task"] == "clamp")["task_hash"] == load_task(edited).fingerprint()
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["tasks"] == 3
 

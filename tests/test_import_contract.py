@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("pipeline", "verifiers", "hls", "agents", "benchmarks")
 GROUND = {"pipeline", "pipeline.task", "pipeline.stage", "pipeline.errors", "pipeline.process",
           "pipeline.hw_interface", "pipeline.types", "pipeline.vectors", "pipeline.tools",
-          "pipeline.dialect", "pipeline.home", "pipeline.suites", "pipeline.registry"}
+          "pipeline.dialect", "pipeline.home", "pipeline.suites", "pipeline.registry",
+          "pipeline.provenance"}
 SIDEWAYS_FORBIDDEN = {frozenset({"hls", "agents"})}
 
 KNOWN_UPWARD: set[tuple[str, str]] = set()

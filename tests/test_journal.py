@@ -1,6 +1,8 @@
-"""The batch journal: durable appends, first record wins, a torn last line is dropped and cut away."""
+"""The batch journal: durable appends, the latest record per task wins, a torn last line is dropped and cut away."""
 
 from __future__ import annotations
+
+import json
 
 from pipeline.journal import Journal
 from pipeline.summary import summarize
@@ -10,9 +12,11 @@ def test_append_and_read_back(tmp_path):
     j = Journal(tmp_path / "r.jsonl")
     j.append({"task": "a", "ok": True})
     j.append({"task": "b", "ok": False})
-    j.append({"task": "a", "ok": False})  # a duplicate never replaces the first
+    j.append({"task": "a", "ok": False})  # a task run again: its latest line counts
     assert [r["task"] for r in j.records()] == ["a", "b"]
-    assert j.records()[0]["ok"] is True
+    assert j.records()[0]["ok"] is False
+    j.compact()
+    assert [json.loads(x)["task"] for x in j.path.read_text().splitlines()] == ["a", "b"]
     assert j.done_keys() == {"a", "b"}
 
 

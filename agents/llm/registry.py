@@ -93,3 +93,19 @@ def get_llm(spec: str | None = None, task: Task | None = None, transcript: str |
 
         llm = RecordingLLM(llm, transcript)
     return llm
+
+
+def spec_fingerprint(spec: str) -> str | None:
+    """What identifies the model behind an ``--llm`` spec without loading it: a pinned model's official sha256,
+    a local file's or a transcript's digest; ``None`` where only the spec itself is known (an API model)."""
+    from pipeline.provenance import file_digest
+
+    name, arg = parse_spec(spec)
+    if name == "embedded":
+        from agents.llm.fetch_model import DEFAULT_MODEL, MODELS
+
+        key = (arg or DEFAULT_MODEL).lower()
+        return MODELS[key].sha256 if key in MODELS else file_digest(arg)
+    if name in ("replay", "hf"):
+        return file_digest(arg)
+    return None

@@ -1,22 +1,32 @@
 """HLS backends by name: ``get_backend(name)`` returns an instance of the class named after its module.
 
-``SUPPORTED_BACKENDS`` maps each name to ``module:Class`` so that a backend's imports load only when chosen.
+:data:`BACKENDS` is a :class:`~pipeline.registry.Registry` (the project's one registry type, shared with the
+simulators and estimators), so a backend's imports load only when it is chosen and an unknown name is a
+:class:`~pipeline.errors.UserError` listing the valid ones.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from hls.backends.base import HlsBackend, HlsOptions
 from hls.launchers import Launcher
-from pipeline.errors import UserError
+from pipeline.registry import Registry
 
-SUPPORTED_BACKENDS: dict[str, str] = {
-    "circt": "hls.backends.circt:Circt",
-    "bambu": "hls.backends.bambu:Bambu",
-    "vitis": "hls.backends.vitis:Vitis",
-    "vivado": "hls.backends.vivado:Vivado",
-}
+BACKENDS: Registry[type[HlsBackend]] = Registry(
+    "HLS backend",
+    "--hls",
+    targets={
+        "circt": "hls.backends.circt:Circt",
+        "bambu": "hls.backends.bambu:Bambu",
+        "vitis": "hls.backends.vitis:Vitis",
+        "vivado": "hls.backends.vivado:Vivado",
+    },
+    help={
+        "circt": "circt  CIRCT HLS flow in the project's HLS environment (the default)",
+        "bambu": "bambu  PandA Bambu",
+        "vitis": "vitis  AMD Vitis HLS",
+        "vivado": "vivado  Vivado HLS (2020.1 or older)",
+    },
+)
 DEFAULT_BACKEND = "circt"
 
 
@@ -26,10 +36,7 @@ def get_backend(name: str, launcher: Launcher | None = None) -> HlsBackend:
     Raises:
         UserError: ``name`` is not a backend (the message lists the valid ones).
     """
-    if name not in SUPPORTED_BACKENDS:
-        raise UserError(f"unknown HLS backend '{name}' (choose from: {', '.join(SUPPORTED_BACKENDS)})")
-    module, cls = SUPPORTED_BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(launcher)
+    return BACKENDS.get(name)(launcher)
 
 
-__all__ = ["SUPPORTED_BACKENDS", "DEFAULT_BACKEND", "HlsBackend", "HlsOptions", "get_backend"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "HlsBackend", "HlsOptions", "get_backend"]

@@ -16,7 +16,11 @@ EPILOG = """examples:
   p2s bench core --split test --llm embedded --agent preface-lite --checkpoint runs/lite --seeds 0,1,2 --stages verify
   p2s bench path/to/suite_dir --hls circt --runner docker
 Re-running the same command resumes: tasks already in OUT/results.jsonl are not run again, except tasks
-whose YAML changed since (and, with --rerun-failed, those that did not pass every stage).
+whose YAML changed since, tasks that met an infrastructure error (an LLM outage, a crashed worker: listed
+in the report, left out of every figure) and, with --rerun-failed, those that did not pass every stage.
+OUT holds one configuration (LLM and model file, agent, checkpoint, budget, seed, stages, backend, tool
+versions): another one is refused with what differs (--force discards the old results); one bench at a
+time writes OUT (--wait queues). OUT/report.md, report.csv (and --latex report.tex) have one row per task.
 With --seeds the batch runs once per seed in OUT/seed-N/; OUT/summary.json and OUT/report.md pool them.
 With an LLM, summary.json has a "generation" block: verified rate (per seed, mean, 95% CI), attempts and
 tokens per verified task.
@@ -46,6 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rerun-failed", action="store_true",
                    help="resume, but run again the tasks whose earlier line is not a full pass")
     p.add_argument("--out", help="batch folder (default runs/bench__{suite}__{llm}__{agent}__{time})")
+    p.add_argument("--force", action="store_true",
+                   help="OUT holds results of another configuration: discard them instead of refusing")
+    p.add_argument("--wait", action="store_true", help="another bench is writing OUT: wait for it instead of refusing")
+    p.add_argument("--latex", action="store_true", help="also write OUT/report.tex (the per-task table)")
     add_llm_call_arguments(p)
 
 
@@ -54,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.batch import BatchConfig, run_batch
     from pipeline.errors import UserError
+    from pipeline.provenance import command_line
     from pipeline.runner import STAGE_ORDER, STAGES
 
     if args.workers < 1:
@@ -91,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
         stages=stages,
         rerun_failed=args.rerun_failed,
         llm_options=llm_call_options(args),
+        force=args.force,
+        wait=args.wait,
+        latex=args.latex,
+        command=command_line(),
     )
     summary = run_batch(config)
     print_summary(summary, out)
