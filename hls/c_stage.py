@@ -39,7 +39,7 @@ def hardware_task(ctx: RunContext) -> Task:
 
 def c_stage(ctx: RunContext) -> StageResult:
     from hls.hls_c import NotSynthesizable, compile_to_c
-    from hls.hls_c.reference import run_reference
+    from hls.hls_c.model_run import run_reference
     from hls.hls_c.simulate import gcc_path, simulate
     from verifiers.width_stage import stage_width_proof
 

@@ -10,9 +10,7 @@ optional tool. Options (``RunOptions.extra``): ``estimate_family`` (ice40, xilin
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from pipeline.errors import ToolMissingError, UserError
 from pipeline.stage import RunContext, StageResult, Status
 
 STAGE = "estimate"
@@ -23,22 +21,15 @@ def estimate_stage(ctx: RunContext) -> StageResult:
     from hls.launchers import get_launcher
     from hls.rtl_result import RtlResult
 
-    rtl_path = ctx.artifacts.get("rtl_json")
-    if not rtl_path or not Path(rtl_path).is_file():
-        return StageResult(STAGE, Status.FAIL, detail="no RTL (the rtl stage produced none)")
+    rtl_path = ctx.artifacts["rtl_json"]  # checked by the runner
     rtl = RtlResult.load(rtl_path)
     extra = ctx.options.extra
     family = str(extra.get("estimate_family", "ice40"))
     out = ctx.stage_dir(STAGE)
-    try:
-        result = estimate(rtl.verilog_files, rtl.top_module, out, family=family, fmax=bool(extra.get("fmax", True)),
-                          timeout=float(extra.get("estimate_timeout", 900)),
-                          fmax_timeout=float(extra.get("fmax_timeout", 120)),
-                          launcher=get_launcher(ctx.options.runner))
-    except ToolMissingError as exc:
-        return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
-    except UserError as exc:
-        return StageResult(STAGE, Status.FAIL, detail=str(exc))
+    result = estimate(rtl.verilog_files, rtl.top_module, out, family=family, fmax=bool(extra.get("fmax", True)),
+                      timeout=float(extra.get("estimate_timeout", 900)),
+                      fmax_timeout=float(extra.get("fmax_timeout", 120)),
+                      launcher=get_launcher(ctx.options.runner))
     path = out / "estimate.json"
     path.write_text(json.dumps(result.to_dict(), indent=2))
     metrics = {"family": family, "lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram": result.bram,

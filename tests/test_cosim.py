@@ -12,7 +12,7 @@ from hls import cosim
 from hls.ap_ctrl import BAMBU_NAMING, VITIS_NAMING, ap_ctrl_interface
 from hls.cfront import top_signature
 from hls.cosim import compare, parse_output, run_cosim
-from hls.reference import expected_outputs
+from hls.expected import expected_outputs
 from hls.rtl_result import RtlResult
 from hls.vectors import from_bits, port_vectors
 from hls.verilog_ports import read_ports

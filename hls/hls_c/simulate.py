@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hls.hls_c import CProgram
-from hls.hls_c.reference import ReferenceRun, output_names
+from hls.hls_c.model_run import ReferenceRun, output_names
 from hls.hls_c.testbench import parse_output, testbench_source
 from hls.hls_c.values import from_c, misfit
 from pipeline.process import run_command
@@ -199,7 +199,7 @@ def check_python(
         NotSynthesizable: the model has no hardware form.
     """
     from hls.hls_c import compile_to_c
-    from hls.hls_c.reference import run_reference
+    from hls.hls_c.model_run import run_reference
 
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)

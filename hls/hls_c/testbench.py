@@ -16,7 +16,7 @@ import jinja2
 
 from hls.hls_c.codegen import const_text
 from hls.hls_c.ctype import BOOL, IntT
-from hls.hls_c.reference import output_names
+from hls.hls_c.model_run import output_names
 from hls.hls_c.values import elements
 from pipeline.hw_interface import HwInterface, HwPort
 from pipeline.task import Task, TestVector
