@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 from benchmarks import prompt_repair
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO
 
 
 def _episode(task: str, verified: bool, attempts: int, phases: list[str]) -> dict:
@@ -50,11 +49,11 @@ def test_empty_folder_is_one_error_line(tmp_path, capsys):
     assert err.startswith("error: no eval-*/episodes.jsonl under") and err.count("\n") == 1
 
 
-def test_readme_table_is_the_recorded_measurement(capsys):
-    """Every row the recorded episodes give appears verbatim in the README, and all five agents are there."""
+def test_results_page_table_is_the_recorded_measurement(capsys):
+    """Every row the recorded episodes give appears verbatim in the results page, and all five agents are there."""
     assert prompt_repair.main([]) == 0
     out = capsys.readouterr().out
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "results" / "prompt-repair.md").read_text(encoding="utf-8")
     rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
     agents = rows[: rows.index("| task | none | repair | best-of-n | preface-lite | preface |")][1:]
     assert [r.split(" | ")[0] for r in agents] == ["| none", "| repair", "| best-of-n", "| preface-lite", "| preface"]
