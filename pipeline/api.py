@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.batch import BatchConfig, run_batch
+from pipeline.errors import TaskFormatError
 from pipeline.runner import run_dafny_file, run_stages
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
-from pipeline.task import HardwareOptions, Task, load_task
+from pipeline.task import HARDWARE_FIELDS, Task, check_hardware, load_task
 
 __all__ = [
     "BatchConfig", "RunOptions", "RunReport", "StageResult", "Status", "Task", "load_report", "load_suite",
@@ -59,9 +60,23 @@ def load_suite(name_or_dir: str, split: str | None = None) -> list[Task]:
 
 
 def with_hardware(task: Task, **changes: Any) -> Task:
-    """A copy of ``task`` with some hardware options changed (e.g. ``clock_period_ns=5``)."""
-    hw = dataclasses.replace(task.hardware, **changes)
-    assert isinstance(hw, HardwareOptions)
+    """A copy of ``task`` with some hardware options changed (e.g. ``clock_period_ns=5``).
+
+    The options are :class:`~pipeline.task.HardwareOptions` fields (``extra=`` replaces the mapping of the
+    other ``hardware:`` keys, such as ``width_proof``). Each value is checked as the loader checks a task file's.
+
+    Raises:
+        TaskFormatError: an unknown option, or a value the task format does not accept (the message names
+            the option and the valid values).
+    """
+    where = f"with_hardware(task {task.id})"
+    for key in changes:
+        if key not in HARDWARE_FIELDS and key != "extra":
+            raise TaskFormatError(where, f"hardware.{key}", f"not a hardware option (known: "
+                                  f"{', '.join(HARDWARE_FIELDS)}; other task-file keys go in extra={{...}})")
+    if "extra" in changes and not isinstance(changes["extra"], dict):
+        raise TaskFormatError(where, "hardware.extra", f"expected a mapping, got {type(changes['extra']).__name__}")
+    hw = check_hardware(dataclasses.replace(task.hardware, **changes), where)
     return dataclasses.replace(task, hardware=hw)
 
 

@@ -71,6 +71,10 @@ class HardwareOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+HARDWARE_FIELDS = tuple(f for f in HardwareOptions.__dataclass_fields__ if f != "extra")
+MAX_INT_WIDTH = 64  # the widest C integer; the C stage itself takes 8, 16, 32 or 64
+
+
 @dataclass
 class Task:
     """One task of a suite, as every stage sees it."""
@@ -216,9 +220,12 @@ def _require(data: dict, key: str, kind: type | tuple[type, ...], path: str) -> 
 
 
 def _string_list(data: dict, key: str, path: str) -> list[str]:
-    value = data.get(key) or []
-    if isinstance(value, str):
-        value = [value]
+    value = data.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):  # one clause or several joined by hand: either way the list says which
+        raise TaskFormatError(path, key, f"expected a list of clauses, got a string: write {key}: as a list, "
+                                         f"one Dafny expression per '- ' line")
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise TaskFormatError(path, key, "expected a list of Dafny expressions (strings)")
     return [v.strip() for v in value]
@@ -229,17 +236,31 @@ def _hardware(data: Any, path: str) -> HardwareOptions:
         return HardwareOptions()
     if not isinstance(data, dict):
         raise TaskFormatError(path, "hardware", "expected a mapping")
-    known = {f for f in HardwareOptions.__dataclass_fields__ if f != "extra"}
+    known = set(HARDWARE_FIELDS)
     kwargs = {k: v for k, v in data.items() if k in known}
-    hw = HardwareOptions(**kwargs, extra={k: v for k, v in data.items() if k not in known})
-    for name in ("int_width", "max_int_width", "max_array_length", "unroll"):
+    return check_hardware(HardwareOptions(**kwargs, extra={k: v for k, v in data.items() if k not in known}), path)
+
+
+def check_hardware(hw: HardwareOptions, path: str) -> HardwareOptions:
+    """``hw`` if every option has a usable value, else a :class:`TaskFormatError` naming the option.
+
+    Shared by the YAML loader and :func:`pipeline.api.with_hardware`, so a script's change is checked
+    like a file's.
+    """
+    for name in ("int_width", "max_int_width"):
+        value = getattr(hw, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INT_WIDTH:
+            raise TaskFormatError(path, f"hardware.{name}", f"expected a bit width from 1 to {MAX_INT_WIDTH} "
+                                                            f"(8, 16, 32 or 64 for the C stage), got {value!r}")
+    for name in ("max_array_length", "unroll"):
         value = getattr(hw, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise TaskFormatError(path, f"hardware.{name}", f"expected a positive integer, got {value!r}")
-    if hw.int_width > 64 or hw.max_int_width > 64:
-        raise TaskFormatError(path, "hardware.int_width", "widths above 64 bits are not supported")
-    if not isinstance(hw.clock_period_ns, (int, float)) or hw.clock_period_ns <= 0:
-        raise TaskFormatError(path, "hardware.clock_period_ns", "expected a positive number")
+    period = hw.clock_period_ns
+    if isinstance(period, bool) or not isinstance(period, (int, float)) or not period > 0:
+        raise TaskFormatError(path, "hardware.clock_period_ns", f"expected a positive number, got {period!r}")
+    if not isinstance(hw.pipeline, bool):
+        raise TaskFormatError(path, "hardware.pipeline", f"expected true or false, got {hw.pipeline!r}")
     return hw
 
 
@@ -326,6 +347,14 @@ def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaskFormatError(str(path), "<file>", "no such file") from None
+    except IsADirectoryError:
+        raise TaskFormatError(str(path), "<file>", "a folder, not a task file: give the path of a .yaml file") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise TaskFormatError(str(path), "<file>", f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line "
+                                                   f"{line}): save the task file as UTF-8") from None
+    except OSError as exc:
+        raise TaskFormatError(str(path), "<file>", f"cannot read it ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "<file>"

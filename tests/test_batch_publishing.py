@@ -158,3 +158,15 @@ def test_failure_reasons_are_cut_at_a_word_not_inside_one():
     text = "width proof failed at int32_t: " + "overflowing-expression " * 20
     short = shorten(text, 60)
     assert len(short) <= 60 and short.endswith("…") and short[:-1].endswith(("overflowing-expression", ":"))
+
+
+def test_bench_refuses_a_broken_replay_file_and_an_out_that_is_a_file(tmp_path):
+    suite = _suite(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    done = _p2s("bench", str(suite), "--llm", f"replay:{bad}", "--out", str(tmp_path / "b"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "bad.jsonl:1" in done.stderr, done.stderr
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    done = _p2s("bench", str(suite), "--out", str(target))
+    assert done.returncode == 2 and done.stderr.startswith("p2s: error:") and done.stderr.count("\n") == 1

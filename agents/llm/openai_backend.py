@@ -8,6 +8,7 @@ concurrent calls, and each call has its own timeout.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -19,6 +20,42 @@ from agents.llm.registry import register
 from pipeline.errors import LLMUnavailableError, UserError
 
 log = logging.getLogger(__name__)
+
+
+class MalformedReply(Exception):
+    """An HTTP 200 whose body is not a completion (not JSON, no choices, no message): retried like a 5xx."""
+
+
+def _reply_text(resp: object, style: str) -> str:
+    """The reply's text, or :class:`MalformedReply` saying what the body lacks.
+
+    A chat message whose ``content`` is null (a refusal, a tool call) is an empty answer: the model's, not the
+    server's fault. A completion choice must hold its ``text``.
+    """
+    if isinstance(resp, (str, bytes)):  # the client hands back a body it could not read as a JSON object
+        preview = " ".join((resp if isinstance(resp, str) else resp.decode("utf-8", "replace"))[:200].split())[:60]
+        raise MalformedReply(f"a body that is not a JSON object ({preview!r})")
+    choices = getattr(resp, "choices", None)
+    if choices is None:
+        raise MalformedReply("JSON without 'choices'" + ("" if hasattr(resp, "choices") else
+                                                          f" (a JSON {type(resp).__name__})"))
+    if not isinstance(choices, list):
+        raise MalformedReply(f"'choices' that is a {type(choices).__name__}, not a list")
+    if not choices:
+        raise MalformedReply("no choices ('choices': [])")
+    choice = choices[0]
+    if style == "completion":
+        text = getattr(choice, "text", None)
+        if not isinstance(text, str):
+            raise MalformedReply("a choice without its 'text'")
+        return text
+    message = getattr(choice, "message", None)
+    if message is None or not hasattr(message, "content"):
+        raise MalformedReply("a choice without a 'message'")
+    content = message.content
+    if not isinstance(content, (str, type(None))):
+        raise MalformedReply(f"a message whose content is a {type(content).__name__}, not text")
+    return content or ""
 
 
 @register("openai")
@@ -81,13 +118,18 @@ class OpenAILLM(LLM):
         }
         if params.stop:
             common["stop"] = list(params.stop)
-        if params.style == "completion":
-            resp = self.client.completions.create(prompt=messages[0]["content"], **common)
-            return resp.choices[0].text or "", resp.usage
-        resp = self.client.chat.completions.create(messages=messages, **common)
-        return resp.choices[0].message.content or "", resp.usage
+        try:
+            if params.style == "completion":
+                resp = self.client.completions.create(prompt=messages[0]["content"], **common)
+            else:
+                resp = self.client.chat.completions.create(messages=messages, **common)
+        except json.JSONDecodeError as exc:  # the client parses a JSON content type itself
+            raise MalformedReply(f"a body that is not JSON ({exc.msg})") from None
+        return _reply_text(resp, params.style), getattr(resp, "usage", None)
 
     def _retryable(self, exc: Exception) -> bool:
+        if isinstance(exc, MalformedReply):  # the server misbehaving, like a 5xx
+            return True
         o = self._openai
         if isinstance(exc, (o.RateLimitError, o.APITimeoutError, o.APIConnectionError, o.InternalServerError)):
             return True
@@ -113,7 +155,7 @@ class OpenAILLM(LLM):
                     text, usage = self._request(messages, params)
                     break
                 except Exception as exc:
-                    if not isinstance(exc, self._openai.OpenAIError):
+                    if not isinstance(exc, (self._openai.OpenAIError, MalformedReply)):
                         raise
                     if not self._retryable(exc):
                         raise UserError(self._explain(exc)) from None
@@ -129,6 +171,9 @@ class OpenAILLM(LLM):
 
     def _explain(self, exc: Exception) -> str:
         where = self.base_url or "api.openai.com"
+        if isinstance(exc, MalformedReply):
+            return (f"openai: {where} answered HTTP 200 with {exc}, not a completion, "
+                    f"after {self.max_retries} retries: check OPENAI_BASE_URL names an OpenAI-compatible /v1 API")
         if isinstance(exc, self._openai.APITimeoutError):
             return f"openai: no answer from {where} within {self.timeout:g}s after {self.max_retries} retries"
         if isinstance(exc, self._openai.AuthenticationError):

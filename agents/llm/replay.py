@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agents.llm.base import LLM, Completion, GenParams, Message, call_key
 from agents.llm.registry import register
-from agents.llm.transcript import read_transcript, transcript_files
+from agents.llm.transcript import replay_records
 from pipeline.errors import UserError
 
 
@@ -24,17 +24,9 @@ class ReplayLLM(LLM):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        files = transcript_files(self.path)
-        if not files:
-            raise UserError(f"replay transcript {self.path} not found: give the transcript.jsonl of a recorded run "
-                            "(or a folder holding them)")
-        try:
-            records = [rec for f in files for rec in read_transcript(f)]
-        except ValueError as exc:
-            raise UserError(f"replay transcript {exc}") from None
         self._answers: dict[str, list[Completion]] = defaultdict(list)
-        for rec in records:
-            self._answers[rec["key"]].append(Completion.from_dict(rec["completion"]))
+        for key, completion in replay_records(self.path):  # a malformed line is a UserError naming it
+            self._answers[key].append(completion)
         self._served: dict[str, int] = defaultdict(int)
 
     @classmethod

@@ -118,8 +118,9 @@ def resolve_style(style: str, llm_spec: str) -> str:
         return style
     name, _, arg = llm_spec.partition(":")
     if name == "replay" and arg:
-        from agents.llm.transcript import transcript_files
+        from agents.llm.transcript import check_transcripts, transcript_files
 
+        check_transcripts(arg)  # a broken file is one error line naming it, not a traceback here
         for file in transcript_files(arg)[:1]:
             for line in file.read_text(encoding="utf-8").splitlines():
                 if line.strip():

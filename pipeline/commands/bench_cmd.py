@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pipeline.batch import BatchConfig, run_batch
+    from pipeline.commands.run_cmd import check_out_dir, check_replay_file
     from pipeline.errors import UserError
     from pipeline.provenance import command_line
     from pipeline.runner import STAGE_ORDER, STAGES
@@ -71,12 +72,15 @@ def run(args: argparse.Namespace) -> int:
     if args.stages:
         stages = [STAGES.check(s.strip()) for s in args.stages.split(",") if s.strip()]
     check_agent(args.agent, args.checkpoint)
+    check_replay_file(args.llm)
     seeds = parse_seeds(args.seeds) if args.seeds else None
     if seeds is not None and args.seed is not None:
         raise UserError("give --seed (one run) or --seeds (one run per seed), not both")
     attempts = args.attempts if args.attempts is not None else DEFAULT_BUDGET
     if attempts < 1:
         raise UserError("--attempts must be at least 1")
+    if args.out:
+        check_out_dir(args.out, given=True)
     name = Path(args.suite).name or "suite"
     llm = args.llm.replace(":", "-").replace("/", "_")
     out = args.out or f"runs/bench__{name}__{llm}__{args.agent}__{time.strftime('%Y%m%d-%H%M%S')}"

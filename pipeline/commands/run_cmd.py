@@ -86,6 +86,32 @@ def print_summary(ctx, extra: dict) -> None:
                       detail_width=90)
 
 
+def check_out_dir(out, given: bool) -> None:
+    """A run folder that can be made: a file at ``out`` (or at a parent) is one error line, not a traceback."""
+    from pathlib import Path
+
+    from pipeline.errors import UserError
+
+    out = Path(out)
+    what = f"--out {out}" if given else f"run folder {out}"
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{what}: is a file, not a folder: give a new or existing folder for the run")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(f"{what}: {parent} is a file, not a folder: give a path under a folder")
+            break
+
+
+def check_replay_file(llm: str) -> None:
+    """``replay:FILE`` is read before the model is built (the prompt style follows it): check it up front."""
+    name, _, arg = llm.partition(":")
+    if name == "replay" and arg:
+        from agents.llm.transcript import check_transcripts
+
+        check_transcripts(arg)
+
+
 def run(args: argparse.Namespace) -> int:
     import re
     from pathlib import Path
@@ -101,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
     attempts = args.attempts if args.attempts is not None else DEFAULT_BUDGET
     llm_tag = re.sub(r"[^\w.-]+", "_", args.llm.replace(":", "-").split("/")[-1])[:40]
     out = Path(args.out or f"runs/{task.id}__{llm_tag}__{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}")
+    check_out_dir(out, given=bool(args.out))
+    check_replay_file(args.llm)
+    llm_options = llm_call_options(args)
     options = RunOptions(hls=args.hls, runner=args.runner, seed=args.seed, verify_timeout=args.verify_timeout)
     progress = Progress()
     try:
@@ -108,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             task, llm=args.llm, agent=args.agent, attempts=attempts, options=options, out_dir=out,
             checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt,
             max_tokens=args.max_tokens, cache=args.cache,
-            llm_options=llm_call_options(args), on_event=progress,
+            llm_options=llm_options, on_event=progress,
         )
     finally:
         progress.stop()

@@ -17,11 +17,11 @@ and one folder per stage. Exit status 0 only when every stage passed.
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from hls.backends import DEFAULT_BACKEND, SUPPORTED_BACKENDS
+    from hls.backends import BACKENDS, DEFAULT_BACKEND
 
     p.add_argument("file", metavar="FILE.dfy", help="the Dafny program")
     p.add_argument("--task", required=True, help="task YAML file (signature, pinned spec, test vectors)")
-    p.add_argument("--hls", default=DEFAULT_BACKEND, choices=list(SUPPORTED_BACKENDS), help="HLS backend")
+    p.add_argument("--hls", default=DEFAULT_BACKEND, choices=BACKENDS.names(), help="HLS backend")
     p.add_argument("--runner", default="local", choices=["local", "docker"],
                    help="run HLS tools locally or in their container image (falls back to local without an engine)")
     p.add_argument("--simulator", default="icarus", choices=["icarus", "verilator"], help="RTL simulator")
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
+    from pipeline.commands.run_cmd import check_out_dir
     from pipeline.errors import UserError
     from pipeline.runner import run_dafny_file, write_report
     from pipeline.stage import RunOptions, Status
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(hls=args.hls, runner=args.runner, simulator=args.simulator, seed=args.seed,
                          verify_timeout=args.verify_timeout, extra=extra)
     out = Path(args.out or f"runs/{task.id}__{args.hls}__{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}")
+    check_out_dir(out, given=bool(args.out))
     ctx = run_dafny_file(task, dafny, out, options)
     write_report(ctx, {"hardware": hardware_summary(ctx)})
     if args.json:

@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from verifiers.api import verify_source
 
     path = Path(args.file)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not a file (give the path of a .dfy program)")
     if not path.is_file():
         raise UserError(f"{path}: no such file (give the path of a .dfy program)")
     if not args.timeout > 0:
