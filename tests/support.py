@@ -1,0 +1,44 @@
+"""What the test files share: the repository's paths, the CloverBench data folder and one skip per external tool.
+
+Import from here (``from tests.support import needs_dafny``); ``tests`` is a package and pytest puts the repository
+root on ``sys.path``. Fixtures live in ``tests/conftest.py``.
+
+Each ``needs_*`` is a ``pytest.mark.skipif`` whose reason says how to install the tool, so a test can take it as a
+decorator, in a ``pytestmark`` list or as ``pytestmark`` itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from verifiers.dafny import find_dafny
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "benchmarks" / "examples"
+SHARED_DATA = REPO.parent / "shared" / "data"
+CLOVER_DIR = SHARED_DATA / "cloverbench"
+
+MAKE_SETUP = "run 'make setup'"
+
+
+def _missing(tool: str, how: str) -> str:
+    return f"{tool} not installed: {how}"
+
+
+# Dafny as the verifier finds it: $P2S_DAFNY if set, else dafny on PATH.
+DAFNY_MISSING = _missing("dafny", f"{MAKE_SETUP} (apt-get install dafny) or set P2S_DAFNY")
+GCC_MISSING = _missing("gcc", "apt-get install gcc")
+YOSYS_MISSING = _missing("yosys", f"{MAKE_SETUP} (apt-get install yosys)")
+IVERILOG_MISSING = _missing("iverilog", f"{MAKE_SETUP} (apt-get install iverilog)")
+VERILATOR_MISSING = _missing("verilator", f"{MAKE_SETUP} (apt-get install verilator)")
+CLOVER_MISSING = f"CloverBench data not found at {CLOVER_DIR} (the shared data folder next to the repository)"
+
+needs_dafny = pytest.mark.skipif(find_dafny() is None, reason=DAFNY_MISSING)
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason=GCC_MISSING)
+needs_yosys = pytest.mark.skipif(shutil.which("yosys") is None, reason=YOSYS_MISSING)
+needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason=IVERILOG_MISSING)
+needs_verilator = pytest.mark.skipif(shutil.which("verilator") is None, reason=VERILATOR_MISSING)
+needs_clover = pytest.mark.skipif(not CLOVER_DIR.is_dir(), reason=CLOVER_MISSING)
