@@ -19,14 +19,12 @@ from pipeline.cli import main
 from pipeline.generate import run_task_from_spec
 from pipeline.stage import RunOptions
 from pipeline.task import load_task
+from tests.support import EXAMPLES, needs_dafny
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "benchmarks" / "examples"
 TASK = load_task(EXAMPLES / "max2.yaml")
 GOOD = TASK.reference
 BAD = GOOD.replace("m := b;", "m := a;")  # the else branch breaks the postcondition
 
-needs_dafny = pytest.mark.skipif(not shutil.which("dafny"), reason="dafny not installed: run 'make setup'")
 
 
 def fenced(code: str) -> str:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-
 from pipeline.api import load_report, load_task, run_pipeline, with_hardware
 from pipeline.stage import Status
+from tests.support import EXAMPLES, needs_dafny
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "benchmarks" / "examples" / "max_array.yaml"
+EXAMPLE = EXAMPLES / "max_array.yaml"
 
 
 def test_with_hardware_changes_only_the_copy():
@@ -20,7 +16,7 @@ def test_with_hardware_changes_only_the_copy():
     assert task.hardware.int_width == 32
 
 
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (make setup)")
+@needs_dafny
 def test_run_pipeline_returns_a_typed_report(tmp_path):
     task = load_task(EXAMPLE)
     report = run_pipeline(task, out_dir=tmp_path / "run", stages=["verify", "python"])
@@ -32,7 +28,7 @@ def test_run_pipeline_returns_a_typed_report(tmp_path):
     assert again.task == "max_array" and again.ok
 
 
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (make setup)")
+@needs_dafny
 def test_run_pipeline_reports_a_failing_program(tmp_path):
     task = load_task(EXAMPLE)
     wrong = task.reference.replace("if a[k] > m", "if a[k] < m")

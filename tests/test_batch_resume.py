@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "benchmarks" / "examples"
+from tests.support import EXAMPLES, REPO, needs_dafny
 
-pytestmark = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (make setup)")
+pytestmark = needs_dafny
 
 
 def bench_cmd(suite: Path, out: Path) -> list[str]:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.support import needs_dafny
 from verifiers.bridge import bridge, detect_dialect
-from verifiers.lexer import tokenize
+from verifiers.front.lexer import gate_tokens as tokenize
 
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (run 'make setup')")
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("P2S_HOME", str(tmp_path / "p2s-home"))
-
-
-@pytest.fixture(scope="module")
-def dafny():
-    if shutil.which("dafny") is None:
-        pytest.skip("dafny not installed (run 'make setup')")
-    from verifiers.dafny import Dafny
-
-    return Dafny()
+pytestmark = pytest.mark.usefixtures("private_p2s_home")
 
 
 FOR_UP = """method SumTo(n: nat) returns (s: int)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from pipeline.process import run_command
+from tests.support import needs_dafny
 from verifiers.diagnostics import Diagnostic, VerificationResult, parse_output
-
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (run 'make setup')")
 
 
 def run_dafny(tmp_path, text: str) -> tuple[str, int]:

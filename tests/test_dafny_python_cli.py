@@ -3,7 +3,6 @@ resolver, ghost erasure)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +11,7 @@ import pytest
 
 from hls.dafny_python import compile_program
 from pipeline.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="Dafny is not installed (apt-get install dafny)")
+from tests.support import REPO, needs_dafny
 
 DAFNY4 = """
 function Square(x: int): int { x * x }

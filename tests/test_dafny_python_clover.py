@@ -4,16 +4,15 @@ prints in at least 90% of the programs Dafny can run (``benchmarks/clover_python
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from benchmarks.clover_python import DEFAULT_DATA, run, summary
+from tests.support import needs_clover, needs_dafny
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="Dafny is not installed (apt-get install dafny)")
-@pytest.mark.skipif(not DEFAULT_DATA.is_dir(), reason="CloverBench data folder is absent")
+@needs_dafny
+@needs_clover
 def test_same_output_as_dafny_on_cloverbench() -> None:
     records = run(DEFAULT_DATA, workers=2)
     s = summary(records)

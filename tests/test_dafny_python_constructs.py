@@ -9,7 +9,6 @@ the slow test re-derives every expected output from real Dafny and compiles thro
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from hls.dafny_python import compile_program, compile_resolved
+from tests.support import needs_dafny
+from verifiers.dafny import find_dafny
 
 CASES: dict[str, tuple[str, str]] = {}
 CASES['int_arith'] = (r"""
@@ -611,7 +612,7 @@ def test_construct_prints_what_dafny_prints(name: str) -> None:
 def _dafny_output(program: str) -> str:
     with tempfile.TemporaryDirectory() as d:
         Path(d, "p.dfy").write_text(program, encoding="utf-8")
-        res = subprocess.run(["dafny", "/compile:4", "/noVerify", "/compileVerbose:0", "p.dfy"], cwd=d,
+        res = subprocess.run([find_dafny(), "/compile:4", "/noVerify", "/compileVerbose:0", "p.dfy"], cwd=d,
                              capture_output=True, text=True, timeout=300)
     marker = "Dafny program verifier finished"
     assert marker in res.stdout, res.stdout + res.stderr
@@ -619,7 +620,7 @@ def _dafny_output(program: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="Dafny is not installed (apt-get install dafny)")
+@needs_dafny
 def test_cases_against_real_dafny() -> None:
     """Dafny's compiled program prints the expected text, and the real front end compiles to the same."""
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.support import CLOVER_DIR, needs_clover
 from verifiers.front import ast
 from verifiers.front.errors import DafnySyntaxError
 from verifiers.front.lexer import tokenize
 from verifiers.front.parser import parse_expression, parse_program, parse_type
-
-CLOVER = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cloverbench"
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -251,9 +248,9 @@ def test_syntax_errors_name_line_and_column() -> None:
     assert info.value.line == 3 and info.value.column == 8
 
 
-@pytest.mark.skipif(not CLOVER.is_dir(), reason="CloverBench data folder is absent")
+@needs_clover
 def test_parses_every_cloverbench_source() -> None:
-    files = sorted(CLOVER.glob("*/*/*.dfy"))
+    files = sorted(CLOVER_DIR.glob("*/*/*.dfy"))
     assert len(files) > 100
     for f in files:
         program = parse_program(f.read_text(encoding="utf-8"), dialect="dafny4")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import stat
 import time
 from pathlib import Path
@@ -10,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ToolMissingError, UserError
+from tests.support import needs_dafny
 from verifiers.dafny import Dafny, default_time_limit, doctor_check, extract_printed_program, parse_version
-
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (run 'make setup')")
 
 # Z3 cannot decide this quickly: 64-bit division and multiplication, bit-blasted (runs until its time limit).
 HARD = """lemma DivMod(x: bv64, y: bv64)
@@ -23,9 +21,7 @@ HARD = """lemma DivMod(x: bv64, y: bv64)
 """
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("P2S_HOME", str(tmp_path / "p2s-home"))
+pytestmark = pytest.mark.usefixtures("private_p2s_home")
 
 
 def test_parse_version_forms():

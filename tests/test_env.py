@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,6 +19,9 @@ from agents.env import RepairEnv, RewardConfig, call_seed
 from agents.llm.dummy import DummyLLM
 from agents.policies.baselines import RepairPolicy
 from pipeline.task import task_from_dict
+from tests.support import needs_dafny
+from verifiers.api import verify_source
+from verifiers.dafny import find_dafny
 
 MAX_TASK = {
     "id": "max2", "description": "Return the larger of two integers.",
@@ -167,7 +169,7 @@ def dafny_stand_in(source: str, task, timeout: float = 60) -> dict:
     with tempfile.TemporaryDirectory() as work:
         f = Path(work) / "cand.dfy"
         f.write_text(source)
-        out = subprocess.run(["dafny", "/compile:0", f"/timeLimit:{int(timeout)}", f.name], cwd=work,
+        out = subprocess.run([find_dafny(), "/compile:0", f"/timeLimit:{int(timeout)}", f.name], cwd=work,
                              capture_output=True, text=True, timeout=timeout + 60).stdout
     diags = [{"phase": "verification", "line": int(m.group(1)), "column": int(m.group(2)), "message": m.group(3)}
              for m in re.finditer(r"cand\.dfy\((\d+),(\d+)\): Error[^:]*: (.*)", out)]
@@ -180,7 +182,7 @@ def dafny_stand_in(source: str, task, timeout: float = 60) -> dict:
             "diagnostics": diags, "verified_count": verified, "error_count": errors}
 
 
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+@needs_dafny
 def test_rewards_with_the_real_dafny():
     env = RepairEnv(task(), DummyLLM([fenced(WRONG), fenced(GOOD)]), dafny_stand_in, budget=7, verify_timeout=20)
     state = env.reset()
@@ -193,12 +195,11 @@ def test_rewards_with_the_real_dafny():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+@needs_dafny
 def test_real_integrity_gate_turns_a_cheat_into_a_failure():
-    api = pytest.importorskip("verifiers.api", reason="verifiers.api (the integrity gate) is not installed")
     # raw Dafny accepts the cheat: the gate is what must reject it
     assert dafny_stand_in(CHEAT, task())["verified"]
-    env = RepairEnv(task(), DummyLLM([fenced(CHEAT)]), api.verify_source, budget=1, verify_timeout=30)
+    env = RepairEnv(task(), DummyLLM([fenced(CHEAT)]), verify_source, budget=1, verify_timeout=30)
     state, reward, done, info = env.step(RepairPolicy().propose(env.reset()))
     assert done and not info["verified"] and reward < 0
     assert info["phase"] == "integrity"

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
-
-import pytest
 
 from pipeline.cli import main
+from tests.support import REPO, needs_dafny
 
-REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+pytestmark = needs_dafny
 
 
 def test_translate_to_c_with_a_task_writes_the_interface(tmp_path, capsys):

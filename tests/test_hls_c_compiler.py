@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
 
+from hls import cfront
 from hls.hls_c import NotSynthesizable, compile_to_c
 from pipeline.hw_interface import HwInterface
 from pipeline.task import task_from_dict
-
-HAS_GCC = shutil.which("gcc") is not None
+from tests.support import needs_gcc
 
 
 def task(signature: str, **hardware):
@@ -200,7 +199,7 @@ def test_interface_pragmas_sit_in_the_guard():
                for m in re.finditer("#pragma HLS", prog.source))
 
 
-@pytest.mark.skipif(not HAS_GCC, reason="gcc not installed")
+@needs_gcc
 def test_pragmas_are_hidden_from_gcc_and_well_placed_for_hls(tmp_path):
     prog = compile_to_c(NESTED, task("method Sort(a: array<int>)", unroll=2))
     gcc_ok(tmp_path, prog.source)
@@ -253,7 +252,7 @@ def test_bitvector_ports_record_their_width():
     assert prog.interface.return_port.dafny_name == "y"
 
 
-@pytest.mark.skipif(not HAS_GCC, reason="gcc not installed")
+@needs_gcc
 def test_c_keywords_and_reserved_prefixes_are_renamed(tmp_path):
     src = '''
 def double(auto: int, p2s_x: int) -> int:
@@ -302,7 +301,7 @@ def Top(a: tuple[int, ...], m: list[list[int]]) -> tuple[int, tuple[int, ...]]:
 ]
 
 
-@pytest.mark.skipif(not HAS_GCC, reason="gcc not installed")
+@needs_gcc
 @pytest.mark.parametrize("src,signature", SUBSET_PROGRAMS)
 def test_generated_c_parses_with_pycparser(tmp_path, src, signature):
     """The HLS side parses this C with pycparser: after preprocessing, only the documented constructs appear."""
@@ -340,8 +339,7 @@ def test_generated_c_parses_with_pycparser(tmp_path, src, signature):
 
 @pytest.mark.parametrize("src,signature", SUBSET_PROGRAMS)
 def test_hls_front_end_reads_the_generated_c(src, signature):
-    """Integration with the HLS engineer's C front end, when it is present in this checkout."""
-    cfront = pytest.importorskip("hls.cfront")
+    """Integration with the HLS C front end (``hls.cfront``)."""
     prog = compile_to_c(src, task(signature))
     parsed = cfront.parse_c(prog.source)
     assert prog.top in parsed.functions

@@ -5,17 +5,17 @@ These need Dafny (the Python compiler runs Dafny's resolver) and gcc; they skip 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from hls.hls_c.simulate import check_python
 from pipeline.task import task_from_dict
+from tests.support import needs_dafny, needs_gcc
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed (apt-get install gcc)"),
-    pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)"),
+    needs_gcc,
+    needs_dafny,
 ]
 
 COMBO = '''

@@ -7,15 +7,15 @@ where the test gives them, the known right answers: Euclidean division, bit-vect
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from hls.hls_c.simulate import check_python
 from pipeline.task import task_from_dict
+from tests.support import needs_gcc
 
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed (apt-get install gcc)")
+pytestmark = needs_gcc
 
 EUCLID = '''
 def _dafny_div(a: int, b: int) -> int:

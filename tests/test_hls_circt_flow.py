@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from hls.backends import HlsOptions, get_backend
@@ -11,6 +9,7 @@ from hls.cosim import run_cosim
 from hls.vectors import port_vectors
 from pipeline.errors import UserError
 from tests.hls_data.helpers import all_programs, program, require_circt
+from tests.support import needs_iverilog, needs_verilator
 
 
 def synth_and_simulate(name: str, work, simulator: str = "icarus", settings: dict | None = None):
@@ -20,6 +19,7 @@ def synth_and_simulate(name: str, work, simulator: str = "icarus", settings: dic
     return rtl, run_cosim(rtl, p.hw, vectors, work / name / "cosim", simulator=simulator, max_cycles=50_000)
 
 
+@needs_iverilog
 def test_max_array_handshake_interface_and_cosim(tmp_path):
     require_circt()
     rtl, result = synth_and_simulate("max_array", tmp_path)
@@ -39,6 +39,7 @@ def test_max_array_handshake_interface_and_cosim(tmp_path):
 
 
 @pytest.mark.slow
+@needs_iverilog
 def test_every_program_through_circt_and_icarus(tmp_path):
     """Loops, branches, array arguments, local arrays, several outputs, helpers, 2-D, bool, i8 and i64."""
     require_circt()
@@ -57,16 +58,17 @@ def test_every_program_through_circt_and_icarus(tmp_path):
 
 
 @pytest.mark.slow
+@needs_verilator
+@needs_iverilog
 def test_verilator_agrees_with_icarus(tmp_path):
     require_circt()
-    if shutil.which("verilator") is None:
-        pytest.skip("verilator not installed (apt-get install verilator)")
     _, icarus = synth_and_simulate("min_max", tmp_path / "i")
     _, verilator = synth_and_simulate("min_max", tmp_path / "v", simulator="verilator")
     assert verilator.passed, verilator.summary()
     assert verilator.cycles == icarus.cycles
 
 
+@needs_iverilog
 def test_buffer_strategy_all_still_matches(tmp_path):
     require_circt()
     _, cycles = synth_and_simulate("divmod", tmp_path / "c")

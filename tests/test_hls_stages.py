@@ -6,15 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from hls.options import hls_options
 from pipeline.runner import run_stage
 from pipeline.stage import RunContext, RunOptions, Status
 from pipeline.task import load_task
-from tests.hls_data.helpers import DATA, MOCKS, program, require_circt
+from tests.hls_data.helpers import MOCKS, program, require_circt
+from tests.support import EXAMPLES, needs_iverilog, needs_yosys
 
-EXAMPLE = DATA.parents[1] / "benchmarks" / "examples" / "max_array.yaml"
+EXAMPLE = EXAMPLES / "max_array.yaml"
 
 
 def context(tmp_path: Path, name: str = "max_array", **options) -> RunContext:
@@ -36,10 +35,10 @@ def run(ctx: RunContext, stage: str):
     return result
 
 
+@needs_yosys
+@needs_iverilog
 def test_rtl_cosim_estimate_on_the_open_flow(tmp_path):
     require_circt()
-    if shutil.which("yosys") is None or shutil.which("iverilog") is None:
-        pytest.skip("yosys and iverilog are needed (apt-get install yosys iverilog)")
     ctx = context(tmp_path, extra={"fmax": False})
     rtl = run(ctx, "rtl")
     assert rtl.status is Status.PASS, rtl.detail
@@ -57,6 +56,7 @@ def test_rtl_cosim_estimate_on_the_open_flow(tmp_path):
     assert est.metrics["lut"] > 100 and est.metrics["ff"] > 50 and est.metrics["fmax_mhz"] is None
 
 
+@needs_iverilog
 def test_wrong_design_fails_cosim(tmp_path):
     require_circt()
     ctx = context(tmp_path, "max_array_wrong")
@@ -84,9 +84,8 @@ def test_missing_tools_skip_with_the_fix(tmp_path, monkeypatch):
     assert rtl.status is Status.SKIPPED and "vitis_hls not found" in rtl.detail
 
 
+@needs_iverilog
 def test_vitis_through_the_stages_with_the_fake_tool(tmp_path, monkeypatch):
-    if shutil.which("iverilog") is None:
-        pytest.skip("iverilog not installed")
     monkeypatch.setenv("PATH", f"{MOCKS}:{Path(shutil.which('iverilog')).parent}")
     monkeypatch.setenv("P2S_MOCK_ARGV", str(tmp_path / "argv.jsonl"))
     ctx = context(tmp_path, hls="vitis", extra={"fmax": False})

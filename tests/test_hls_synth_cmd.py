@@ -1,19 +1,16 @@
-"""p2s synth: argument handling, report.json contents, and the whole chain where every stage exists."""
+"""p2s synth: argument handling, report.json contents, and the whole chain end to end."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 
 import pytest
 
 from pipeline.cli import main
 from pipeline.commands.synth_cmd import parse_settings
 from pipeline.errors import UserError
-from tests.hls_data.helpers import DATA, require_circt
-
-EXAMPLES = DATA.parents[1] / "benchmarks" / "examples"
+from tests.hls_data.helpers import require_circt
+from tests.support import EXAMPLES, needs_iverilog, needs_yosys
 
 
 def test_settings_parse_types():
@@ -37,12 +34,10 @@ def test_unknown_backend_is_refused_by_the_parser(capsys):
 
 
 @pytest.mark.slow
+@needs_yosys
+@needs_iverilog
 def test_synth_max_array_end_to_end(tmp_path, capsys):
-    if importlib.util.find_spec("hls.python_stage") is None:
-        pytest.skip("the python stage (hls.python_stage) has not landed yet")
     require_circt()
-    if shutil.which("yosys") is None or shutil.which("iverilog") is None:
-        pytest.skip("yosys and iverilog are needed")
     out = tmp_path / "run"
     code = main(["synth", str(EXAMPLES / "max_array.dfy"), "--task", str(EXAMPLES / "max_array.yaml"),
                  "--out", str(out), "--no-fmax"])

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.check_suite import dafny_executable
 from benchmarks.importers import run_import
 from benchmarks.importers.clover import import_clover, leading_literal, task_folders
 from benchmarks.importers.common import ConversionError, choose_target, eval_literal
@@ -19,12 +18,10 @@ from benchmarks.importers.snippets import run as run_snippet
 from pipeline.cli import main as p2s
 from pipeline.errors import UserError
 from pipeline.task import load_task, parse_signature
+from tests.support import CLOVER_DIR, needs_clover, needs_dafny
 
 DATA = Path(__file__).parent / "data" / "import"
 MBPP = DATA / "mbpp"
-CLOVER = Path(__file__).parents[1] / ".." / "shared" / "data" / "cloverbench"
-needs_clover = pytest.mark.skipif(not CLOVER.is_dir(), reason=f"CloverBench data not at {CLOVER}")
-needs_dafny = pytest.mark.skipif(dafny_executable() is None, reason="dafny not installed (make setup installs it)")
 
 
 # --------------------------------------------------------------------------------------------- Dafny text
@@ -185,8 +182,8 @@ def test_leading_literal_of_expectation_comments():
 
 @needs_clover
 def test_clover_real_data_converts_with_reasons_for_the_rest(tmp_path):
-    result = import_clover([CLOVER])
-    total = len(task_folders([CLOVER]))
+    result = import_clover([CLOVER_DIR])
+    total = len(task_folders([CLOVER_DIR]))
     assert len(result.tasks) + len(result.skipped) == total >= 60
     assert len(result.tasks) >= 45
     for s in result.skipped:  # every skip names a construct the pipeline does not take
@@ -205,8 +202,8 @@ def test_clover_real_data_converts_with_reasons_for_the_rest(tmp_path):
 @pytest.mark.slow
 def test_clover_verify_and_record_expected_with_dafny(tmp_path):
     """Two real tasks: the references verify through the gate, and running them fills the expected outputs."""
-    code = p2s(["import", "clover", str(CLOVER / "textbook_algo" / "integer_square_root"),
-                str(CLOVER / "textbook_algo" / "abs"), "--out", str(tmp_path), "--verify", "--record-expected"])
+    code = p2s(["import", "clover", str(CLOVER_DIR / "textbook_algo" / "integer_square_root"),
+                str(CLOVER_DIR / "textbook_algo" / "abs"), "--out", str(tmp_path), "--verify", "--record-expected"])
     assert code == 0
     isqrt = next(load_task(p) for p in tmp_path.glob("*integer_square_root*.yaml"))
     assert isqrt.tests and all(v.expected for v in isqrt.tests)

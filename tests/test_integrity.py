@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from pipeline.task import load_task
+from tests.support import EXAMPLES
 from verifiers.integrity import gate
 
-EXAMPLES = Path(__file__).parents[1] / "benchmarks" / "examples"
 HONEST = (EXAMPLES / "max_array.dfy").read_text()
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("P2S_HOME", str(tmp_path / "p2s-home"))
+pytestmark = pytest.mark.usefixtures("private_p2s_home")
 
 
 @pytest.fixture(scope="module")
 def task():
     return load_task(EXAMPLES / "max_array.yaml")
-
-
-@pytest.fixture(scope="module")
-def dafny():
-    if shutil.which("dafny") is None:
-        pytest.skip("dafny not installed (run 'make setup')")
-    from verifiers.dafny import Dafny
-
-    return Dafny()
 
 
 BODY = """{

@@ -172,7 +172,9 @@ def test_a_batch_goes_on_past_a_crashing_worker(smollm2, monkeypatch, tmp_path):
     summary = run_batch(config, progress=False)
     lines = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     by_task = {r["task"]: r for r in lines}
-    assert sorted(by_task) == sorted(SUITE_TASKS) and summary["tasks"] == 3
+    assert sorted(by_task) == sorted(SUITE_TASKS) and summary["tasks"] == 2  # the outage is in no figure
+    assert [e["task"] for e in summary["errors"]] == [crash.id] and by_task[crash.id]["error"]
+    assert by_task[crash.id]["first_failure"]["status"] == "error"
     detail = by_task[crash.id]["first_failure"]["detail"]
     assert detail.startswith("LLM unavailable at attempt 1: ") and "SIGSEGV" in detail and "\n" not in detail
     for other in set(SUITE_TASKS) - {crash.id}:

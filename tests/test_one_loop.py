@@ -13,14 +13,14 @@ import pytest
 
 from agents.evaluate import main as evaluate_main
 from pipeline.cli import main as p2s
+from tests.support import REPO, needs_dafny
 
-REPO = Path(__file__).resolve().parents[1]
 TASKS = ("max2", "clamp", "square")
 SEEDS = (0, 1, 2)
 LIMITS = ["--attempts", "2", "--max-tokens", "40"]
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow,
-              pytest.mark.skipif(not shutil.which("dafny"), reason="dafny not installed: run 'make setup'")]
+              needs_dafny]
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-
-import pytest
 
 from agents.extract import extract_dafny
 from agents.prompts import PromptBuilder, feedback_from_result, load_examples
 from pipeline.task import load_task
+from tests.support import needs_dafny
+from verifiers.dafny import find_dafny
 
 TASK = load_task("benchmarks/examples/clamp.yaml")
 
@@ -80,11 +79,10 @@ def test_prompt_hash_is_stable_and_distinguishes_prompts():
     assert initial_prompt(TASK, PromptConfig(temperature=0.2)).hash != a.hash
 
 
+@needs_dafny
 def test_fewshot_examples_verify_on_the_installed_dafny(tmp_path):
     """Every example solution is a verified program: the prompt teaches only correct Dafny."""
-    dafny = shutil.which("dafny")
-    if not dafny:
-        pytest.skip("dafny not installed: run 'make setup'")
+    dafny = find_dafny()
     files = []
     for ex in load_examples():
         f = tmp_path / f"{ex.id}.dfy"

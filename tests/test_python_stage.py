@@ -4,7 +4,6 @@ enforced, a missing Dafny is ``skipped``."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,7 @@ from pipeline.stage import RunOptions, Status
 from pipeline.task import load_task, task_from_dict
 from pipeline.types import parse_type
 from pipeline.vectors import CallSpec, canonical, from_python, run_vectors, to_python, values_equal
-
-REPO = Path(__file__).resolve().parent.parent
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="Dafny is not installed (apt-get install dafny)")
+from tests.support import REPO, needs_dafny
 
 SORT = """
 method BubbleSort(a: array<int>) returns (swaps: nat)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,10 @@ from pipeline.cli import main
 from pipeline.generate import generate, run_task_from_spec
 from pipeline.stage import RunOptions
 from pipeline.task import load_task
+from tests.support import needs_dafny
 from verifiers.api import verify_source
 
-pytestmark = pytest.mark.skipif(not shutil.which("dafny"), reason="dafny not installed: run 'make setup'")
+pytestmark = needs_dafny
 
 TASK = load_task("benchmarks/examples/max2.yaml")
 GOOD = TASK.reference
@@ -78,7 +78,8 @@ def test_run_records_report_and_transcript_and_replays_to_the_same_report(tmp_pa
     report = json.loads((live / "report.json").read_text())
     assert report["generation"]["verified"] and report["generation"]["verified_at"] == 2
     assert [s["stage"] for s in report["stages"]] == ["generate", "verify"] and report["ok"]
-    assert report["stages"][0]["metrics"]["attempts"] == 2 and report["stages"][0]["detail"] == "verified at attempt 2 of 2"
+    generate_stage = report["stages"][0]
+    assert generate_stage["metrics"]["attempts"] == 2 and generate_stage["detail"] == "verified at attempt 2 of 2"
     assert report["attempts"][0]["diagnostics"] and report["attempts"][1]["code"] == GOOD
     assert extra == {"attempts": 2, "tokens": report["generation"]["tokens"], "verified_at": 2}
     assert Path(ctx.artifacts["dafny"]).read_text() == GOOD and Path(ctx.artifacts["verified_dfy"]).is_file()

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.check_suite import check_suite, check_task, contract_problems, dafny_executable
+from benchmarks.check_suite import check_suite, check_task, contract_problems
 from benchmarks.importers.dafny_text import definitions_text
 from pipeline.errors import UserError
 from pipeline.suites import DIFFICULTIES, SUITES_DIR, TaskIndex, load_suite, task_files
 from pipeline.task import load_task
+from tests.support import needs_dafny
 
 CORE = SUITES_DIR / "core"
-needs_dafny = pytest.mark.skipif(dafny_executable() is None, reason="dafny not installed (make setup installs it)")
 
 
 @pytest.fixture(scope="module")

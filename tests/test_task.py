@@ -10,8 +10,9 @@ import yaml
 from pipeline.errors import TaskFormatError
 from pipeline.task import dump_task, load_task, parse_signature
 from pipeline.types import parse_type
+from tests.support import EXAMPLES
 
-EXAMPLE = Path(__file__).parents[1] / "benchmarks" / "examples" / "max_array.yaml"
+EXAMPLE = EXAMPLES / "max_array.yaml"
 
 
 def write(tmp_path: Path, data: dict, name: str = "t.yaml") -> Path:

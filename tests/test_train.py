@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 
 import pytest
 import torch
@@ -18,6 +17,7 @@ from agents.prompts import initial_prompt
 from agents.train import TrainConfig, train
 from pipeline.errors import UserError
 from pipeline.task import task_from_dict
+from tests.support import needs_dafny
 
 
 def make_task(i: int):
@@ -145,10 +145,9 @@ def test_training_refuses_baselines_and_mismatched_runs(tmp_path):
         train(TrainConfig(suite="-", agent="repair", out=str(tmp_path)), tasks=TASKS)
 
 
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+@needs_dafny
 def test_p2s_train_command_line(tmp_path):
     """``p2s train`` end to end with the dummy LLM and the real verifier (the dummy always answers GOOD)."""
-    pytest.importorskip("verifiers.api", reason="verifiers.api is not installed")
     from pipeline.cli import main
     from pipeline.task import dump_task
 

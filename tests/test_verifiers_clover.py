@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cloverbench" / "textbook_algo"
+from tests.support import CLOVER_DIR, needs_clover, needs_dafny
+
+DATA = CLOVER_DIR / "textbook_algo"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DATA.is_dir(), reason=f"CloverBench data not found at {DATA}")
-@pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (run 'make setup')")
+@needs_clover
+@needs_dafny
 def test_cloverbench_through_the_bridge(tmp_path, monkeypatch):
     monkeypatch.setenv("P2S_HOME", str(tmp_path))  # measure, do not read an old cache
     from benchmarks.clover_verify import measure, programs

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from verifiers.lexer import LexError, tokenize
+from verifiers.front.lexer import LexError
+from verifiers.front.lexer import gate_tokens as tokenize
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.syntax import expression_end, find_decls, find_for_loops, find_while_loops
 

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.support import EXAMPLES
 from verifiers import cache
 from verifiers.diagnostics import Diagnostic, VerificationResult
 
-PROGRAM = (Path(__file__).parents[1] / "benchmarks" / "examples" / "max_array.dfy").read_text()
+PROGRAM = (EXAMPLES / "max_array.dfy").read_text()
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("P2S_HOME", str(tmp_path / "p2s-home"))
+def _private_cache(private_p2s_home, monkeypatch):
     monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-
-
-@pytest.fixture(scope="module")
-def dafny():
-    if shutil.which("dafny") is None:
-        pytest.skip("dafny not installed (run 'make setup')")
-    from verifiers.dafny import Dafny
-
-    return Dafny()
 
 
 def sample(i: int) -> VerificationResult:

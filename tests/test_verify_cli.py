@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,14 @@ import pytest
 from pipeline.cli import main
 from pipeline.stage import RunContext, RunOptions, Status
 from pipeline.task import load_task
+from tests.support import EXAMPLES, needs_dafny
 
-EXAMPLES = Path(__file__).parents[1] / "benchmarks" / "examples"
 DFY = EXAMPLES / "max_array.dfy"
 TASK = EXAMPLES / "max_array.yaml"
 
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (run 'make setup')")
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("P2S_HOME", str(tmp_path / "p2s-home"))
+pytestmark = pytest.mark.usefixtures("private_p2s_home")
 
 
 @needs_dafny

@@ -6,18 +6,15 @@ The real-Dafny tests (overflow refused and widened, binary search, loop sums, th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.support import CLOVER_DIR, needs_clover
 from verifiers.front import ast as A
 from verifiers.front import printer as dafny_print
 from verifiers.front.parser import parse_expression, parse_program
 from verifiers.front.walk import walk
 from verifiers.width_proof import WidthAttempt, WidthFailure, WidthProof, is_off, widths_to_try
 from verifiers.width_variant import IntRange, WidthUnsupported, build_variant
-
-CLOVER = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cloverbench"
 
 ADD = """method Add(x: int, y: int) returns (s: int)
   requires 0 <= x < 100 && 0 <= y < 100
@@ -89,9 +86,9 @@ def test_printer_wraps_compound_expressions_only():
     assert dafny_print.expr(parse_expression("-1"), wrap=True) == "(-1)"
 
 
-@pytest.mark.skipif(not CLOVER.is_dir(), reason="CloverBench data absent (../shared/data/cloverbench)")
+@needs_clover
 def test_printer_round_trips_every_expression_of_cloverbench():
-    files = sorted(CLOVER.rglob("*.dfy"))
+    files = sorted(CLOVER_DIR.rglob("*.dfy"))
     checked = 0
     for f in files:
         try:

@@ -4,17 +4,17 @@ bounded by their invariants, and the c stage refusing a design whose integers ma
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.stage import Status
 from pipeline.task import task_from_dict
+from tests.support import needs_dafny
 from verifiers.api import verify_source
 from verifiers.width_proof import prove_widths
 
-pytestmark = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed (apt-get install dafny)")
+pytestmark = needs_dafny
 
 ADD = """method Add(x: int, y: int) returns (s: int)
   requires 0 <= x < 100 && 0 <= y < 100

@@ -20,8 +20,8 @@ from pipeline.task import Task
 from verifiers.bridge import Bridged, bridge
 from verifiers.dafny import Dafny, ghost_free_failure
 from verifiers.diagnostics import Diagnostic, VerificationResult
+from verifiers.front.lexer import LexError, gate_tokens
 from verifiers.integrity import gate
-from verifiers.lexer import LexError, tokenize
 from verifiers.rewrite import Rewrite
 
 
@@ -74,9 +74,9 @@ def verify_source(
     dafny = dafny or Dafny()
     version = dafny.version.text
     try:
-        tokens = tokenize(source)
+        tokens = gate_tokens(source)
     except LexError as exc:
-        diag = Diagnostic("parse", exc.line, exc.col, str(exc).split(": ", 1)[-1], file=file)
+        diag = Diagnostic("parse", exc.line, exc.column, exc.message, file=file)
         return VerificationResult(False, "parse", [diag], 0, 1, time.monotonic() - start, version, source)
     checked = gate(source, task, tokens)
     if not checked.ok:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.dialect import DAFNY23_RESERVED, DIALECTS
-from verifiers.lexer import Token, tokenize
+from verifiers.front.lexer import Token, gate_tokens
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.syntax import (
     Decl,
@@ -82,7 +82,7 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
     """
     if target not in DIALECTS:
         raise ValueError(f"unknown dialect {target!r} (known: {', '.join(DIALECTS)})")
-    tokens = tokenize(source)
+    tokens = gate_tokens(source)
     decls = find_decls(tokens)
     dialect = detect_dialect(tokens, decls)
     edits: list[Edit] = []
@@ -93,7 +93,7 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
         renames, renamed = _rename_reserved(source, tokens, decls, changes)
         if renamed:
             source = renames.text
-            tokens = tokenize(source)
+            tokens = gate_tokens(source)
             decls = find_decls(tokens)
         if dialect == "dafny4":
             for d in decls:

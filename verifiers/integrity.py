@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pipeline.task import Task, parse_signature
 from verifiers.diagnostics import Diagnostic
-from verifiers.lexer import Token, tokenize
+from verifiers.front.lexer import Token, gate_tokens
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.syntax import (
     LOOP_SPEC,
@@ -183,7 +183,7 @@ def check_target(tokens: list[Token], decls: list[Decl], task: Task) -> tuple[li
     if want != got:
         out.append(_violation(kw, f"signature differs from the task's: expected `{sig.text}`, "
                                   f"found `{found_sig.text}`"))
-    allowed = {c for r in task.requires for c in conjuncts(tokenize(r))}
+    allowed = {c for r in task.requires for c in conjuncts(gate_tokens(r))}
     for clause in d.clauses:
         if clause.kind != "requires":
             continue
@@ -213,9 +213,9 @@ def contract_definitions_from(program: str, contract: list[str]) -> str:
     """The functions/predicates of ``program`` that ``contract`` uses, transitively, as program text."""
     if not program.strip() or not contract:
         return ""
-    tokens = tokenize(program)
+    tokens = gate_tokens(program)
     decls = {d.name: d for d in find_decls(tokens) if d.kind in ("function", "predicate")}
-    pending = [t.text for expr in contract for t in tokenize(expr) if t.kind == "ident" and t.text in decls]
+    pending = [t.text for expr in contract for t in gate_tokens(expr) if t.kind == "ident" and t.text in decls]
     wanted: set[str] = set()
     while pending:
         name = pending.pop()
@@ -229,12 +229,12 @@ def contract_definitions_from(program: str, contract: list[str]) -> str:
 
 
 def _provided(task: Task) -> dict[str, str]:
-    toks = tokenize(task_definitions(task))
+    toks = gate_tokens(task_definitions(task))
     return {d.name: " ".join(t.text for t in toks[d.start : d.end]) for d in find_decls(toks)}
 
 
 def _redefined_helpers(tokens: list[Token], decls: list[Decl], task: Task) -> list[Diagnostic]:
-    used = {t.text for expr in task.requires + task.ensures for t in tokenize(expr) if t.kind == "ident"}
+    used = {t.text for expr in task.requires + task.ensures for t in gate_tokens(expr) if t.kind == "ident"}
     provided = _provided(task)
     out = []
     for d in decls:
@@ -265,7 +265,7 @@ def splice_contract(source: str, tokens: list[Token], target: Decl, task: Task, 
     anchor = tokens[target.keyword].start
     for kind, exprs in (("requires", task.requires), ("ensures", task.ensures)):
         for k, expr in enumerate(exprs, 1):
-            if (kind, _norm(tokenize(expr))) not in present:
+            if (kind, _norm(gate_tokens(expr))) not in present:
                 edits.append(Edit(before.end, before.end, f"\n  {kind} {expr}", anchor=anchor,
                                   note=f"task's pinned {kind} #{k}: {expr}"))
     definitions = task_definitions(task).strip()
@@ -280,7 +280,7 @@ def splice_contract(source: str, tokens: list[Token], target: Decl, task: Task, 
 
 def gate(source: str, task: Task | None, tokens: list[Token] | None = None) -> GateResult:
     """Run the pre-verification checks and, with a task, splice its contract into the target method."""
-    tokens = tokenize(source) if tokens is None else tokens
+    tokens = gate_tokens(source) if tokens is None else tokens
     decls = find_decls(tokens)
     violations = check_escapes(tokens, decls)
     target = None

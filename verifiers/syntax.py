@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from verifiers.lexer import Token
+from verifiers.front.lexer import Token
 
 DECL_KEYWORDS = frozenset({"method", "lemma", "function", "predicate", "constructor", "iterator", "colemma",
                            "copredicate"})

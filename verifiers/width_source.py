@@ -22,28 +22,18 @@ from verifiers.front.lexer import Token, tokenize
 from verifiers.front.parser import Parser
 
 
-def line_starts(text: str) -> list[int]:
-    """Offset of the first character of every line (index 0 is line 1)."""
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    return starts
-
-
 class PositionedParser(Parser):
     """The package parser, recording character offsets of statements, blocks and declaration names."""
 
     def __init__(self, text: str, dialect: str = "dafny3") -> None:
         super().__init__(tokenize(text), dialect)
-        self._starts = line_starts(text)
 
     def offset(self, tok: Token) -> int:
-        return self._starts[tok.line - 1] + tok.col - 1
+        return tok.start
 
     def end_offset(self, tok: Token) -> int:
-        """Offset just after ``tok`` (its text is its source spelling for operators and identifiers)."""
-        return self.offset(tok) + len(tok.text)
+        """Offset just after ``tok``."""
+        return tok.end
 
     def statement(self) -> A.Stmt:
         first = self.tok

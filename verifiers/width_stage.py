@@ -27,11 +27,11 @@ from verifiers.width_proof import WidthProof, is_off, prove_widths
 def candidate_map(source: str, task: Task | None, dialect: str) -> tuple[Rewrite | None, str]:
     """Gate and bridge ``source`` as the verify stage does: (map from the result to ``source``, why not)."""
     from verifiers.bridge import bridge
+    from verifiers.front.lexer import LexError, gate_tokens
     from verifiers.integrity import gate
-    from verifiers.lexer import LexError, tokenize
 
     try:
-        tokens = tokenize(source)
+        tokens = gate_tokens(source)
     except LexError as exc:
         return None, f"the Dafny program cannot be read: {exc}"
     checked = gate(source, task, tokens)

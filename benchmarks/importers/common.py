@@ -15,7 +15,7 @@ from typing import Any
 from benchmarks.importers.dafny_text import Decl, declarations, definitions_text, normalize
 from pipeline.task import HardwareOptions, Signature, Task, TestVector, dump_task, parse_signature
 from pipeline.types import DafnyType, check_value
-from verifiers.lexer import LexError, Token, tokenize
+from verifiers.front.lexer import LexError, Token, gate_tokens
 
 
 class ConversionError(Exception):
@@ -194,7 +194,7 @@ class _Parser:
 
     def __init__(self, text: str, env: dict[str, Any]):
         try:
-            self.toks: list[Token] = tokenize(text)
+            self.toks: list[Token] = gate_tokens(text)
         except LexError as exc:
             raise ConversionError(str(exc)) from None
         self.k = 0

@@ -1,7 +1,7 @@
 """The importers' text view of a Dafny program: declarations with their header, contract and comment as text.
 
 Reading the program (comments, strings, char literals, attributes, where a contract clause ends and a body
-begins) is the verifier's job: ``verifiers.lexer`` tokenizes and ``verifiers.syntax`` finds declarations by
+begins) is the verifier's job: ``verifiers.front.lexer`` tokenizes and ``verifiers.syntax`` finds declarations by
 token index. Importers and the suite checker need text instead: the task format stores a signature line
 (``method Name(params) returns (results)``), clause texts with comments dropped and whitespace collapsed,
 and a DafnyBench task's description is the comment right above its method. This module turns the token
@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verifiers import syntax
-from verifiers.lexer import LexError, Token, tokenize
+from verifiers.front.lexer import LexError, Token, gate_tokens
 
 __all__ = ["Clause", "DafnyTextError", "Decl", "contract_helpers", "declarations", "definitions_text",
            "normalize", "split_top_level", "tokenize"]
+
+tokenize = gate_tokens  # the gate's view of the program, as the suite checker reads it
 
 # a program that cannot be read: an unterminated comment, string or attribute, or an unclosed bracket
 DafnyTextError = LexError
@@ -91,7 +93,7 @@ def declarations(text: str) -> list[Decl]:
     Raises:
         DafnyTextError: an unterminated literal or comment, or an unclosed bracket in a declaration.
     """
-    with_comments = tokenize(text, keep_comments=True)
+    with_comments = gate_tokens(text, keep_comments=True)
     tokens = [t for t in with_comments if t.kind != "comment"]
     clean = _blank_comments(text, with_comments)
     out = []
@@ -184,7 +186,7 @@ def split_top_level(text: str, sep: str = ",", angles: bool = False) -> list[str
     """Split ``text`` on ``sep`` outside brackets and literals (call arguments; with ``angles``, type lists)."""
     opening, closing = ("([{<", ")]}>") if angles else ("([{", ")]}")
     parts, depth, cur = [], 0, 0
-    for tok in tokenize(text):
+    for tok in gate_tokens(text):
         if tok.kind != "op":
             continue
         if tok.text in opening:
@@ -208,13 +210,13 @@ def contract_helpers(source: str, exprs: list[str]) -> list[Decl]:
     functions = [d for d in declarations(source) if d.kind.startswith(("function", "predicate"))]
     by_name = {d.name: d for d in functions}
     wanted: set[str] = set()
-    todo = [t.text for e in exprs for t in tokenize(e) if t.kind == "ident"]
+    todo = [t.text for e in exprs for t in gate_tokens(e) if t.kind == "ident"]
     while todo:
         name = todo.pop()
         if name in by_name and name not in wanted:
             wanted.add(name)
             d = by_name[name]
-            todo += [t.text for t in tokenize(source[d.start : d.end]) if t.kind == "ident"]
+            todo += [t.text for t in gate_tokens(source[d.start : d.end]) if t.kind == "ident"]
     return [d for d in functions if d.name in wanted]
 
 

@@ -23,7 +23,7 @@ from benchmarks.importers.common import (
 )
 from pipeline.errors import UserError
 from pipeline.task import Task
-from verifiers.lexer import tokenize
+from verifiers.front.lexer import gate_tokens
 
 
 def program_files(sources: list[str | Path]) -> list[Path]:
@@ -47,7 +47,7 @@ def program_files(sources: list[str | Path]) -> list[Path]:
 def file_comment(source: str) -> str:
     """The comment block at the very top of a program (before any code), as one line of text."""
     lines = []
-    for tok in tokenize(source, keep_comments=True):
+    for tok in gate_tokens(source, keep_comments=True):
         if tok.kind != "comment":
             break
         body = tok.text[2:] if tok.text.startswith("//") else tok.text[2:-2]

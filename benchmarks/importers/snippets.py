@@ -16,7 +16,7 @@ from typing import Any
 from benchmarks.importers.common import ConversionError, eval_literal, to_typed
 from benchmarks.importers.dafny_text import split_top_level
 from pipeline.task import Signature
-from verifiers.lexer import LexError, Token, tokenize
+from verifiers.front.lexer import LexError, Token, gate_tokens
 
 
 @dataclass
@@ -51,7 +51,7 @@ class SnippetRun:
 def statements(text: str) -> list[Statement]:
     """Split a statement list on top-level ``;``; a block statement (``if``/``while``/``for``) is one item."""
     try:
-        toks = tokenize(text)
+        toks = gate_tokens(text)
     except LexError as exc:
         raise ConversionError(str(exc)) from None
     out, depth, start = [], 0, 0
@@ -94,7 +94,7 @@ def run(text: str, sig: Signature, line_offset: int = 0) -> SnippetRun:
 
 
 def _statement(st: Statement, sig: Signature, state: SnippetRun, off: int) -> None:
-    toks = tokenize(st.text)
+    toks = gate_tokens(st.text)
     head = toks[0].text
     if head in ("if", "while", "for", "forall", "match", "{"):
         raise ConversionError(f"`{head}` statements are not followed (only straight-line tests are read)")
@@ -105,7 +105,7 @@ def _statement(st: Statement, sig: Signature, state: SnippetRun, off: int) -> No
         state.prints.setdefault(st.line + off, []).extend(t.text for t in toks[1:] if t.kind == "ident")
         return
     body = st.text[toks[1].start :] if head == "var" else st.text
-    if ":=" not in [t.text for t in tokenize(body)]:
+    if ":=" not in [t.text for t in gate_tokens(body)]:
         _bare_call(body, sig, state, st.line + off)
         return
     lhs_text, rhs_text = _split_assign(body)
@@ -131,14 +131,14 @@ def _statement(st: Statement, sig: Signature, state: SnippetRun, off: int) -> No
 
 
 def _split_assign(body: str) -> tuple[str, str]:
-    toks = tokenize(body)
+    toks = gate_tokens(body)
     k = next(i for i, t in enumerate(toks) if t.text == ":=")
     return body[: toks[k].start], body[toks[k].end :]
 
 
 def _lhs_name(text: str) -> tuple[str, str | None]:
     """``x``, ``x: T`` -> (x, None); ``a[i]`` -> (a, "i")."""
-    toks = tokenize(text)
+    toks = gate_tokens(text)
     if not toks or toks[0].kind != "ident":
         raise ConversionError(f"cannot read the assignment target `{text.strip()}`")
     if len(toks) > 1 and toks[1].text == "[":
@@ -147,14 +147,14 @@ def _lhs_name(text: str) -> tuple[str, str | None]:
 
 
 def _is_call(text: str, name: str | None) -> bool:
-    toks = tokenize(text)
+    toks = gate_tokens(text)
     if len(toks) < 3 or toks[0].kind != "ident" or toks[1].text != "(" or toks[-1].text != ")":
         return False
     return name is None or toks[0].text == name
 
 
 def _args(text: str) -> list[str]:
-    toks = tokenize(text)
+    toks = gate_tokens(text)
     inner = text[toks[1].end : toks[-1].start]
     return [a for a in split_top_level(inner) if a.strip()] if inner.strip() else []
 
@@ -169,7 +169,7 @@ def _call(text: str, lhs: list[tuple[str, str | None]], sig: Signature, state: S
     for param, arg in zip(sig.params, args, strict=True):
         value = to_typed(eval_literal(arg, state.env), param.type)
         rec.inputs[param.name] = value
-        toks = tokenize(arg)
+        toks = gate_tokens(arg)
         if param.type.kind in ("array", "array2") and len(toks) == 1 and toks[0].kind == "ident":
             rec.arrays[toks[0].text] = param.name
     state.calls.append(rec)
@@ -197,7 +197,7 @@ def _assert(expr: str, sig: Signature, state: SnippetRun) -> None:
         for part in parts:
             _assert(part, sig, state)
         return
-    toks = tokenize(expr)
+    toks = gate_tokens(expr)
     texts = [t.text for t in toks]
     if len(toks) == 1 and toks[0].kind == "ident":
         _expect(toks[0].text, True, state)
@@ -233,7 +233,7 @@ def _expect_either(one: str, other: str, state: SnippetRun) -> bool:
 
 
 def _split_eq(expr: str) -> tuple[str, str] | None:
-    toks = tokenize(expr)
+    toks = gate_tokens(expr)
     depth = 0
     for t in toks:
         if t.text in "([{":
@@ -247,7 +247,7 @@ def _split_eq(expr: str) -> tuple[str, str] | None:
 
 def _name(text: str, state: SnippetRun) -> str | None:
     """The result or modified-array variable an expression denotes (``out``, ``(out)``, ``a[..]``), if any."""
-    toks = [t for t in tokenize(text) if t.text not in ("(", ")")]
+    toks = [t for t in gate_tokens(text) if t.text not in ("(", ")")]
     if not toks or toks[0].kind != "ident":
         return None
     rest = [t.text for t in toks[1:]]

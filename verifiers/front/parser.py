@@ -111,8 +111,8 @@ class Parser:
         rest = t.text[1:]
         self.splits.append((self.i, t))
         self.toks[self.i : self.i + 1] = [
-            Token("op", ">", t.line, t.col),
-            Token("op", rest, t.line, t.col + 1),
+            Token("op", ">", t.start, t.start + 1, t.line, t.col),
+            Token("op", rest, t.start + 1, t.end, t.line, t.col + 1),
         ]
 
     def speculate(self, fn: Callable[[], T]) -> T | None:
