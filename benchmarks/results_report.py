@@ -236,11 +236,44 @@ def llm_runtime_page(folder: Path) -> str | None:
     return "\n".join(lines)
 
 
+# ============================================================================================ reference run
+
+
+def reference_run_page(folder: Path) -> str | None:
+    """The hardware chain on every task's reference solution: the funnel, the width proofs, the per-task figures
+    (``p2s bench``'s own ``summary.json``, ``report.csv`` and the commit its ``report.md`` names)."""
+    summary_path, csv_path = folder / "summary.json", folder / "report.csv"
+    if not summary_path.is_file():
+        return None
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    commit = (summary.get("provenance") or {}).get("commit") or next(
+        (ln.split("`")[1] for ln in report.splitlines() if ln.startswith("Commit `")), None)
+    lines = header("The reference run: every task's own solution through the hardware chain",
+                   f"`{rel(folder)}/` (`summary.json`, `report.csv`, `report.md`)")
+    lines += [f"## The `{config.get('suite')}` suite, `{config.get('hls')}` backend", "",
+              "```bash", config.get("command") or "p2s bench core --llm reference", "```", "",
+              f"{commit_phrase(commit, [summary_path]).capitalize()}; tool versions in "
+              f"`{rel(folder)}/identity.json`. {summary['ok']} of {summary['tasks']} tasks pass every stage.", ""]
+    lines += table(["stage", "pass", "fail", "skipped"],
+                   [[s, v["pass"], v["fail"], v["skipped"]] for s, v in summary["stages"].items()])
+    proofs = ", ".join(f"{k} {v}" for k, v in sorted(summary.get("width_proof", {}).items()))
+    lines += ["", f"Width proof: {proofs}.", "", "Per task (cycles are the most any vector took; LUT/FF/DSP from "
+              "yosys `synth_ice40`, Fmax from nextpnr-ice40):", ""]
+    rows = _csv(csv_path)
+    lines += table(["task", "split", "cycles", "LUT", "FF", "DSP", "Fmax MHz", "width"],
+                   [[r["task"], r["split"], r["cycles"], r["lut"], r["ff"], r["dsp"],
+                     f"{float(r['fmax_mhz']):.1f}" if r["fmax_mhz"] else "", r["width"]] for r in rows])
+    return "\n".join(lines)
+
+
 # ============================================================================================ pages
 
 PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
     "prompt-repair.md": ("prompt_repair", prompt_repair_page),
     "llm-runtime.md": ("llm_runtime", llm_runtime_page),
+    "reference-run.md": ("reference", reference_run_page),
 }
 
 

@@ -171,6 +171,14 @@ def header_lines(config: Any, out: Path | None) -> list[str]:
     return lines + [""]
 
 
+def provenance(config: Any) -> dict[str, Any]:
+    """The record's own account of where it came from: the commit, the command and when it was written."""
+    from pipeline.provenance import git_commit
+
+    return {"commit": git_commit(), "command": _cfg(config).get("command") or None,
+            "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
 def _identity(out: Path | None) -> dict[str, Any]:
     from pipeline.identity import IDENTITY_FILE
 
@@ -227,6 +235,7 @@ def write_summary(records: list[dict[str, Any]], out: Path, config: Any = None) 
     summary = summarize(records)
     if generated(config):
         summary["generation"] = generation_summary({int(_cfg(config).get("seed") or 0): records}, config)
+    summary["provenance"] = provenance(config)
     _write_json(summary, out)
     chart = funnel_chart(summary, out / "funnel.png", _title(config)) if records else None
     (out / "report.md").write_text(report_markdown(summary, records, config, chart.name if chart else None, out))
