@@ -11,17 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from pipeline.batch import BatchConfig, run_batch
 from pipeline.runner import run_dafny_file
 from pipeline.stage import RunOptions
 from pipeline.task import load_task
+from tests.support import EXAMPLES, REPO, needs_dafny
 from tests.test_llm_openai import FakeOpenAI
-
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "benchmarks" / "examples"
-needs_dafny = pytest.mark.skipif(shutil.which("dafny") is None, reason="dafny not installed: run 'make setup'")
 
 
 def _suite(tmp_path: Path, names: tuple[str, ...] = ("max2", "clamp")) -> Path:
