@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hls.launchers import Launcher, LocalLauncher
+from hls.eda_tool import EdaTool
 from pipeline.process import CommandResult
 
 
@@ -43,19 +43,9 @@ class EstimateResult:
         return asdict(self)
 
 
-class Estimator(ABC):
+class Estimator(EdaTool, ABC):
     """One estimating tool; subclasses set ``name`` and ``tools`` and implement :meth:`estimate`."""
 
-    name: str = "base"
-    tools: tuple[str, ...] = ()
-
-    def __init__(self, launcher: Launcher | None = None) -> None:
-        self.launcher = launcher or LocalLauncher()
-
-    def check(self) -> None:
-        """Raise :class:`~pipeline.errors.ToolMissingError` with the install hint if a tool is missing."""
-        for tool in self.tools:
-            self.launcher.require(tool)
 
     @abstractmethod
     def estimate(self, sources: list[str], top: str, work: Path, timeout: float,

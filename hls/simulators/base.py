@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from hls.launchers import Launcher, LocalLauncher
+from hls.eda_tool import EdaTool
 from pipeline.errors import UserError
 from pipeline.process import CommandResult
 
@@ -22,24 +22,14 @@ SIMULATION_MEMORY_MB = 4096  # a design that runs away must not take the machine
 Command = tuple[str, list[str]]  # a logical tool name (or an executable in the work folder) and its arguments
 
 
-class Simulator(ABC):
+class Simulator(EdaTool, ABC):
     """Builds a testbench with the design's sources and runs it.
 
     Subclasses set ``name`` (the registry name, shown in results), ``tools`` (what :meth:`check` requires)
     and implement :meth:`build_commands` and :meth:`run_command`. The testbench's top module is ``p2s_tb``.
     """
 
-    name: str = "base"
-    tools: tuple[str, ...] = ()
     top: str = "p2s_tb"
-
-    def __init__(self, launcher: Launcher | None = None) -> None:
-        self.launcher = launcher or LocalLauncher()
-
-    def check(self) -> None:
-        """Raise :class:`~pipeline.errors.ToolMissingError` with the install hint if a tool is missing."""
-        for tool in self.tools:
-            self.launcher.require(tool)
 
     @abstractmethod
     def build_commands(self, testbench: Path, sources: list[str], work: Path) -> list[Command]:
