@@ -21,7 +21,8 @@ from typing import Any
 from agents.env import ATTEMPTS_NAME, DEFAULT_BUDGET, AttemptLog, RepairEnv, RewardConfig, episode_budget, play
 from agents.policies import make_policy, prompt_config
 from agents.policies.base import Policy
-from agents.prompts import initial_prompt, resolve_style
+from agents.prompts import initial_prompt, resolve_grammar, resolve_style
+from agents.prompts.prompt import GRAMMAR_CHOICES
 from pipeline.task import Task
 
 # two-sided 95% Student t quantiles by degrees of freedom (a normal 1.96 beyond the table)
@@ -178,6 +179,7 @@ def evaluate_policy(
     policy_options: dict[str, Any] | None = None,
     verify_timeout: float = 60.0,
     prompt_style: str = "auto",
+    grammar: str = "auto",
     temperature: float | None = None,
     max_tokens: int | None = None,
     llm_options: dict[str, Any] | None = None,
@@ -199,6 +201,8 @@ def evaluate_policy(
         policy_options: extra options for :func:`~agents.policies.make_policy`.
         verify_timeout: seconds per verifier call (``p2s run``'s default: the same verdicts).
         prompt_style: the frozen LLM's base prompt style (``auto``, ``chat``, ``completion``), the same for all.
+        grammar: ``auto``/``on``/``off``: decode under the task's Dafny grammar
+            (:func:`~agents.prompts.resolve_grammar`).
         temperature, max_tokens: over the agent's defaults (:func:`~agents.policies.prompt_config`).
         llm_options: backend options (``timeout``, ``retries``).
         log: progress sink (one line per episode).
@@ -206,7 +210,8 @@ def evaluate_policy(
     from agents.llm import get_llm
     from agents.llm.transcript import TRANSCRIPT_NAME, RecordingLLM
 
-    base = prompt_config(agent, resolve_style(prompt_style, llm_spec), temperature, max_tokens)
+    base = prompt_config(agent, resolve_style(prompt_style, llm_spec), temperature, max_tokens,
+                         resolve_grammar(grammar, llm_spec))
     options = {"config": base, **(policy_options or {})}
     out = Path(out_dir) if out_dir else None
     done: dict[tuple[str, int], EpisodeRecord] = {}
@@ -273,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-tasks", type=int)
     p.add_argument("--difficulty", help="keep only tasks of this difficulty (comma-separated)")
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"])
+    p.add_argument("--grammar", default="auto", choices=GRAMMAR_CHOICES,
+                   help="decode under the task's Dafny grammar (auto: on for embedded models)")
     p.add_argument("--temperature", type=float, help="sampling temperature (default: the agent's own)")
     p.add_argument("--max-tokens", type=int, help="reply limit (default: the agent's own)")
     p.add_argument("--preface-model", default="smollm2", help="LM of an untrained preface agent")
@@ -282,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         tasks = load_tasks(args.suite, args.split, args.difficulty)[: args.max_tasks or None]
         report = evaluate_policy(
             tasks, args.llm, args.agent, args.checkpoint, [int(s) for s in args.seeds.split(",")], args.budget,
-            args.out, prompt_style=args.prompt, temperature=args.temperature, max_tokens=args.max_tokens,
+            args.out, prompt_style=args.prompt, grammar=args.grammar, temperature=args.temperature,
+            max_tokens=args.max_tokens,
             policy_options={"model": args.preface_model}, log=print,
         )
     except UserError as exc:

@@ -24,7 +24,7 @@ from agents import ppo
 from agents.env import DEFAULT_BUDGET, AttemptLog, RepairEnv, RewardConfig
 from agents.policies import make_policy, prompt_config
 from agents.policies.base import examples_from_tasks
-from agents.prompts import initial_prompt, resolve_style
+from agents.prompts import initial_prompt, resolve_grammar, resolve_style
 from pipeline.errors import UserError
 from pipeline.provenance import git_commit
 from pipeline.task import Task
@@ -45,6 +45,7 @@ class TrainConfig:
     episodes: int = 40
     budget: int = DEFAULT_BUDGET
     prompt_style: str = "auto"
+    grammar: str = "auto"
     preface_model: str = "smollm2"
     use_embedding: bool = False
     max_tasks: int | None = None
@@ -163,7 +164,7 @@ def train(
         tasks = tasks[: cfg.max_tasks]
     args = ppo.Args(**{"seed": cfg.seed, "episodes": cfg.episodes, "budget": cfg.budget, **cfg.ppo})
     mode = resolve_mode(cfg.prompt_style, cfg.llm)
-    config = prompt_config(cfg.agent, mode)
+    config = prompt_config(cfg.agent, mode, grammar=resolve_grammar(cfg.grammar, cfg.llm))
     policy = make_policy(cfg.agent, config=config, examples=examples_from_tasks(tasks),
                          use_embedding=cfg.use_embedding, model=cfg.preface_model, seed=cfg.seed)
     ckpt_path = out / "checkpoints" / "latest.pt"

@@ -54,6 +54,7 @@ class BatchConfig:
     limit: int | None = None
     stages: list[str] = field(default_factory=lambda: list(STAGE_ORDER))
     prompt_style: str = "auto"
+    grammar: str = "auto"
     seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
     llm_options: dict[str, Any] = field(default_factory=dict)  # timeout / retries of each LLM call
@@ -67,7 +68,7 @@ class BatchConfig:
 
 
 IDENTITY_FIELDS = ("llm", "agent", "attempts", "checkpoint", "hls", "runner", "seed", "temperature", "max_tokens",
-                   "stages", "prompt_style")
+                   "stages", "prompt_style", "grammar")
 
 
 def batch_identity(config: BatchConfig) -> dict[str, Any]:
@@ -138,6 +139,7 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             prompt_style=config.prompt_style,
+            grammar=config.grammar,
             stages=config.stages,
             llm_options=config.llm_options,
         )

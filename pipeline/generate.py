@@ -19,7 +19,7 @@ from agents.env import ATTEMPTS_NAME, Attempt, RepairEnv, episode_budget, play
 from agents.llm.base import LLM
 from agents.llm.transcript import TRANSCRIPT_NAME
 from agents.policies import make_policy, prompt_config
-from agents.prompts import PromptConfig, initial_prompt, resolve_style
+from agents.prompts import PromptConfig, initial_prompt, resolve_grammar, resolve_style
 from pipeline.errors import UserError
 from pipeline.stage import RunContext, RunOptions, StageResult, Status
 from pipeline.task import Task
@@ -218,6 +218,7 @@ def run_task_from_spec(
     checkpoint: str | None = None,
     temperature: float | None = None,
     prompt_style: str = "auto",
+    grammar: str = "auto",
     max_tokens: int | None = None,
     stages: list[str] | None = None,
     verify: VerifyFn | None = None,
@@ -227,6 +228,7 @@ def run_task_from_spec(
 ) -> tuple[RunContext, dict[str, Any]]:
     """The whole chain from the task's text: generate Dafny, verify it, then the hardware stages.
 
+    ``grammar`` (``auto``/``on``/``off``, see :func:`~agents.prompts.resolve_grammar`) constrains the decoding.
     ``temperature`` and ``max_tokens`` left at ``None`` take the agent's defaults (its policy class's
     ``defaults``); the seed is ``options.seed``, so a run is the evaluation's episode of that task and seed.
     ``llm_options`` go to the backend (``timeout``, ``retries``: the CLI's ``--llm-timeout``/``--llm-retries``).
@@ -243,6 +245,7 @@ def run_task_from_spec(
     transcript = ctx.out_dir / TRANSCRIPT
     spec = llm if isinstance(llm, str) else llm.name
     style = resolve_style(prompt_style, spec)
+    constrained = resolve_grammar(grammar, spec)
     if on_event:
         on_event("loading", llm=spec)
     if isinstance(llm, str):
@@ -250,8 +253,8 @@ def run_task_from_spec(
     else:
         model = _recording(llm, transcript)
     _clear_previous(ctx.out_dir)  # after the model is built: a replay may read the folder's old transcript
-    stage = GenerateStage(model, agent, prompt_config(agent, style, temperature, max_tokens), checkpoint, attempts,
-                          verify, on_event, close_llm=isinstance(llm, str))
+    config = prompt_config(agent, style, temperature, max_tokens, constrained)
+    stage = GenerateStage(model, agent, config, checkpoint, attempts, verify, on_event, close_llm=isinstance(llm, str))
     ctx.generator = stage
     hardware = [s for s in (HARDWARE_STAGES if stages is None else stages) if s not in ("generate", "verify")]
     progress = (lambda n, r: on_event("stage", name=n, result=r)) if on_event else None

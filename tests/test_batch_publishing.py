@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from pipeline.batch import BatchConfig, run_batch
+from pipeline.lock import FolderLock
 from pipeline.runner import run_dafny_file
 from pipeline.stage import RunOptions
 from pipeline.task import load_task
@@ -71,11 +72,18 @@ def test_two_benches_on_one_folder_one_waits_and_each_task_has_one_line(tmp_path
         second = _p2s(*args)
         assert second.returncode == 2 and "in use by another p2s bench" in second.stderr, second.stderr
         assert second.stderr.count("\n") == 1
-        waiting = _p2s(*args, "--wait")
     finally:
         first.wait(timeout=600)
     assert first.returncode == 0, first.stderr
-    assert waiting.returncode == 0 and "waiting for pid" in waiting.stderr
+    # --wait: the folder held (here by this test, so the waiting is not a race against the first bench's speed)
+    with FolderLock(out):
+        waiting = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args, "--wait"], cwd=REPO,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = waiting.stderr.readline()
+        assert "waiting for pid" in line, line
+        assert waiting.poll() is None  # still waiting while the folder is held
+    waiting.wait(timeout=600)
+    assert waiting.returncode == 0, waiting.stderr.read()
     assert sorted(r["task"] for r in _lines(out)) == ["clamp", "max2", "square"]
 
 

@@ -109,6 +109,16 @@ def test_normal_reply_records_usage_and_sends_the_protocol():
     assert (body["max_tokens"], body["temperature"], body["seed"], body["stop"]) == (64, 0.0, 3, ["END"])
 
 
+def test_a_grammar_is_sent_as_llama_cpp_servers_take_it_and_only_when_set():
+    grammar = 'root ::= "```dafny\\n" [a-z]+ "\\n```"\n'
+    with FakeOpenAI() as server:
+        make(server).complete(MESSAGES, GenParams(max_tokens=8, grammar=grammar))
+        make(server).complete(MESSAGES, GenParams(max_tokens=8))
+    constrained, plain = (r["body"] for r in server.requests)
+    assert constrained["grammar"] == grammar
+    assert "grammar" not in plain
+
+
 def test_completion_style_uses_the_completions_endpoint():
     with FakeOpenAI() as server:
         out = make(server).complete([{"role": "user", "content": "// Task"}], GenParams(style="completion"))

@@ -22,6 +22,7 @@ from verifiers.dafny import Dafny, ghost_free_failure
 from verifiers.diagnostics import Diagnostic, VerificationResult
 from verifiers.front.lexer import LexError, gate_tokens
 from verifiers.integrity import gate
+from verifiers.resolution_check import resolution_errors
 from verifiers.rewrite import Rewrite
 
 
@@ -82,6 +83,11 @@ def verify_source(
     if not checked.ok:
         diags = [Diagnostic(v.phase, v.line, v.column, v.message, [], file) for v in checked.violations]
         return VerificationResult(False, "integrity", diags, 0, len(diags), time.monotonic() - start, version, source)
+    scope_errors = resolution_errors(source)
+    if scope_errors:  # what Dafny would say, without the seconds a Dafny call costs
+        diags = [Diagnostic("resolution", e.line, e.column, e.message, [], file) for e in scope_errors]
+        return VerificationResult(False, "resolution", diags, 0, len(diags), time.monotonic() - start, version,
+                                  source)
     keep_ghost: frozenset[str] = frozenset()
     for _ in range(3):
         bridged = bridge(checked.rewrite.text, dafny.dialect, keep_ghost)

@@ -221,15 +221,15 @@ def _statements(rules: Rules, sfx: str, var_ident: str) -> str:
     """The statement rules of one kind of body (``sfx`` names them); returns the block rule's name."""
     block = f"block{sfx}"
     rules.add(block, f'"{{" ( ws stmt{sfx} )* ws "}}"')
-    rules.add(f"stmt{sfx}", f"var-stmt{sfx} | assign-stmt | call-stmt | if-stmt{sfx} | while-stmt{sfx} | for-stmt{sfx} | "
-                            f"return-stmt | assert-stmt{sfx} | break-stmt | forall-stmt{sfx} | {block}")
+    rules.add(f"stmt{sfx}", f"var-stmt{sfx} | assign-stmt | call-stmt | if-stmt{sfx} | while-stmt{sfx} | "
+                            f"for-stmt{sfx} | return-stmt | assert-stmt{sfx} | break-stmt | forall-stmt{sfx} | {block}")
     rules.add(f"var-stmt{sfx}", f'( "ghost" wsp )? "var" wsp vdecl{sfx} ( ws "," ws vdecl{sfx} )* '
                                 f'( ws ":=" ws rhs ( ws "," ws rhs )* | ws ":|" ws expr )? ws ";"')
     rules.add(f"vdecl{sfx}", f'{var_ident} ( ws ":" ws type )?')
     rules.add(f"if-stmt{sfx}", f'"if" cond ws {block} ( ws "else" ws {block} | ws "else" wsp if-stmt{sfx} )?')
     rules.add(f"while-stmt{sfx}", f'"while" cond ( ws loop-spec )* ws {block}')
-    rules.add(f"for-stmt{sfx}", f'"for" wsp {var_ident} ( ws ":" ws type )? ws ":=" ws expr wsp ( "to" | "downto" ) wsp '
-                                f'expr ( ws loop-spec )* ws {block}')
+    rules.add(f"for-stmt{sfx}", f'"for" wsp {var_ident} ( ws ":" ws type )? ws ":=" ws expr '
+                                f'wsp ( "to" | "downto" ) wsp expr ( ws loop-spec )* ws {block}')
     rules.add(f"assert-stmt{sfx}", f'"assert" wsp expr ( ws ";" | ws "by" ws {block} )')
     rules.add(f"forall-stmt{sfx}", f'"forall" wsp qvars ( ws "|" ws expr )? ( ws "ensures" wsp expr )* ws {block}')
     return block

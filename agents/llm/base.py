@@ -30,6 +30,10 @@ class GenParams:
     seed: int = 0
     stop: tuple[str, ...] = ()
     style: str = "chat"
+    # A GBNF grammar (llama.cpp's format) the reply must match; None: unconstrained. Only the embedded backend
+    # applies it (it sends the text to its worker). to_dict() gives its sha256 instead of the text, and nothing
+    # when None, so call keys, caches and transcripts of unconstrained calls stay exactly as they were.
+    grammar: str | None = None
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -39,15 +43,25 @@ class GenParams:
     def sampling(self) -> bool:
         return self.temperature > 0
 
+    @property
+    def grammar_sha256(self) -> str | None:
+        return hashlib.sha256(self.grammar.encode("utf-8")).hexdigest() if self.grammar is not None else None
+
     def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON data; a grammar as ``grammar_sha256`` (the text can be large; the hash is its
+        identity for call keys, and what a transcript records)."""
         d = asdict(self)
         d["stop"] = list(self.stop)
+        del d["grammar"]
+        if self.grammar is not None:
+            d["grammar_sha256"] = self.grammar_sha256
         return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenParams:
         data = dict(data)
         data["stop"] = tuple(data.get("stop") or ())
+        data.pop("grammar_sha256", None)  # to_dict() keeps only the grammar's hash: pass grammar= to restore it
         return cls(**data)
 
 

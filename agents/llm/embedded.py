@@ -48,6 +48,15 @@ def resolve_model(arg: str, fetch: bool = True) -> Path:
     raise UserError(f"unknown embedded model {arg!r}: use embedded, embedded:{'|'.join(MODELS)} or embedded:FILE.gguf")
 
 
+def worker_params(params: GenParams) -> dict:
+    """The parameters as the worker takes them: :meth:`GenParams.to_dict`, plus a grammar's text (the dict
+    alone holds only its hash)."""
+    data = params.to_dict()
+    if params.grammar is not None:
+        data["grammar"] = params.grammar
+    return data
+
+
 def runtime_installed() -> bool:
     """Whether llama-cpp-python is installed (found by spec: importing it belongs to the worker)."""
     return importlib.util.find_spec("llama_cpp") is not None
@@ -56,6 +65,8 @@ def runtime_installed() -> bool:
 @register("embedded")
 class EmbeddedLLM(LLM):
     """llama.cpp chat completions (the GGUF's own chat template) or raw completions, in a worker process.
+
+    A call whose ``params.grammar`` is set is decoded under that GBNF grammar (see :mod:`agents.grammar`).
 
     A call that crashes the worker or outlasts ``timeout`` seconds is retried ``retries`` times on a fresh
     worker; the failed tries travel with the answer (``Completion.incidents``), and when every try fails
@@ -91,7 +102,7 @@ class EmbeddedLLM(LLM):
         start = time.monotonic()
         while True:
             try:
-                out = self.worker.complete(messages, params.to_dict(), self.timeout)
+                out = self.worker.complete(messages, worker_params(params), self.timeout)
                 break
             except WorkerFailure as exc:
                 incidents.append(str(exc))

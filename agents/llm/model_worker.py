@@ -10,7 +10,8 @@ loaded between calls, so llama.cpp still reuses an evaluated prompt prefix.
 
 Protocol (child side, :func:`serve`): the first line is ``{"op": "load", ...}``, answered with
 ``{"ok": true, "ready": ...}``; then ``{"op": "complete", "messages": [...], "params": {...}}`` lines,
-each answered with ``{"ok": true, "text": ..., "usage": {...}}`` or ``{"ok": false, "error": ...}``. The
+each answered with ``{"ok": true, "text": ..., "usage": {...}}`` or ``{"ok": false, "error": ...}`` (a
+``"grammar"`` in the params, a GBNF text, constrains the decoding). The
 child moves its file descriptor 1 to stderr first, so anything native code prints never corrupts the
 protocol; its stderr goes to a log file whose tail a failure quotes.
 
@@ -237,19 +238,50 @@ def _load(request: dict[str, Any]):
                            n_gpu_layers=0, verbose=False)
 
 
+_GRAMMARS: dict[str, Any] = {}  # grammar text's sha256 -> llama.cpp grammar sampler, parsed once per text
+
+
+def _grammar_guide(llama: Any, text: str, params: dict[str, Any]):
+    """A :class:`~agents.llm.grammar_guide.GrammarGuide` for one call, from the text's parsed base sampler.
+
+    llama.cpp returns no sampler for a grammar it cannot parse; that is an error answer here, not a crash.
+    """
+    import hashlib
+
+    from agents.llm.grammar_guide import GrammarGuide
+
+    llama_cpp = import_runtime()
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    base = _GRAMMARS.get(key)
+    if base is None:
+        base = llama_cpp.llama_sampler_init_grammar(llama._model.vocab, text.encode("utf-8"), b"root")
+        if not base:
+            raise ValueError(f"llama.cpp cannot parse the grammar (sha256 {key[:12]})")
+        _GRAMMARS[key] = base
+    return GrammarGuide(llama_cpp, base, llama.n_vocab(), float(params["temperature"]), int(params["seed"]))
+
+
 def _complete(llama: Any, messages: list[dict[str, str]], params: dict[str, Any]) -> dict[str, Any]:
     kwargs = {
         "max_tokens": params["max_tokens"], "temperature": params["temperature"], "top_p": params["top_p"],
         "seed": params["seed"], "stop": list(params.get("stop") or []) or None,
     }
+    guide = None
+    if params.get("grammar"):
+        guide = _grammar_guide(llama, params["grammar"], params)
+        kwargs["logits_processor"] = import_runtime().LogitsProcessorList([guide])
     if params.get("temperature") == 0:
         kwargs["top_k"] = 1
-    if params.get("style") == "completion":
-        out = llama.create_completion(prompt=messages[0]["content"], **kwargs)
-        text = out["choices"][0]["text"]
-    else:
-        out = llama.create_chat_completion(messages=messages, **kwargs)
-        text = out["choices"][0]["message"]["content"] or ""
+    try:
+        if params.get("style") == "completion":
+            out = llama.create_completion(prompt=messages[0]["content"], **kwargs)
+            text = out["choices"][0]["text"]
+        else:
+            out = llama.create_chat_completion(messages=messages, **kwargs)
+            text = out["choices"][0]["message"]["content"] or ""
+    finally:
+        if guide is not None:
+            guide.close()
     usage = out.get("usage") or {}
     return {"ok": True, "text": text, "usage": {"prompt_tokens": usage.get("prompt_tokens", 0),
                                                  "completion_tokens": usage.get("completion_tokens", 0)}}

@@ -118,6 +118,8 @@ class OpenAILLM(LLM):
         }
         if params.stop:
             common["stop"] = list(params.stop)
+        if params.grammar is not None:  # llama.cpp's server applies a GBNF "grammar"; --grammar on asked for it
+            common["extra_body"] = {"grammar": params.grammar}
         try:
             if params.style == "completion":
                 resp = self.client.completions.create(prompt=messages[0]["content"], **common)

@@ -45,10 +45,10 @@ def defaults_of(name: str) -> PromptConfig:
 
 
 def prompt_config(name: str, mode: str, temperature: float | None = None,
-                  max_tokens: int | None = None) -> PromptConfig:
-    """The prompt configuration of agent ``name`` for a run: its defaults, the resolved prompt style ``mode``
-    and the user's ``--temperature``/``--max-tokens`` where given."""
-    config = replace(defaults_of(name), mode=mode)
+                  max_tokens: int | None = None, grammar: bool = False) -> PromptConfig:
+    """The prompt configuration of agent ``name`` for a run: its defaults, the resolved prompt style ``mode``,
+    the resolved ``--grammar`` and the user's ``--temperature``/``--max-tokens`` where given."""
+    config = replace(defaults_of(name), mode=mode, grammar=grammar)
     if temperature is not None:
         config = replace(config, temperature=temperature)
     if max_tokens is not None:

@@ -27,6 +27,7 @@ from pipeline.task import Task
 
 TEMPLATES = Path(__file__).parent / "templates"
 PROMPT_STYLES = ("auto", "chat", "completion")
+GRAMMAR_CHOICES = ("auto", "on", "off")
 DEFAULT_TEMPERATURE = 0.75
 DEFAULT_MAX_TOKENS = 512
 TEMPERATURES = (0.2, 0.5, 0.75, 1.0)
@@ -68,9 +69,13 @@ class PromptConfig:
     few_shot: bool = False
     instruction: str | None = None
     max_tokens: int = DEFAULT_MAX_TOKENS
+    grammar: bool = False  # decode under the task's Dafny grammar (agents.grammar.task_grammar; embedded LLM only)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if not self.grammar:  # off: the records stay as they were before the knob existed
+            del d["grammar"]
+        return d
 
 
 @dataclass
@@ -110,22 +115,45 @@ class Example:
     words: frozenset[str] = frozenset()
 
 
+def _first_recorded_params(llm_spec: str) -> dict[str, Any] | None:
+    """The params of a replay file's first call (``None`` for any other spec, or an empty file)."""
+    name, _, arg = llm_spec.partition(":")
+    if name != "replay" or not arg:
+        return None
+    from agents.llm.transcript import check_transcripts, transcript_files
+
+    check_transcripts(arg)  # a broken file is one error line naming it, not a traceback here
+    for file in transcript_files(arg)[:1]:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                return json.loads(line).get("params", {})
+    return None
+
+
+def resolve_grammar(choice: str, llm_spec: str) -> bool:
+    """``auto``: decode under the task's Dafny grammar where the backend applies it (the embedded models); a
+    replay follows its file; ``on`` sends the grammar to any backend (an OpenAI-compatible llama.cpp server
+    takes it; other servers may ignore or refuse it)."""
+    if choice not in GRAMMAR_CHOICES:
+        raise UserError(f"unknown --grammar {choice!r}: choose one of {', '.join(GRAMMAR_CHOICES)}")
+    if choice != "auto":
+        return choice == "on"
+    recorded = _first_recorded_params(llm_spec)
+    if recorded is not None:
+        return "grammar_sha256" in recorded
+    return llm_spec.partition(":")[0] in ("embedded", "")
+
+
 def resolve_style(style: str, llm_spec: str) -> str:
     """``auto``: few-shot completion for the small embedded models, chat elsewhere; replay follows its file."""
     if style not in PROMPT_STYLES:
         raise UserError(f"unknown prompt style {style!r}: choose one of {', '.join(PROMPT_STYLES)}")
     if style != "auto":
         return style
-    name, _, arg = llm_spec.partition(":")
-    if name == "replay" and arg:
-        from agents.llm.transcript import check_transcripts, transcript_files
-
-        check_transcripts(arg)  # a broken file is one error line naming it, not a traceback here
-        for file in transcript_files(arg)[:1]:
-            for line in file.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    return json.loads(line).get("params", {}).get("style", "chat")
-    return "completion" if name in ("embedded", "") else "chat"
+    recorded = _first_recorded_params(llm_spec)
+    if recorded is not None:
+        return recorded.get("style", "chat")
+    return "completion" if llm_spec.partition(":")[0] in ("embedded", "") else "chat"
 
 
 # ============================================================================================ rendering
@@ -205,8 +233,13 @@ def render(
         added = "\n\n".join(x for x in (shot, extras) if x)
         if added:
             last["content"] = last["content"].rstrip() + "\n\n" + added
+    grammar = None
+    if config.grammar:
+        from agents.grammar.dafny import task_grammar
+
+        grammar = task_grammar(task, "completion" if base.style == "completion" else "chat", comments=False)
     params = GenParams(max_tokens=config.max_tokens, temperature=config.temperature, stop=tuple(base.stop),
-                       style=base.style)
+                       style=base.style, grammar=grammar)
     return Prompt(messages, params, config, action, prefix=base.prefix)
 
 

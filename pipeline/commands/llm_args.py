@@ -17,6 +17,14 @@ def add_llm_call_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: 1 for embedded models, 5 for openai); they appear in report.json")
 
 
+def add_grammar_argument(p: argparse.ArgumentParser) -> None:
+    from agents.prompts.prompt import GRAMMAR_CHOICES
+
+    p.add_argument("--grammar", default="auto", choices=GRAMMAR_CHOICES,
+                   help="decode under the task's Dafny grammar (header and pinned clauses forced; "
+                        "auto: on for embedded models, whose decoder applies it)")
+
+
 def llm_call_options(args: argparse.Namespace) -> dict[str, Any]:
     """The backend keyword arguments of ``--llm-timeout``/``--llm-retries`` (only those given)."""
     options: dict[str, Any] = {}

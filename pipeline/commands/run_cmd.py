@@ -6,7 +6,7 @@ import argparse
 import time
 
 from agents.env import DEFAULT_BUDGET
-from pipeline.commands.llm_args import add_llm_call_arguments, llm_call_options
+from pipeline.commands.llm_args import add_grammar_argument, add_llm_call_arguments, llm_call_options
 
 HELP = "generate verified Dafny from a task with an LLM, then run the hardware stages (python, c, rtl, cosim, estimate)"
 EPILOG = """examples:
@@ -44,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds per verifier call")
     p.add_argument("--out", help="run folder (default runs/{task}__{llm}__{seed}__{time})")
     p.add_argument("--cache", metavar="FILE", help="SQLite cache of greedy LLM calls (reused across runs)")
+    add_grammar_argument(p)
     add_llm_call_arguments(p)
     p.add_argument("--json", action="store_true", help="print report.json instead of the summary table")
 
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         ctx, extra = run_task_from_spec(
             task, llm=args.llm, agent=args.agent, attempts=attempts, options=options, out_dir=out,
-            checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt,
+            checkpoint=args.checkpoint, temperature=args.temperature, prompt_style=args.prompt, grammar=args.grammar,
             max_tokens=args.max_tokens, cache=args.cache,
             llm_options=llm_options, on_event=progress,
         )

