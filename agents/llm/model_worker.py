@@ -261,6 +261,30 @@ def _grammar_guide(llama: Any, text: str, params: dict[str, Any]):
     return GrammarGuide(llama_cpp, base, llama.n_vocab(), float(params["temperature"]), int(params["seed"]))
 
 
+_PREFIXES: dict[int, Any] = {}  # id(llama) -> its PrefixStates (or None: the store is off)
+
+
+def _use_prefix_states(llama: Any, prompt: str) -> None:
+    """Load a stored state of the prompt's prefix into a cold context, or store the prefix a warm one shares
+    with the previous call (:mod:`agents.llm.prefix_states`); a failure there costs only the saving."""
+    from agents.llm.prefix_states import store_for
+
+    if id(llama) not in _PREFIXES:
+        _PREFIXES[id(llama)] = store_for(llama.model_path)
+    store = _PREFIXES[id(llama)]
+    if store is None:
+        return
+    tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=llama._model.add_bos_token(), special=True)
+    try:
+        if llama.n_tokens:
+            store.remember(llama, tokens)
+        else:
+            store.restore(llama, tokens)
+    except OSError as exc:  # a full or read-only disk: run without the store
+        print(f"prefix states off: {exc}", file=sys.stderr)
+        _PREFIXES[id(llama)] = None
+
+
 def _complete(llama: Any, messages: list[dict[str, str]], params: dict[str, Any]) -> dict[str, Any]:
     kwargs = {
         "max_tokens": params["max_tokens"], "temperature": params["temperature"], "top_p": params["top_p"],
@@ -274,6 +298,7 @@ def _complete(llama: Any, messages: list[dict[str, str]], params: dict[str, Any]
         kwargs["top_k"] = 1
     try:
         if params.get("style") == "completion":
+            _use_prefix_states(llama, messages[0]["content"])
             out = llama.create_completion(prompt=messages[0]["content"], **kwargs)
             text = out["choices"][0]["text"]
         else:
