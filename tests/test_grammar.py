@@ -233,3 +233,22 @@ def test_constrained_decoding_yields_what_the_grammar_accepts(max2):
     if out.text.rstrip().endswith("```"):  # not cut by max_tokens: the whole reply is in the language
         assert Recognizer(grammar).accepts(out.text.rstrip()), out.text
         assert "method Max" in out.text
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_sampled_constrained_decoding_stays_in_the_language_and_repeats_per_seed(max2):
+    """The guide's sampling branch: a draw the grammar refuses is redrawn, so the reply never leaves the language;
+    the guide's own draws follow the call's seed, so a call repeats exactly."""
+    from agents.llm import get_llm
+
+    _need_llama_model()
+    grammar = task_grammar(max2, "chat", comments=False)
+    llm = get_llm("embedded:smollm2")
+    msgs = [{"role": "user", "content": "Write the Dafny method Max of two integers in a ```dafny block."}]
+    params = GenParams(max_tokens=200, temperature=0.75, seed=7, grammar=grammar)
+    a, b = llm.complete(msgs, params), llm.complete(msgs, params)
+    assert a.text == b.text
+    assert a.text.startswith("```dafny\n") and "//" not in a.text
+    if a.text.rstrip().endswith("```"):
+        assert Recognizer(grammar).accepts(a.text.rstrip()), a.text
