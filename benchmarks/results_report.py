@@ -10,7 +10,8 @@ Each page is made from one folder of records under ``benchmarks/results/``:
 * ``prompt_repair/`` -> ``prompt-repair.md``: the evaluations' ``eval-<agent>/episodes.jsonl`` (figures recomputed
   with :func:`agents.evaluate.summarise`, as :mod:`benchmarks.prompt_repair` does) and the trainings'
   ``train-<agent>/{config.json,episodes.csv,updates.csv}``;
-* ``llm_runtime/speed-*.json`` -> ``llm-runtime.md``: the records of :mod:`benchmarks.llm_runtime_speed`.
+* ``llm_runtime/speed-*.json`` -> ``llm-runtime.md``: the records of :mod:`benchmarks.llm_runtime_speed`;
+* ``generation/`` -> ``generation.md``: decoding with and without the task's grammar (``eval-*/episodes.jsonl``).
 
 Every table names the command that produced its records and the commit they were measured at: the commit the
 record names where it names one, else the one in ``committed_at.txt`` beside the records (the commit that
@@ -202,6 +203,56 @@ def prompt_repair_page(folder: Path) -> str | None:
     return "\n".join(lines)
 
 
+# ============================================================================================ generation
+
+GENERATION_DIR = "runs/generation"
+
+
+def generation_page(folder: Path) -> str | None:
+    """Grammar-constrained decoding against unconstrained, same agent, same tasks: how attempts end, and the rate."""
+    from agents.evaluate import TABLE_HEADER
+    from benchmarks.prompt_repair import load_reports, per_task_table, phase_table
+
+    eval_files = sorted(folder.glob("eval-*/episodes.jsonl"))
+    if not eval_files:
+        return None
+    reports = load_reports(folder, EVAL_SETUP["budget"])
+    commit = committed_at(eval_files)
+    lines = header("Generation engine: decoding under the task's grammar",
+                   f"`{rel(folder)}/` (`eval-*/episodes.jsonl`)")
+    lines += [
+        f"Measured at commit `{commit}` (named in `{rel(folder)}/committed_at.txt`). The "
+        "evaluations resume where they stopped, and the records are copied here as they grow, so a table may "
+        "hold fewer episodes than the setup names: the episode counts per seed say how far each got.",
+        "",
+        "Setup: the `core` suite's test split, the embedded Qwen2.5-Coder-0.5B with the few-shot completion prompt, "
+        "agent `repair`, a budget of 3 attempts, seeds 0, 1, 2 (in that order), `--grammar off` against "
+        "`--grammar on`; both ran at once on 2 cores with one llama.cpp thread each.",
+        "",
+        "```bash",
+    ]
+    for r in reports:
+        grammar = r.agent.rsplit("-", 1)[-1]
+        lines.append(f"P2S_LLM_THREADS=1 python -m agents.evaluate core --split test --llm embedded --agent repair "
+                     f"--seeds 0,1,2 --budget 3 --grammar {grammar} --out {GENERATION_DIR}/eval-{r.agent}")
+    lines += [f"python -m benchmarks.prompt_repair {rel(folder)}", "```", ""]
+    counts = ", ".join(
+        f"`{r.agent}`: " + " / ".join(f"seed {s}: {sum(e.seed == s for e in r.episodes)}"
+                                      for s in sorted({e.seed for e in r.episodes}))
+        for r in reports)
+    lines += [f"Episodes recorded: {counts}.", ""]
+    source = f"Command: `python -m agents.evaluate` (above), measured at commit `{commit}`."
+    lines += ["## How the attempts ended", "", f"{source} The verifier's phase of every attempt (`ok`: verified).", ""]
+    lines += phase_table(reports) + [""]
+    lines += ["## Verified rate", "", f"{source} The 95% interval: "
+              f"{', '.join(sorted({r.ci_method for r in reports}))}.", ""]
+    lines += TABLE_HEADER.splitlines() + [r.row() for r in reports] + [""]
+    lines += ["## Tasks verified by either", "",
+              f"{source} `+k`: verified at attempt k; `-`: failed or not reached yet.", ""]
+    lines += per_task_table(reports) + [""]
+    return "\n".join(lines)
+
+
 # ============================================================================================ LLM runtime
 
 
@@ -274,6 +325,7 @@ PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
     "prompt-repair.md": ("prompt_repair", prompt_repair_page),
     "llm-runtime.md": ("llm_runtime", llm_runtime_page),
     "reference-run.md": ("reference", reference_run_page),
+    "generation.md": ("generation", generation_page),
 }
 
 
