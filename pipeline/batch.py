@@ -62,6 +62,7 @@ class BatchConfig:
     wait: bool = False  # queue behind another bench writing out_dir instead of refusing
     latex: bool = False  # also write report.tex
     command: str = ""  # the command line, for the report's header
+    commit: str | None = None  # the code's commit, read when the batch starts (each journal line carries it)
 
     def run_options(self) -> RunOptions:
         return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed)
@@ -119,7 +120,8 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
         shutil.rmtree(run_dir)
     if config.llm == "reference" and config.agent == "none":
         if not task.reference:
-            return {**_failure(task.id, "generate", "task has no reference solution", task, run_dir), "seconds": 0.0}
+            return {**_failure(task.id, "generate", "task has no reference solution", task, run_dir), "seconds": 0.0,
+                    "commit": config.commit}
         src = run_dir / "reference.dfy"
         run_dir.mkdir(parents=True, exist_ok=True)
         src.write_text(task.reference)
@@ -143,7 +145,7 @@ def run_one(task: Task, config: BatchConfig, run_dir: Path) -> dict[str, Any]:
             stages=config.stages,
             llm_options=config.llm_options,
         )
-    return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3)})
+    return task_outcome(ctx, {**extra, "seconds": round(time.monotonic() - start, 3), "commit": config.commit})
 
 
 def _failure(task_id: str, stage: str, detail: str, task: Task | None = None, run_dir: Path | None = None,
@@ -231,8 +233,11 @@ def run_batch(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
     """
     from pipeline.identity import discard_results
     from pipeline.lock import FolderLock
+    from pipeline.provenance import git_commit
     from pipeline.summary import write_summary
 
+    if config.commit is None:
+        config = replace(config, commit=git_commit())
     out = Path(config.out_dir)
     with FolderLock(out, wait=config.wait):
         if config.force:

@@ -5,6 +5,7 @@ Ground of the layers (the training run and the batch report both stamp their rec
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shlex
 import subprocess
@@ -12,8 +13,13 @@ import sys
 from pathlib import Path
 
 
+@functools.lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """The project's commit (with ``+dirty`` when the checkout has uncommitted changes), ``None`` outside git."""
+    """The project's commit (with ``+dirty`` when the checkout has uncommitted changes), ``None`` outside git.
+
+    Read once per process: a process runs the code it imported when it started, so a checkout that moves on
+    while a long batch runs must not relabel what the batch measured (a batch reads it before its first task).
+    """
     root = Path(__file__).resolve().parents[1]
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,

@@ -149,9 +149,10 @@ def _cell(text: str) -> str:
     return shorten(text).replace("|", "\\|")
 
 
-def header_lines(config: Any, out: Path | None) -> list[str]:
+def header_lines(config: Any, out: Path | None, records: list[dict[str, Any]] | None = None) -> list[str]:
     """Where the numbers come from: suite, model, agent, the command, commit, date and the tools' versions
-    (from the folder's ``identity.json``)."""
+    (from the folder's ``identity.json``). The commit is the one each journal line ran at (a resumed batch may
+    span several, each named with its task count), else the batch's own."""
     cfg = _cfg(config)
     lines: list[str] = []
     if cfg:
@@ -163,7 +164,8 @@ def header_lines(config: Any, out: Path | None) -> list[str]:
     identity = _identity(out)
     from pipeline.provenance import git_commit
 
-    lines += [f"Commit `{git_commit() or 'unknown'}`, written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."]
+    lines += [f"{_commits(records or [], cfg.get('commit') or git_commit())}, "
+              f"written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."]
     if identity.get("model"):
         lines[-1] += f" Model sha256 `{identity['model']}`."
     if identity.get("tools"):
@@ -171,11 +173,21 @@ def header_lines(config: Any, out: Path | None) -> list[str]:
     return lines + [""]
 
 
+def _commits(records: list[dict[str, Any]], fallback: str | None) -> str:
+    counts: dict[str, int] = {}
+    for r in records:
+        if r.get("commit"):
+            counts[r["commit"]] = counts.get(r["commit"], 0) + 1
+    if len(counts) > 1:
+        return "Commits " + ", ".join(f"`{c}` ({n} tasks)" for c, n in sorted(counts.items(), key=lambda x: -x[1]))
+    return f"Commit `{next(iter(counts), None) or fallback or 'unknown'}`"
+
+
 def provenance(config: Any) -> dict[str, Any]:
     """The record's own account of where it came from: the commit, the command and when it was written."""
     from pipeline.provenance import git_commit
 
-    return {"commit": git_commit(), "command": _cfg(config).get("command") or None,
+    return {"commit": _cfg(config).get("commit") or git_commit(), "command": _cfg(config).get("command") or None,
             "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
@@ -190,7 +202,7 @@ def report_markdown(summary: dict[str, Any], records: list[dict[str, Any]], conf
                     out: Path | None = None) -> str:
     from pipeline.task_table import markdown, task_rows
 
-    lines = ["# Batch report", "", *header_lines(config, out)]
+    lines = ["# Batch report", "", *header_lines(config, out, records)]
     lines += [
         f"{summary['ok']} of {summary['tasks']} tasks passed every stage; "
         f"{summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.",
@@ -288,7 +300,8 @@ def seed_report_markdown(summary: dict[str, Any], per_seed: dict[int, list[dict[
              f"agent `{cfg.get('agent')}`, attempts {cfg.get('attempts')}, seeds {', '.join(map(str, seeds))}: "
              f"{len(tasks)} tasks x {len(seeds)} seeds = {summary['tasks']} task runs; {summary['ok']} passed every "
              f"stage; {summary['seconds']:.0f} s of task time; {summary['tokens']} tokens.", ""]
-    lines += [ln for ln in header_lines(config, identity_dir) if not ln.startswith("Suite ")]
+    pooled = [r for records in per_seed.values() for r in records]
+    lines += [ln for ln in header_lines(config, identity_dir, pooled) if not ln.startswith("Suite ")]
     lines += _error_lines(summary)
     if summary.get("generation"):
         lines += generation_markdown(summary["generation"])

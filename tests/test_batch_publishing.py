@@ -155,6 +155,26 @@ def test_the_report_says_where_each_number_comes_from(tmp_path):
     assert summary["stages"]["rtl"]["rate"] is None and summary["stages"]["python"]["rate"] == 1.0
 
 
+@needs_dafny
+def test_the_commit_is_the_one_each_task_ran_at_not_the_checkout_at_report_time(tmp_path):
+    """A long batch must not take the commit of a checkout that moved on while it ran: the batch reads it once
+    when it starts, every journal line carries it, and a resumed batch that spans two names both."""
+    from pipeline.summary import header_lines
+
+    suite, out = _suite(tmp_path), tmp_path / "b"
+    config = BatchConfig(suite=str(suite), out_dir=str(out), llm="reference", stages=["verify"], commit="aaaa111")
+    run_batch(config, progress=False)
+    lines = _lines(out)
+    assert {r["commit"] for r in lines} == {"aaaa111"}
+    assert "Commit `aaaa111`" in (out / "report.md").read_text()
+    assert json.loads((out / "config.json").read_text())["commit"] == "aaaa111"
+    assert json.loads((out / "summary.json").read_text())["provenance"]["commit"] == "aaaa111"
+    mixed = [{**lines[0], "commit": "bbbb222"}, *lines[1:]]
+    header = "\n".join(header_lines(config, out, mixed))
+    assert "Commits `aaaa111` (1 tasks), `bbbb222` (1 tasks)" in header or \
+        "Commits `bbbb222` (1 tasks), `aaaa111` (1 tasks)" in header
+
+
 def test_failure_reasons_are_cut_at_a_word_not_inside_one():
     from pipeline.task_table import shorten
 
