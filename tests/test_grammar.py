@@ -252,3 +252,17 @@ def test_sampled_constrained_decoding_stays_in_the_language_and_repeats_per_seed
     assert a.text.startswith("```dafny\n") and "//" not in a.text
     if a.text.rstrip().endswith("```"):
         assert Recognizer(grammar).accepts(a.text.rstrip()), a.text
+
+
+def test_the_runaway_watch_ends_a_repeating_reply_and_spares_honest_code():
+    from agents.llm.grammar_guide import REPEATS, RepeatWatch
+
+    loop = "".join(f"  var a{i} := a{i - 1} * b{i - 1};\n" for i in range(1, 40))
+    watch = RepeatWatch()
+    ended_at = next(i for i, ch in enumerate(loop) if watch.feed(ch))
+    assert loop[:ended_at + 1].count("\n") == REPEATS
+    honest = ("  m := a[0];\n  var i := 1;\n  while i < a.Length\n    invariant 1 <= i <= a.Length\n"
+              "    invariant forall j :: 0 <= j < i ==> m <= a[j]\n  {\n    if a[i] < m {\n      m := a[i];\n"
+              "    }\n    i := i + 1;\n  }\n}\n" + "  }\n" * 10 + "    i := i + 1;\n" * 10)
+    watch = RepeatWatch()
+    assert not any(watch.feed(ch) for ch in honest)

@@ -11,6 +11,8 @@ command-line sampler does:
   distribution), one draw at the temperature; a draw the grammar refuses is removed and the draw repeated. That
   is exactly sampling from the kept set restricted to the allowed tokens.
 
+A reply that has turned into a loop (:class:`RepeatWatch`) is ended with the end-of-text token.
+
 Only when no kept candidate (or, greedy, none of the best :data:`SCAN` tokens) is allowed does it mask the whole
 vocabulary, as llama.cpp would. It then returns logits where only the chosen token is finite, so llama's own
 sampler chain takes that token whatever its settings, and it advances the grammar by that token. A guide is
@@ -28,13 +30,48 @@ import numpy as np
 TOP_K, TOP_P, MIN_P = 40, 0.95, 0.05  # llama-cpp-python's create_completion defaults
 TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)  # llama_token_data
 SCAN = 256  # greedy: how many of the best tokens are checked one by one before the whole vocabulary is masked
+REPEATS = 6  # a reply that writes the same line (digits aside) this often is a runaway: it is ended there
+MIN_LINE = 8  # shorter lines (a brace, `i := i + 1;`) repeat in honest code
+
+
+class RepeatWatch:
+    """Says when a reply has become a loop: the same line, up to its numbers, :data:`REPEATS` times.
+
+    A small model held inside a grammar can no longer end with the text it wanted, and then writes
+    ``var a1 := a * a1; var b1 := ...`` until its token limit (15 of 82 grammar-held replies in the first
+    measurement, doubling the time per attempt). Ending such a reply early loses nothing: it would not have
+    parsed at the limit either.
+    """
+
+    def __init__(self) -> None:
+        self.line = ""
+        self.counts: dict[str, int] = {}
+
+    def feed(self, piece: str) -> bool:
+        """Add generated text; True when the reply should end."""
+        for ch in piece:
+            if ch != "\n":
+                self.line += ch
+                continue
+            shape = "".join("0" if c.isdigit() else c for c in self.line.strip())
+            self.line = ""
+            if len(shape.replace(" ", "")) >= MIN_LINE:
+                self.counts[shape] = self.counts.get(shape, 0) + 1
+                if self.counts[shape] >= REPEATS:
+                    return True
+        return False
 
 
 class GrammarGuide:
     """A logits processor (``(input_ids, logits) -> logits``) that keeps the reply inside a grammar."""
 
-    def __init__(self, llama_cpp: Any, base_sampler: Any, n_vocab: int, temperature: float, seed: int) -> None:
+    def __init__(self, llama_cpp: Any, base_sampler: Any, n_vocab: int, temperature: float, seed: int,
+                 detokenize: Any = None, end_token: int | None = None) -> None:
         self.lib = llama_cpp
+        self.detokenize = detokenize  # token -> text, for the runaway watch (None: no watch)
+        self.end_token = end_token
+        self.watch = RepeatWatch()
+        self.ended_runaway = False
         self.sampler = llama_cpp.llama_sampler_clone(base_sampler)
         self.n_vocab = n_vocab
         self.temperature = temperature
@@ -59,6 +96,9 @@ class GrammarGuide:
     def __call__(self, input_ids: Any, logits: np.ndarray) -> np.ndarray:
         token = self._choose(np.asarray(logits, dtype=np.float64))
         self.lib.llama_sampler_accept(self.sampler, int(token))
+        if self.detokenize is not None and self.end_token is not None and self.watch.feed(self.detokenize(token)):
+            self.ended_runaway = True
+            token = self.end_token  # end the reply here (the grammar is not consulted: the reply stops)
         out = np.full(len(logits), -np.inf, dtype=np.float32)
         out[token] = 0.0
         return out

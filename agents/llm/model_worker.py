@@ -258,7 +258,11 @@ def _grammar_guide(llama: Any, text: str, params: dict[str, Any]):
         if not base:
             raise ValueError(f"llama.cpp cannot parse the grammar (sha256 {key[:12]})")
         _GRAMMARS[key] = base
-    return GrammarGuide(llama_cpp, base, llama.n_vocab(), float(params["temperature"]), int(params["seed"]))
+    def detokenize(token: int) -> str:
+        return llama.detokenize([int(token)]).decode("utf-8", errors="replace")
+
+    return GrammarGuide(llama_cpp, base, llama.n_vocab(), float(params["temperature"]), int(params["seed"]),
+                        detokenize=detokenize, end_token=llama.token_eos())
 
 
 _PREFIXES: dict[int, Any] = {}  # id(llama) -> its PrefixStates (or None: the store is off)
