@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.home import p2s_home
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {
     "before": {"grammar": "off", "env": {"P2S_LLM_PREFIX_STATES": "off"}},
@@ -56,8 +58,7 @@ def run_config(name: str, agent: str, llm: str, tasks: int, out_root: Path) -> d
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "P2S_NO_VERIFY_CACHE": "1", **config["env"]}
     if name != "before":
-        home = Path(env.get("P2S_HOME") or Path.home() / ".cache" / "proof2silicon")
-        shutil.rmtree(home / "kv", ignore_errors=True)
+        shutil.rmtree(p2s_home() / "kv", ignore_errors=True)
     cmd = [sys.executable, "-m", "agents.evaluate", "core", "--split", "test", "--llm", llm, "--agent", agent,
            "--seeds", "0", "--budget", "3", "--max-tasks", str(tasks), "--grammar", config["grammar"],
            "--out", str(out)]

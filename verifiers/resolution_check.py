@@ -168,36 +168,31 @@ class _MethodCheck:
             elif s.else_ is not None:
                 self.stmt(s.else_)
         elif isinstance(s, A.While):
-            for e in (s.cond, *s.invariants, *s.decreases, *s.modifies):
-                self.expr(e)
-            if s.body is not None:
-                self.block(s.body.stmts)
+            self.scoped(set(), (s.cond, *s.invariants, *s.decreases, *s.modifies), s.body)
         elif isinstance(s, A.ForLoop):
             self.expr(s.lo)
             self.expr(s.hi)
-            self.scopes.append({s.var.name})
-            for e in (*s.invariants, *s.decreases):
-                self.expr(e)
-            if s.body is not None:
-                self.block(s.body.stmts)
-            self.scopes.pop()
+            self.scoped({s.var.name}, (*s.invariants, *s.decreases), s.body)
         elif isinstance(s, A.Return):
             for r in s.values:
                 self.rhs(r)
         elif isinstance(s, A.ForallStmt):
-            names = {v.name for v in s.vars}
-            self.scopes.append(names)
-            for e in (s.range, *s.ensures):
-                self.expr(e)
-            if s.body is not None:
-                self.block(s.body.stmts)
-            self.scopes.pop()
+            self.scoped({v.name for v in s.vars}, (s.range, *s.ensures), s.body)
         elif isinstance(s, A.Print):
             for e in s.args:
                 self.expr(e)
         elif isinstance(s, A.GhostStmt) and s.kind in ("assert", "assume"):
             for e in s.exprs:
                 self.expr(e)
+
+    def scoped(self, names: set[str], clauses: tuple, body: A.Block | None) -> None:
+        """Clauses and a body that see ``names`` (a loop variable, a forall's bound variables; none for while)."""
+        self.scopes.append(set(names))
+        for e in clauses:
+            self.expr(e)
+        if body is not None:
+            self.block(body.stmts)
+        self.scopes.pop()
 
     def lhs(self, lhs: A.Expr) -> None:
         if not isinstance(lhs, A.Name):

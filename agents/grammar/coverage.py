@@ -61,7 +61,7 @@ def check_references(show: bool = True) -> dict[str, tuple[int, int, list[str]]]
     return {k: tuple(v) for k, v in out.items()}
 
 
-def check_files(label: str, files: list[Path]) -> tuple[int, int, list[str]]:
+def check_files(files: list[Path]) -> tuple[int, int, list[str]]:
     rec = Recognizer(program_grammar())
     ok, rejects = 0, []
     for f in files:
@@ -84,10 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         results.update(check_references())
     if args.only in (None, "clover"):
         files = sorted((SHARED / "cloverbench" / "textbook_algo").glob("*/*_strong.dfy"))
-        results["cloverbench textbook_algo"] = check_files("clover", files)
+        results["cloverbench textbook_algo"] = check_files(files)
     if args.only in (None, "dafnybench"):
         files = sorted((SHARED / "dafnybench-dev" / "ground_truth").glob("*.dfy"))
-        results["dafnybench-dev ground_truth"] = check_files("dafnybench", files)
+        results["dafnybench-dev ground_truth"] = check_files(files)
     for label, (ok, total, rejects) in results.items():
         share = 100.0 * ok / total if total else 0.0
         print(f"{label}: {ok}/{total} accepted ({share:.1f}%)")

@@ -4,7 +4,8 @@
 a sampler is built, and a grammar it cannot parse gives a NULL sampler (which the sampler chain would then
 dereference). :func:`check_grammar` builds that sampler over the vocabulary of a GGUF file (loaded
 ``vocab_only``: no weights, a fraction of a second) and raises :class:`ValueError` when llama.cpp refuses.
-The model worker runs the same check once per distinct grammar before the first call that uses it.
+The model worker builds its sampler of each distinct grammar with the same
+:func:`~agents.llm.grammar_guide.grammar_sampler`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def sampler_ok(llama_cpp, vocab, grammar: str, root: str = "root") -> bool:
-    """Whether llama.cpp builds a grammar sampler for ``grammar`` over ``vocab`` (the sampler is freed)."""
-    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode("utf-8"), root.encode("utf-8"))
-    if not sampler:
-        return False
-    llama_cpp.llama_sampler_free(sampler)
-    return True
-
-
 def check_grammar(grammar: str, model_path: str | Path) -> None:
     """Raise ValueError if llama.cpp cannot parse ``grammar`` (checked over ``model_path``'s vocabulary)."""
+    from agents.llm.grammar_guide import grammar_sampler
     from agents.llm.model_worker import import_runtime
 
     llama_cpp = import_runtime()
@@ -32,7 +25,6 @@ def check_grammar(grammar: str, model_path: str | Path) -> None:
     if not model:
         raise OSError(f"llama.cpp could not load the vocabulary of {model_path}")
     try:
-        if not sampler_ok(llama_cpp, llama_cpp.llama_model_get_vocab(model), grammar):
-            raise ValueError("llama.cpp could not parse the grammar")
+        llama_cpp.llama_sampler_free(grammar_sampler(llama_cpp, llama_cpp.llama_model_get_vocab(model), grammar))
     finally:
         llama_cpp.llama_model_free(model)

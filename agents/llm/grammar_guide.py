@@ -34,6 +34,15 @@ REPEATS = 6  # a reply that writes the same line (digits aside) this often is a 
 MIN_LINE = 8  # shorter lines (a brace, `i := i + 1;`) repeat in honest code
 
 
+def grammar_sampler(llama_cpp, vocab, grammar: str, root: str = "root"):
+    """llama.cpp's grammar sampler of ``grammar`` over ``vocab`` (the caller frees it); ValueError when
+    llama.cpp cannot parse the grammar (it then returns no sampler, which a sampler chain would dereference)."""
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode("utf-8"), root.encode("utf-8"))
+    if not sampler:
+        raise ValueError("llama.cpp could not parse the grammar")
+    return sampler
+
+
 class RepeatWatch:
     """Says when a reply has become a loop: the same line, up to its numbers, :data:`REPEATS` times.
 
@@ -71,14 +80,11 @@ class GrammarGuide:
         self.detokenize = detokenize  # token -> text, for the runaway watch (None: no watch)
         self.end_token = end_token
         self.watch = RepeatWatch()
-        self.ended_runaway = False
         self.sampler = llama_cpp.llama_sampler_clone(base_sampler)
         self.n_vocab = n_vocab
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
         self.one = (llama_cpp.llama_token_data * 1)()
-        self.checks = 0
-        self.full_masks = 0
 
     def close(self) -> None:
         if self.sampler:
@@ -87,7 +93,6 @@ class GrammarGuide:
 
     def allowed(self, token: int) -> bool:
         """Whether the grammar, in its current state, allows ``token`` next."""
-        self.checks += 1
         self.one[0].id, self.one[0].logit, self.one[0].p = int(token), 0.0, 0.0
         arr = self.lib.llama_token_data_array(self.one, 1, -1, False)
         self.lib.llama_sampler_apply(self.sampler, ctypes.byref(arr))
@@ -97,7 +102,6 @@ class GrammarGuide:
         token = self._choose(np.asarray(logits, dtype=np.float64))
         self.lib.llama_sampler_accept(self.sampler, int(token))
         if self.detokenize is not None and self.end_token is not None and self.watch.feed(self.detokenize(token)):
-            self.ended_runaway = True
             token = self.end_token  # end the reply here (the grammar is not consulted: the reply stops)
         out = np.full(len(logits), -np.inf, dtype=np.float32)
         out[token] = 0.0
@@ -135,15 +139,13 @@ class GrammarGuide:
 
     def _masked_choice(self, logits: np.ndarray) -> int:
         """No likely token is allowed: mask the whole vocabulary (slow, rare) and take the best, or sample."""
-        self.full_masks += 1
         data = np.zeros(self.n_vocab, dtype=TOKEN_DATA)
         data["id"] = np.arange(self.n_vocab)
         lib = self.lib
         ptr = data.ctypes.data_as(ctypes.POINTER(lib.llama_token_data))
         arr = lib.llama_token_data_array(ptr, self.n_vocab, -1, False)
         lib.llama_sampler_apply(self.sampler, ctypes.byref(arr))
-        mask = data
-        allowed = np.flatnonzero(mask["logit"] != -np.inf)
+        allowed = np.flatnonzero(data["logit"] != -np.inf)
         if len(allowed) == 0:
             raise ValueError("the grammar allows no token here (a grammar that cannot be completed)")
         if self.temperature <= 0:

@@ -241,23 +241,24 @@ def _load(request: dict[str, Any]):
 _GRAMMARS: dict[str, Any] = {}  # grammar text's sha256 -> llama.cpp grammar sampler, parsed once per text
 
 
-def _grammar_guide(llama: Any, text: str, params: dict[str, Any]):
-    """A :class:`~agents.llm.grammar_guide.GrammarGuide` for one call, from the text's parsed base sampler.
+def _grammar_guide(llama: Any, params: dict[str, Any]):
+    """A :class:`~agents.llm.grammar_guide.GrammarGuide` for one call, from the grammar's parsed base sampler
+    (keyed by the ``grammar_sha256`` the parent sent beside the text).
 
     llama.cpp returns no sampler for a grammar it cannot parse; that is an error answer here, not a crash.
     """
-    import hashlib
-
-    from agents.llm.grammar_guide import GrammarGuide
+    from agents.llm.grammar_guide import GrammarGuide, grammar_sampler
 
     llama_cpp = import_runtime()
-    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = params["grammar_sha256"]
     base = _GRAMMARS.get(key)
     if base is None:
-        base = llama_cpp.llama_sampler_init_grammar(llama._model.vocab, text.encode("utf-8"), b"root")
-        if not base:
-            raise ValueError(f"llama.cpp cannot parse the grammar (sha256 {key[:12]})")
+        try:
+            base = grammar_sampler(llama_cpp, llama._model.vocab, params["grammar"])
+        except ValueError:
+            raise ValueError(f"llama.cpp cannot parse the grammar (sha256 {key[:12]})") from None
         _GRAMMARS[key] = base
+
     def detokenize(token: int) -> str:
         return llama.detokenize([int(token)]).decode("utf-8", errors="replace")
 
@@ -296,7 +297,7 @@ def _complete(llama: Any, messages: list[dict[str, str]], params: dict[str, Any]
     }
     guide = None
     if params.get("grammar"):
-        guide = _grammar_guide(llama, params["grammar"], params)
+        guide = _grammar_guide(llama, params)
         kwargs["logits_processor"] = import_runtime().LogitsProcessorList([guide])
     if params.get("temperature") == 0:
         kwargs["top_k"] = 1

@@ -27,6 +27,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pipeline.home import p2s_home
+
 MIN_TOKENS = 256  # shorter shared prefixes are cheap to evaluate: not worth a file
 MAX_FILES = 16  # per model; the oldest go first
 
@@ -50,7 +52,7 @@ class PrefixStates:
                 stored = json.loads(meta.read_text(encoding="utf-8"))["tokens"]
             except (OSError, ValueError, KeyError):
                 continue
-            n = _common(stored, tokens)
+            n = _lib().Llama.longest_token_prefix(stored, tokens)
             if n == len(stored) and n > best_len:
                 best, best_len = meta.with_suffix(".state"), n
         if best is None or best_len < MIN_TOKENS:
@@ -71,7 +73,7 @@ class PrefixStates:
     def remember(self, llama: Any, tokens: list[int]) -> int:
         """In a warm context, store the state of the prefix ``tokens`` shares with what it holds (if long enough
         and not stored yet); returns the prefix length stored (0: nothing written)."""
-        n = _common(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+        n = _lib().Llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         n = min(n, len(tokens) - 1)  # the last prompt token is always evaluated again (its logits are needed)
         if n < MIN_TOKENS:
             return 0
@@ -102,17 +104,8 @@ class PrefixStates:
             meta.unlink(missing_ok=True)
 
 
-def _common(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _lib():
-    import llama_cpp
+    import llama_cpp  # in the model worker, already imported by its import_runtime (OpenMP's policy set first)
 
     return llama_cpp
 
@@ -121,11 +114,10 @@ def store_for(model_path: str) -> PrefixStates | None:
     """The store of ``model_path`` (``None`` when ``P2S_LLM_PREFIX_STATES=off``)."""
     if os.environ.get("P2S_LLM_PREFIX_STATES", "on").lower() in ("off", "0", "no"):
         return None
-    home = Path(os.environ.get("P2S_HOME") or Path.home() / ".cache" / "proof2silicon")
     path = Path(model_path)
     try:
         stat = path.stat()
         tag = f"{path.name}-{stat.st_size}"
     except OSError:
         tag = path.name
-    return PrefixStates(home / "kv" / tag)
+    return PrefixStates(p2s_home() / "kv" / tag)
