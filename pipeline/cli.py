@@ -21,7 +21,16 @@ def _module(name: str):
     return importlib.import_module(f"pipeline.commands.{name.replace('-', '_')}_cmd")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str] | None) -> str | None:
+    """The command ``argv`` names (the first word that is one), if any."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((w for w in words if w in COMMANDS), None)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only``, just that command's options are built (the others are named, so the
+    error for a wrong word still lists them), which spares each run importing every command's modules:
+    ``p2s verify`` on a cached result should cost little more than Python's start-up."""
     parser = argparse.ArgumentParser(
         prog="p2s",
         description="Proof2Silicon: natural-language spec -> verified Dafny -> Python -> HLS C -> RTL.",
@@ -30,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every tool command that runs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name)
+            continue
         mod = _module(name)
         p = sub.add_parser(
             name, help=mod.HELP, description=mod.HELP, epilog=getattr(mod, "EPILOG", None),
@@ -41,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_chosen(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"

@@ -50,6 +50,44 @@ def test_json_output_and_gate(tmp_path, capsys):
     assert data["verified"] is True and data["phase"] == "ok" and data["verified_count"] >= 1
 
 
+UNINTERPRETED = """function F(x: int): int
+lemma FIsMonotone(x: int, y: int)
+  requires x <= y
+  ensures F(x) <= F(y)
+method UseF(x: int) returns (r: int)
+  ensures r == F(x)
+{
+  r := F(x);
+}
+"""
+
+
+@needs_dafny
+def test_without_a_task_dafny_judges_and_the_trusted_are_listed(tmp_path, capsys):
+    """DafnyBench style: body-less symbols on purpose. Dafny verifies the program; ``verified`` stays false
+    (exit 1) because two declarations are trusted; ``--allow-trusted`` exits 0 on Dafny's yes alone."""
+    f = tmp_path / "uninterpreted.dfy"
+    f.write_text(UNINTERPRETED)
+    assert main(["verify", str(f), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (data["verified"], data["dafny_verified"], data["phase"]) == (False, True, "integrity")
+    assert [(t["kind"], t["name"], t["line"]) for t in data["trusted"]] == [
+        ("bodyless function", "F", 1), ("bodyless lemma", "FIsMonotone", 2)]
+    assert main(["verify", str(f), "--allow-trusted"]) == 0
+    out = capsys.readouterr().out
+    assert "Dafny verified it, trusting 2 construct(s)" in out
+    wrong = tmp_path / "wrong.dfy"
+    wrong.write_text(UNINTERPRETED.replace("r := F(x);", "r := F(x) + 1;"))
+    assert main(["verify", str(wrong), "--allow-trusted", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (data["dafny_verified"], data["phase"]) == (False, "verification")
+
+
+def test_allow_trusted_with_a_task_is_a_usage_error(capsys):
+    assert main(["verify", str(DFY), "--task", str(TASK), "--allow-trusted"]) == 2
+    assert "p2s: error: --allow-trusted" in capsys.readouterr().err
+
+
 def test_bad_input_exits_2(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "missing.dfy")]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -3,8 +3,11 @@
 
 ``verify_source`` runs the whole chain: integrity gate (and, with a task, the contract splice) -> dialect
 bridge -> Dafny (cached) -> diagnostics mapped back to the user's lines -> the "at least one declaration
-verified" rule. Escape hatches (``assume``, ``{:axiom}``, ...) are rejected with or without a task: a program
-that uses them is not verified in any sense this project relies on.
+verified" rule. Escape hatches (``assume``, ``{:axiom}``, body-less declarations, ...) are never verified in
+any sense this project relies on: with a task the gate rejects them before Dafny runs; without one Dafny
+still judges the program (public programs use body-less functions as uninterpreted symbols on purpose), the
+result says what Dafny said (``dafny_verified``) and what it trusted (``trusted``), and ``verified`` stays
+false.
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ def verify_source(
     except LexError as exc:
         diag = Diagnostic("parse", exc.line, exc.column, exc.message, file=file)
         return VerificationResult(False, "parse", [diag], 0, 1, time.monotonic() - start, version, source)
-    checked = gate(source, task, tokens)
+    checked = gate(source, task, tokens, allow_trusted=task is None)
+    trusted = [t.to_dict() for t in checked.trusted]
     if not checked.ok:
         diags = [Diagnostic(v.phase, v.line, v.column, v.message, [], file) for v in checked.violations]
         return VerificationResult(False, "integrity", diags, 0, len(diags), time.monotonic() - start, version, source)
@@ -109,12 +113,19 @@ def verify_source(
         program=bridged.text,
         timeout_count=raw.timeout_count,
         cached=raw.cached,
+        trusted=trusted,
     )
     if result.phase == "ok" and result.verified_count < 1:
         result.verified = False
         result.phase = "integrity"
         result.diagnostics.append(Diagnostic("integrity", 0, 0, "nothing was verified (0 verified, 0 errors): "
                                              "there is no proof obligation Dafny checked", file=file))
+    result.dafny_verified = result.verified
+    if result.verified and checked.trusted:  # Dafny's yes rests on what it was told to trust
+        result.verified = False
+        result.phase = "integrity"
+        result.diagnostics.extend(Diagnostic("integrity", t.line, t.column, f"trusted: {t.message}", file=file)
+                                  for t in checked.trusted)
     return result
 
 

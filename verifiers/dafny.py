@@ -16,6 +16,8 @@ address space up front and fails under RLIMIT_AS, and Dafny is trusted code. Res
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import os
 import re
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ToolMissingError, UserError
+from pipeline.home import p2s_home
 from pipeline.process import run_command
 from pipeline.tools import ToolStatus
 from verifiers import cache as result_cache
@@ -66,6 +69,43 @@ def parse_version(text: str) -> DafnyVersion | None:
 
 @functools.lru_cache(maxsize=8)
 def _detect_version(path: str, mtime: float) -> DafnyVersion | None:
+    """The version of the Dafny at ``path``, from the on-disk probe record when the binary is unchanged.
+
+    Asking Dafny costs a mono start-up or two (0.3-0.6 s), in every process: too much for a cached
+    ``p2s verify``. The answer is kept under ``$P2S_HOME/probes/`` keyed by the binary's real path, mtime
+    and size, so a replaced or upgraded Dafny is asked again.
+    """
+    record = _probe_record(path)
+    try:
+        known = json.loads(record.read_text(encoding="utf-8"))
+        if known.get("key") == _probe_key(path):
+            return parse_version(known["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    version = _ask_version(path)
+    if version is not None:
+        try:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            tmp = record.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": _probe_key(path), "version": version.text}), encoding="utf-8")
+            os.replace(tmp, record)
+        except OSError as exc:  # a read-only home only costs the probe next time
+            log.debug("cannot keep the Dafny version probe: %s", exc)
+    return version
+
+
+def _probe_key(path: str) -> str:
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    return f"{real}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def _probe_record(path: str) -> Path:
+    digest = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:16]
+    return p2s_home() / "probes" / f"dafny-version-{digest}.json"
+
+
+def _ask_version(path: str) -> DafnyVersion | None:
     # Dafny 4 answers --version; Dafny 2.3 rejects it ("unknown switch") but prints its banner for /version.
     for flag in ("--version", "/version"):
         try:

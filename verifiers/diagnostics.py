@@ -77,6 +77,10 @@ class VerificationResult:
     program: str = ""
     timeout_count: int = 0
     cached: bool = False
+    # Dafny's own verdict (through the bridge), whatever the gate says; and what it would have trusted
+    # (:class:`verifiers.integrity.Trusted` as dicts). ``verified`` is Dafny's verdict with nothing trusted.
+    dafny_verified: bool = False
+    trusted: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -95,6 +99,10 @@ class VerificationResult:
         counts = f"{self.verified_count} verified, {self.error_count} errors"
         if self.timeout_count:
             counts += f", {self.timeout_count} time outs"
+        if self.trusted:
+            said = "Dafny verified it" if self.dafny_verified else "Dafny did not verify it"
+            kinds = ", ".join(sorted({t["kind"] for t in self.trusted}))
+            counts += f"; {said}, trusting {len(self.trusted)} construct(s): {kinds}"
         return f"{head}: {counts} [{self.seconds:.1f}s, Dafny {self.dafny_version or '?'}]"
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,10 +4,14 @@ task's own contract.
 Checks, on tokens (so comments and strings never trigger or hide anything):
 
 * no escape hatch anywhere in the program: ``assume``, ``expect`` (a run-time check the proof would rest
-  on), ``{:axiom}``, ``{:verify false}``, ``{:extern}``, ``{:only}``, ``{:termination false}`` (and Dafny 4's
-  ``@Axiom``/``@Verify``/``@Extern``), ``include`` of other files, ``decreases *``, ``free`` clauses
-  (assumed, never proved), and no method, function, lemma, loop or ``forall ... ensures`` statement
-  without a body (abstract members of a ``trait`` are fine: a class must implement them, with a proof);
+  on), ``{:axiom}``, ``{:verify false}``, ``{:extern}``, ``{:only}``, ``{:termination false}``,
+  ``{:selective_checking}``/``{:start_checking_here}``, ``{:assume_concurrent}`` (and Dafny 4's
+  ``@Axiom``/``@Verify``/``@Extern``), however spelled (``{ :axiom }`` with layout or comments inside the
+  braces is an attribute to Dafny, so it is one here), ``include`` of other files, ``decreases *``, ``free``
+  clauses (assumed, never proved), and no method, function, lemma, loop or ``forall ... ensures`` statement
+  without a body (an instance member of a ``trait`` that a class of the program extends is fine: the class
+  must implement it, with a proof; a static one, or one of a trait nothing extends, is trusted);
+  :func:`trusted_constructs` lists them, and without a task ``p2s verify`` reports them instead of failing;
 * with a task: the target method exists once, at top level, compiled, with the task's parameter and result
   names and types; each of its ``requires`` conjuncts is one of the task's (an extra one weakens the spec);
   the program does not define a function or predicate that the pinned contract mentions (it could define
@@ -32,6 +36,7 @@ from verifiers.syntax import (
     METHOD_SPEC,
     Decl,
     expression_end,
+    find_containers,
     find_decls,
     find_for_loops,
     find_while_loops,
@@ -46,8 +51,11 @@ FORBIDDEN_ATTRIBUTES = {
     "axiom": "{:axiom} makes Dafny trust a declaration without proof",
     "extern": "{:extern} declares code outside Dafny that is never verified",
     "only": "{:only} makes Dafny skip every other declaration",
+    "selective_checking": "{:selective_checking} assumes every assertion before {:start_checking_here}",
+    "start_checking_here": "{:start_checking_here} assumes every assertion before it",
+    "assume_concurrent": "{:assume_concurrent} trusts a reads or modifies frame without checking it",
 }
-FORBIDDEN_AT_ATTRIBUTES = {"axiom", "verify", "extern", "only"}
+FORBIDDEN_AT_ATTRIBUTES = {"axiom", "verify", "extern", "only", "assumeconcurrent"}
 
 
 @dataclass
@@ -58,10 +66,33 @@ class GateResult:
     rewrite: Rewrite
     target: Decl | None = None
     notes: list[str] = field(default_factory=list)
+    trusted: list[Trusted] = field(default_factory=list)  # also in violations unless the caller allowed them
 
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """One construct whose claim Dafny accepts without proving it (an escape hatch, or an uninterpreted symbol).
+
+    With a task each is a violation of the gate; without one, ``p2s verify`` lets Dafny judge the program and
+    lists these beside its verdict, because public programs use body-less functions on purpose.
+    """
+
+    kind: str  # e.g. "assume", "attribute {:axiom}", "bodyless function"
+    name: str  # the declaration it is in or names ("" at top level)
+    line: int
+    column: int
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "name": self.name, "line": self.line, "column": self.column,
+                "message": self.message}
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic("integrity", self.line, self.column, self.message)
 
 
 def _violation(tok: Token, message: str) -> Diagnostic:
@@ -72,28 +103,46 @@ def _violation(tok: Token, message: str) -> Diagnostic:
 
 
 def check_escapes(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
-    """Every construct that lets a claim through without proof."""
-    out: list[Diagnostic] = []
+    """Every construct that lets a claim through without proof, as the gate's violations."""
+    return [t.diagnostic() for t in trusted_constructs(tokens, decls)]
+
+
+def trusted_constructs(tokens: list[Token], decls: list[Decl]) -> list[Trusted]:
+    """Every construct that lets a claim through without proof, read from tokens (never from text patterns)."""
+    out: list[Trusted] = []
+
+    def add(i: int, kind: str, message: str, name: str | None = None) -> None:
+        tok = tokens[i]
+        out.append(Trusted(kind, _owner(decls, i) if name is None else name, tok.line, tok.col, message))
+
     for i, t in enumerate(tokens):
         if t.kind == "keyword" and t.text == "assume":
-            out.append(_violation(t, "assume statement: an assumption the verifier does not prove"))
+            add(i, "assume", "assume statement: an assumption the verifier does not prove")
         elif t.kind == "keyword" and t.text == "expect" and statement_start(tokens, i):
-            out.append(_violation(t, "expect statement: the proof would rest on a run-time check"))
+            add(i, "expect", "expect statement: the proof would rest on a run-time check")
         elif t.text == "free" and i + 1 < len(tokens) and tokens[i + 1].text in METHOD_SPEC | LOOP_SPEC:
-            out.append(_violation(t, f"free {tokens[i + 1].text}: Dafny 2.3 assumes a free clause without proof"))
+            add(i, f"free {tokens[i + 1].text}",
+                f"free {tokens[i + 1].text}: Dafny 2.3 assumes a free clause without proof")
         elif t.kind == "keyword" and t.text == "include":
-            out.append(_violation(t, "include: the program must be self-contained"))
+            add(i, "include", "include: the program must be self-contained")
         elif t.kind == "keyword" and t.text == "decreases" and i + 1 < len(tokens) and is_op(tokens[i + 1], "*"):
-            out.append(_violation(t, "decreases *: termination would not be proved"))
+            add(i, "decreases *", "decreases *: termination would not be proved")
         elif t.kind == "attr":
             why = _attribute_escape(t)
             if why:
-                out.append(_violation(t, why))
+                add(i, f"attribute {{:{t.attr_name}}}", why)
         elif is_op(t, "@") and i + 1 < len(tokens) and tokens[i + 1].kind == "ident":
-            if tokens[i + 1].text.lower() in FORBIDDEN_AT_ATTRIBUTES and not _is_old_label(tokens, i):
-                out.append(_violation(t, f"@{tokens[i + 1].text}: an attribute that escapes verification"))
+            name = tokens[i + 1].text
+            if name.lower() in FORBIDDEN_AT_ATTRIBUTES and not _is_old_label(tokens, i):
+                add(i, f"attribute @{name}", f"@{name}: an attribute that escapes verification")
     out.extend(_bodyless(tokens, decls))
     return sorted(out, key=lambda d: (d.line, d.column))
+
+
+def _owner(decls: list[Decl], i: int) -> str:
+    """The name of the innermost declaration whose tokens include index ``i`` ("" if none)."""
+    inside = [d for d in decls if d.start <= i < d.end]
+    return max(inside, key=lambda d: d.start).name if inside else ""
 
 
 def _attribute_escape(t: Token) -> str | None:
@@ -111,18 +160,34 @@ def _is_old_label(tokens: list[Token], i: int) -> bool:
     return i > 0 and is_kw(tokens[i - 1], "old", "unchanged", "fresh", "allocated")
 
 
-def _bodyless(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
+def _implemented_traits(tokens: list[Token]) -> set[str]:
+    """Traits some class of the program extends (directly): their abstract members must be implemented there."""
+    return {name for c in find_containers(tokens) if c.kind == "class" for name in c.extends}
+
+
+def _bodyless(tokens: list[Token], decls: list[Decl]) -> list[Trusted]:
     out = []
+    implemented = _implemented_traits(tokens)
     for d in decls:
-        if d.body is None and not (d.container and d.container.kind == "trait"):
-            what = f"{d.kind} {d.name}".strip()
-            out.append(_violation(tokens[d.keyword], f"{what} has no body: its contract would be trusted, not proved"))
+        if d.body is not None or _abstract_trait_member(tokens, d, implemented):
+            continue
+        what = f"{d.kind} {d.name}".strip()
+        tok = tokens[d.keyword]
+        why = f"{what} has no body: its contract would be trusted, not proved"
+        if d.container and d.container.kind == "trait":
+            why += (" (a static member of a trait is never implemented)" if "static" in d.modifier_texts(tokens)
+                    else f" (no class of the program extends trait {d.container.name})")
+        out.append(Trusted(f"bodyless {d.kind}", d.name, tok.line, tok.col, why))
     for loop in find_while_loops(tokens):
         if loop.body is None:
-            out.append(_violation(tokens[loop.start], "while loop without a body: its invariant would be trusted"))
+            tok = tokens[loop.start]
+            out.append(Trusted("bodyless while loop", _owner(decls, loop.start), tok.line, tok.col,
+                               "while loop without a body: its invariant would be trusted"))
     for floop in find_for_loops(tokens):
         if floop.body is None:
-            out.append(_violation(tokens[floop.start], "for loop without a body: its invariant would be trusted"))
+            tok = tokens[floop.start]
+            out.append(Trusted("bodyless for loop", _owner(decls, floop.start), tok.line, tok.col,
+                               "for loop without a body: its invariant would be trusted"))
     for i, t in enumerate(tokens):
         if t.kind == "keyword" and t.text == "forall" and statement_start(tokens, i):
             k = expression_end(tokens, i + 1, frozenset({"ensures"}))
@@ -131,8 +196,20 @@ def _bodyless(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
                 has_ensures = True
                 k = expression_end(tokens, k + 1, frozenset({"ensures"}))
             if has_ensures and not (k < len(tokens) and is_op(tokens[k], "{")):
-                out.append(_violation(t, "forall statement with ensures and no body: its conclusion would be trusted"))
+                out.append(Trusted("bodyless forall", _owner(decls, i), t.line, t.col,
+                                   "forall statement with ensures and no body: its conclusion would be trusted"))
     return out
+
+
+def _abstract_trait_member(tokens: list[Token], d: Decl, implemented: set[str]) -> bool:
+    """A body-less instance member of a trait that a class extends: that class must implement it, with a proof.
+
+    A static member is never implemented, and a trait no class extends leaves its members' contracts trusted
+    by every caller that holds a value of the trait's type, so neither counts.
+    """
+    c = d.container
+    return (c is not None and c.kind == "trait" and c.name in implemented
+            and "static" not in d.modifier_texts(tokens))
 
 
 # ------------------------------------------------------------------------------------------ the target
@@ -278,15 +355,23 @@ def splice_contract(source: str, tokens: list[Token], target: Decl, task: Task, 
     return apply_edits(source, edits) if edits else Rewrite.identity(source)
 
 
-def gate(source: str, task: Task | None, tokens: list[Token] | None = None) -> GateResult:
-    """Run the pre-verification checks and, with a task, splice its contract into the target method."""
+def gate(source: str, task: Task | None, tokens: list[Token] | None = None, *,
+         allow_trusted: bool = False) -> GateResult:
+    """Run the pre-verification checks and, with a task, splice its contract into the target method.
+
+    ``allow_trusted`` (only without a task: a task's gate is always strict) lists the escape hatches in
+    ``trusted`` without counting them as violations, so Dafny can still give its own verdict.
+    """
+    if allow_trusted and task is not None:
+        raise ValueError("a task's gate is strict: allow_trusted needs task=None")
     tokens = gate_tokens(source) if tokens is None else tokens
     decls = find_decls(tokens)
-    violations = check_escapes(tokens, decls)
+    trusted = trusted_constructs(tokens, decls)
+    violations = [] if allow_trusted else [t.diagnostic() for t in trusted]
     target = None
     if task is not None:
         more, target = check_target(tokens, decls, task)
         violations += more
     if violations or task is None or target is None:
-        return GateResult(violations, Rewrite.identity(source), target)
-    return GateResult([], splice_contract(source, tokens, target, task, decls), target)
+        return GateResult(violations, Rewrite.identity(source), target, trusted=trusted)
+    return GateResult([], splice_contract(source, tokens, target, task, decls), target, trusted=trusted)

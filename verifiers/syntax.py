@@ -190,6 +190,7 @@ class Container:
     name: str
     open: int
     close: int
+    extends: tuple[str, ...] = ()  # the traits a class or trait names after ``extends``
 
 
 @dataclass
@@ -328,6 +329,22 @@ def parse_decl(tokens: list[Token], kw: int) -> Decl:
                 i, attrs)
 
 
+def _extends(tokens: list[Token], start: int, open_brace: int) -> tuple[str, ...]:
+    """The names after ``extends`` in a container header (type arguments left out)."""
+    names: list[str] = []
+    after, angle = False, 0
+    for t in tokens[start:open_brace]:
+        if is_kw(t, "extends"):
+            after = True
+        elif is_op(t, "<"):
+            angle += 1
+        elif is_op(t, ">"):
+            angle -= 1
+        elif after and angle == 0 and t.kind == "ident":
+            names.append(t.text)
+    return tuple(names)
+
+
 def find_containers(tokens: list[Token]) -> list[Container]:
     """Classes, traits, modules and datatypes that have a member block."""
     out: list[Container] = []
@@ -346,7 +363,7 @@ def find_containers(tokens: list[Token]) -> list[Container]:
             elif is_op(u, ")", "]"):
                 depth -= 1
             elif depth == 0 and is_op(u, "{"):
-                out.append(Container(t.text, name, j, matching(tokens, j)))
+                out.append(Container(t.text, name, j, matching(tokens, j), _extends(tokens, i, j)))
                 break
             elif depth == 0 and (
                 (u.kind == "keyword" and u.text in _TERMINATORS) or is_op(u, "}") or _is_decl_keyword(tokens, j)

@@ -282,13 +282,18 @@ def gate_tokens(source: str, keep_comments: bool = False) -> list[Token]:
 
 
 def _fold_attributes(tokens: list[Token], source: str) -> list[Token]:
-    """Fold ``{:`` ... matching ``}`` into one ``attr`` token (attributes may nest braces in their args)."""
+    """Fold ``{:`` ... matching ``}`` into one ``attr`` token (attributes may nest braces in their args).
+
+    Dafny's grammar reads an attribute's opening as ``{`` then ``:``, so ``{ :axiom }`` and ``{/*x*/:axiom}``
+    are attributes too (Dafny 2.3 honours them): a ``{`` whose next code token is ``:`` opens one.
+    """
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.kind == "op" and tok.text == "{:":
-            depth, j = 1, i + 1
+        opens = _attribute_opening(tokens, i)
+        if opens:
+            depth, j = 1, i + opens
             while j < len(tokens) and depth:
                 t = tokens[j]
                 if t.kind == "op" and t.text in ("{", "{:"):
@@ -299,7 +304,7 @@ def _fold_attributes(tokens: list[Token], source: str) -> list[Token]:
             if depth:
                 raise LexError("unterminated attribute", tok.line, tok.col)
             close = tokens[j - 1]
-            inner = tuple(t for t in tokens[i + 1 : j - 1] if t.kind != "comment")
+            inner = tuple(t for t in tokens[i + opens : j - 1] if t.kind != "comment")
             out.append(Token("attr", source[tok.start : close.end], tok.start, close.end, tok.line, tok.col,
                              inner=inner))
             i = j
@@ -307,6 +312,21 @@ def _fold_attributes(tokens: list[Token], source: str) -> list[Token]:
         out.append(tok)
         i += 1
     return out
+
+
+def _attribute_opening(tokens: list[Token], i: int) -> int:
+    """How many tokens open an attribute at ``i`` (``{:``; ``{`` and ``:`` with layout between), else 0."""
+    tok = tokens[i]
+    if tok.kind != "op":
+        return 0
+    if tok.text == "{:":
+        return 1
+    if tok.text != "{":
+        return 0
+    j = i + 1
+    while j < len(tokens) and tokens[j].kind == "comment":
+        j += 1
+    return j + 1 - i if j < len(tokens) and tokens[j].kind == "op" and tokens[j].text == ":" else 0
 
 
 # ------------------------------------------------------------------------------------------ the parser's view
