@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "benchmarks" / "examples"
 SHARED_DATA = REPO.parent / "shared" / "data"
 CLOVER_DIR = SHARED_DATA / "cloverbench"
+MBPP_DEV_DIR = SHARED_DATA / "mbpp-dfy-dev"
 
 MAKE_SETUP = "run 'make setup'"
 
@@ -42,3 +43,5 @@ needs_yosys = pytest.mark.skipif(shutil.which("yosys") is None, reason=YOSYS_MIS
 needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason=IVERILOG_MISSING)
 needs_verilator = pytest.mark.skipif(shutil.which("verilator") is None, reason=VERILATOR_MISSING)
 needs_clover = pytest.mark.skipif(not CLOVER_DIR.is_dir(), reason=CLOVER_MISSING)
+needs_mbpp_dev = pytest.mark.skipif(not MBPP_DEV_DIR.is_dir(),
+                                    reason=f"MBPP-DFY data not found at {MBPP_DEV_DIR} (the shared data folder)")

@@ -109,6 +109,21 @@ def test_crash_without_summary():
     assert p.phase == "crash"
 
 
+def test_no_errors_is_not_a_proof_when_something_went_wrong():
+    internal = ("Dafny encountered an internal error. Please report it.\n"
+                "Dafny program verifier finished with 0 verified, 0 errors\n")
+    assert parse_output(internal, 0).phase == "crash"
+    oom = "Dafny program verifier finished with 2 verified, 0 errors, 1 out of memory\n"
+    p = parse_output(oom, 0)
+    assert p.phase == "crash" and "1 out of memory" in p.diagnostics[-1].message
+    resource = "Dafny program verifier finished with 2 verified, 0 errors, 1 out of resource\n"
+    assert parse_output(resource, 4).phase == "crash"
+    status = parse_output("Dafny program verifier finished with 3 verified, 0 errors\n", 3)
+    assert status.phase == "crash" and "exited with status 3" in status.diagnostics[-1].message
+    fine = parse_output("Dafny program verifier finished with 3 verified, 0 errors, 0 time outs\n", 0)
+    assert (fine.phase, fine.verified_count) == ("ok", 3)
+
+
 def test_result_round_trips_through_json():
     r = VerificationResult(False, "verification", [Diagnostic("verification", 4, 3, "m", [{"line": 2}])], 1, 1,
                            1.5, "2.3.0", "method M() {}")

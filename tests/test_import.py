@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from benchmarks.importers import run_import
-from benchmarks.importers.clover import import_clover, leading_literal, task_folders
-from benchmarks.importers.common import ConversionError, choose_target, eval_literal
+from benchmarks.importers.clover import import_clover, task_folders
+from benchmarks.importers.common import ConversionError, choose_target, eval_literal, reason_kind
 from benchmarks.importers.dafny_text import DafnyTextError, contract_helpers, declarations, split_top_level
 from benchmarks.importers.snippets import run as run_snippet
+from benchmarks.importers.test_programs import leading_literal, vectors_from_tests
 from pipeline.cli import main as p2s
 from pipeline.errors import UserError
 from pipeline.task import load_task, parse_signature
-from tests.support import CLOVER_DIR, needs_clover, needs_dafny
+from tests.support import CLOVER_DIR, MBPP_DEV_DIR, needs_clover, needs_dafny, needs_mbpp_dev
 
 DATA = Path(__file__).parent / "data" / "import"
 MBPP = DATA / "mbpp"
@@ -155,6 +156,95 @@ def test_mbpp_reads_a_list_and_rejects_bad_json(tmp_path):
         run_import("mbpp-dfy", [tmp_path / "bad.json"])
 
 
+SOLUTION_REVERSED = """method AppendArrayToSeq(s: seq<int>, a: array<int>) returns (r: seq<int>)
+  ensures |r| == |s| + a.Length
+{
+  r := s + a[..];
+}
+"""
+
+
+def test_mbpp_solution_named_and_ordered_otherwise_is_paired_by_types(tmp_path):
+    """The published `addLists(arr: array<int>, se: seq<int>)` is the solution's
+    `AppendArrayToSeq(s: seq<int>, a: array<int>)`: paired by type, arguments mapped by type, not position."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "task_id_106.dfy").write_text(SOLUTION_REVERSED)
+    entry = {"task_id": "106", "task_description": "Append the given list to the given tuple.",
+             "method_signature": "method addLists(arr: array<int>, se:seq<int>) returns (res:seq<int>)",
+             "test_cases": {"test_1": "var a1:= new int[] [5, 6, 7];\nvar s1:= [9, 10];\nvar e1:= [9, 10, 5, 6, 7];\n"
+                                      "var res1:=addLists(a1,s1);\nassert sequenceEquals(res1,e1);",
+                            "test_2": "var a2:= new int[] [1];\nvar res2:=addLists(a2,[]);\nassert res2:==[1];"}}
+    (tmp_path / "t.json").write_text(json.dumps({"106": entry}))
+    result = run_import("mbpp-dfy", [tmp_path / "t.json"], solutions=tmp_path / "src")
+    [task] = result.tasks
+    assert task.signature.name == "AppendArrayToSeq"
+    assert (task.tests[0].inputs, task.tests[0].expected) == ({"a": [5, 6, 7], "s": [9, 10]}, {"r": [9, 10, 5, 6, 7]})
+    assert any("differ in types" in w for w in result.warnings)
+    # a solution with two methods of other types is not guessed
+    (tmp_path / "src" / "task_id_106.dfy").write_text(SOLUTION_REVERSED + SOLUTION_REVERSED.replace(
+        "AppendArrayToSeq", "Other").replace("s: seq<int>, a: array<int>", "a: array<int>, b: array<int>"))
+    result = run_import("mbpp-dfy", [tmp_path / "t.json"], solutions=tmp_path / "src")
+    assert not result.tasks and "cannot be paired" in result.skipped[0].reason or "2 others" in \
+        result.skipped[0].reason
+
+
+def test_print_helper_with_the_expectation_below_gives_the_expected_value():
+    program = "method Squares(a: array<int>) returns (r: seq<int>) { r := []; }\n"
+    test = program + ("method PrintArray(s: seq<int>) { print s; }\n"
+                      "method SquaresTest() {\n  var a1 := new int[] [1, 2];\n  var res1 := Squares(a1);\n"
+                      "  PrintArray(res1);\n  // expected [1, 4]\n\n  var a2 := new int[] [3];\n"
+                      "  var res2 := Squares(a2);\n  print(res2);print(\"\\n\");\n              //expected[9];\n}\n")
+    sig = parse_signature("method Squares(a: array<int>) returns (r: seq<int>)")
+    warnings: list[str] = []
+    vecs = vectors_from_tests(test, program, sig, "t", warnings)
+    assert [(v.inputs, v.expected) for v in vecs] == [({"a": [1, 2]}, {"r": [1, 4]}), ({"a": [3]}, {"r": [9]})]
+    assert warnings == []
+
+
+@needs_mbpp_dev
+def test_mbpp_program_folders_import_with_vectors_or_one_stated_reason(tmp_path):
+    """The published MBPP-DFY-153 layout: every program becomes a task with vectors or is skipped for a reason
+    the task model states (real numbers, nested sequences, an empty program); the descriptions come from the
+    task file beside it; the task file + solutions path gives the same vectors for the ids both convert."""
+    result = run_import("mbpp-dfy", [MBPP_DEV_DIR])
+    assert len(result.tasks) + len(result.skipped) == 30 and len(result.tasks) >= 23
+    assert set(result.skipped_by_reason()) <= {"element type of _ must be a scalar", "unsupported type _",
+                                               "the program declares nothing"}
+    for task in result.tasks:
+        assert task.tests, task.id
+        inputs_only = sum(not v.expected for v in task.tests)  # the test program prints and states nothing
+        assert inputs_only == task.metadata.get("inputs_only_vectors", 0), task.id
+        assert task.reference and task.ensures and "description_from" not in task.metadata
+    by_id = {t.id: t for t in result.tasks}
+    assert by_id["mbpp_2"].signature.name == "SharedElements"
+    assert [v.expected for v in by_id["mbpp_2"].tests] == [{"result": [4, 5]}, {"result": [3, 4]},
+                                                           {"result": [13, 14]}]
+    published = run_import("mbpp-dfy", [MBPP_DEV_DIR / "MBPP-san-DFY-228" / "mbpp-san-dfy-228-dev.json"],
+                           solutions=MBPP_DEV_DIR / "MBPP-DFY-153" / "src")
+    assert len(published.tasks) >= 20
+    for task in published.tasks:
+        other = by_id[task.id]
+        assert task.signature == other.signature
+        def canon(t):
+            return sorted(json.dumps([v.inputs, v.expected], sort_keys=True) for v in t.tests)
+        assert canon(task) == canon(other), task.id
+    import shutil
+
+    shutil.copytree(MBPP_DEV_DIR / "MBPP-DFY-153", tmp_path / "MBPP-DFY-153")
+    alone = run_import("mbpp-dfy", [tmp_path / "MBPP-DFY-153" / "src"])  # no task file beside: made up
+    assert len(alone.tasks) == len(result.tasks)
+    assert all(t.metadata["description_from"] == "name and contract" for t in alone.tasks)
+    assert all(t.description.startswith("Implement the method") for t in alone.tasks)
+    with pytest.raises(UserError, match="--solutions goes with the task file"):
+        run_import("mbpp-dfy", [MBPP_DEV_DIR], solutions=MBPP_DEV_DIR / "MBPP-DFY-153" / "src")
+
+
+def test_skip_reasons_are_counted_by_kind():
+    assert reason_kind("method_signature `method f(x: real)`: unsupported type 'real' (use int, nat)") == \
+        "unsupported type _"
+    assert reason_kind("no usable method: method Compare is generic (<T(==)>)") == "method _ is generic"
+
+
 # --------------------------------------------------------------------------------------------- dafnybench
 
 
@@ -221,13 +311,18 @@ def test_import_cli_writes_tasks_report_and_exit_status(tmp_path, capsys):
     code = p2s(["import", "mbpp-dfy", str(MBPP / "tasks.json"), "--solutions", str(MBPP / "solutions"),
                 "--out", str(out)])
     text = capsys.readouterr().out
-    assert code == 1  # one task skipped
+    assert code == 0  # converted something; the skip is listed and counted by reason
     assert "skipped task_id 9004:" in text and "5/6 tasks converted" in text
+    assert "skipped by reason: unsupported type _ (1)" in text
     assert sorted(p.name for p in out.glob("*.yaml")) == [
         "mbpp_9001.yaml", "mbpp_9002.yaml", "mbpp_9003.yaml", "mbpp_9005.yaml", "mbpp_9006.yaml"]
     report = json.loads((out / "import_report.json").read_text())
     assert report["skipped"][0]["name"] == "task_id 9004" and len(report["converted"]) == 5
     assert load_task(out / "mbpp_9001.yaml").tests[0].expected == {"m": 11}
+    only_bad = tmp_path / "bad.json"
+    only_bad.write_text(json.dumps([e for e in json.loads((MBPP / "tasks.json").read_text()).values()
+                                    if e["task_id"] == "9004"]))
+    assert p2s(["import", "mbpp-dfy", str(only_bad), "--out", str(tmp_path / "none")]) == 1  # nothing converted
 
 
 def test_import_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):

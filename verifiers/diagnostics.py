@@ -12,6 +12,10 @@ Dafny's text. The parser knows the output of Dafny 2.3 (legacy CLI) and Dafny 4 
 * Z3's ``Prover error: ... unknown parameter 'model_compress'`` block with its ``Legal parameters are:``
   list is noise from Dafny 2.3 talking to a newer Z3 and is dropped; any other prover error is a crash.
 
+"0 errors" is not a proof by itself: an internal error, a prover error, a summary that counts anything but
+verified/errors/time outs (out of memory, out of resource, inconclusive) or a failing exit status make the
+call a ``crash`` with the reason.
+
 Columns in Dafny's output are 0-based; :class:`Diagnostic` columns are 1-based (editor convention).
 """
 
@@ -25,9 +29,9 @@ PHASES = ("ok", "integrity", "parse", "resolution", "verification", "timeout", "
 
 _LOC = re.compile(r"^(?P<file>.*?)\((?P<line>-?\d+),(?P<col>-?\d+)\):\s?(?P<rest>.*)$")
 _SUMMARY = re.compile(
-    r"Dafny program verifier finished with (?P<verified>\d+) verified, (?P<errors>\d+) errors?"
-    r"(?:, (?P<timeouts>\d+) time outs?)?(?:, (?P<oom>\d+) out of memory)?"
+    r"Dafny program verifier finished with (?P<verified>\d+) verified, (?P<errors>\d+) errors?(?P<tail>.*)$"
 )
+_SUMMARY_ITEM = re.compile(r",\s*(?P<n>\d+) (?P<what>[a-z][a-z ]*?)\s*(?=,|$)")
 _PHASE_SUMMARY = re.compile(r"^(?P<n>\d+) (?P<what>parse|resolution/type) errors? detected in ")
 _TIMED_OUT_PROC = re.compile(r"^(?:Error: )?Verification of '(?P<proc>[^']*)' timed out after (?P<s>\d+) seconds?")
 _NOISE_START = re.compile(r"^Prover error: .*unknown parameter 'model_compress'")
@@ -183,7 +187,12 @@ def parse_output(text: str, returncode: int | None = 0) -> ParsedOutput:
             summary_found = True
             verified = int(m.group("verified"))
             errors = int(m.group("errors"))
-            timeouts = int(m.group("timeouts") or 0)
+            for item in _SUMMARY_ITEM.finditer(m.group("tail")):
+                n, what = int(item.group("n")), item.group("what")
+                if what.startswith("time out"):
+                    timeouts += n
+                elif n:  # out of memory, out of resource, inconclusive, ...: no verdict, never a proof
+                    crash.append(f"{n} {what}")
             continue
         m = _PHASE_SUMMARY.match(line)
         if m:
@@ -239,6 +248,11 @@ def _finish(diags, crash, verified, errors, timeouts, summary_found, phase_from_
     if crash or not summary_found:
         tail = crash or [ln.strip() for ln in text.strip().splitlines()[-3:]] or [f"exit status {returncode}"]
         diags.append(Diagnostic("crash", 0, 0, "Dafny did not finish normally: " + " | ".join(tail)[:500]))
+        return ParsedOutput("crash", diags, verified, errors, timeouts, summary_found)
+    if returncode not in (0, None) and not errors and not timeouts:
+        # "0 errors" with a failing exit status: something went wrong that the summary does not say
+        diags.append(Diagnostic("crash", 0, 0, f"Dafny reported no errors but exited with status {returncode}: "
+                                + " | ".join(ln.strip() for ln in text.strip().splitlines()[-3:])[:500]))
         return ParsedOutput("crash", diags, verified, errors, timeouts, summary_found)
     if errors:
         phase = "verification"

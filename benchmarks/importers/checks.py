@@ -1,5 +1,5 @@
 """Optional checks after an import, with the real Dafny: verify each reference against its pinned contract,
-and fill vectors that have inputs but no expected outputs by running the reference.
+and run it on the vectors (filling those that have inputs only, checking the stated expectations).
 
 A task whose reference does not verify is moved to the skipped list with Dafny's reason; it is not written.
 """
@@ -42,30 +42,42 @@ def verify_tasks(result: ImportResult, workers: int = 2) -> int:
 
 
 def record_expected(result: ImportResult, workers: int = 2) -> int:
-    """Fill the expected outputs of inputs-only vectors by running each reference with Dafny.
+    """Run each reference with Dafny on its vectors: fill the expected outputs of inputs-only vectors, and
+    check the stated ones against what the reference computes.
 
-    Returns how many vectors were filled; a reference that does not run becomes a warning.
+    A published expectation may itself be wrong (a hand-written ``//expected`` comment): where the verified
+    reference computes something else, its output is kept, the vector's ``expected`` is corrected and a
+    warning names both values (``metadata.expected_corrected`` counts them). Returns how many vectors were
+    filled or corrected; a reference that does not run becomes a warning.
     """
     from benchmarks.check_suite import record_outputs
 
-    todo = [t for t in result.tasks if t.reference and any(not v.expected for v in t.tests)]
+    todo = [t for t in result.tasks if t.reference and t.tests]
 
     def one(task: Task) -> tuple[Task, list[dict] | str]:
         return task, record_outputs(task, source=runnable_source(task.reference or ""))
 
-    filled = 0
+    changed = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for task, outputs in pool.map(one, todo):
             if isinstance(outputs, str):
                 result.warnings.append(f"{task.id}: expected outputs not recorded: {outputs}")
                 continue
-            new = []
-            for vec, out in zip(task.tests, outputs, strict=True):
+            new, filled, corrected = [], 0, 0
+            for k, (vec, out) in enumerate(zip(task.tests, outputs, strict=True), 1):
                 if not vec.expected and out:
-                    vec = TestVector(vec.inputs, out)
-                    filled += 1
+                    vec, filled = TestVector(vec.inputs, out), filled + 1
+                elif out and any(name in out and out[name] != value for name, value in vec.expected.items()):
+                    result.warnings.append(f"{task.id}: vector {k}: the published expectation {vec.expected} "
+                                           f"differs from what the verified reference computes, {out}; the "
+                                           f"reference's is kept")
+                    vec, corrected = TestVector(vec.inputs, {**vec.expected, **out}), corrected + 1
                 new.append(vec)
             task.tests = new
-            task.metadata.pop("inputs_only_vectors", None)
-            task.metadata["expected_from"] = "reference run (Dafny)"
-    return filled
+            if filled:
+                task.metadata.pop("inputs_only_vectors", None)
+                task.metadata["expected_from"] = "reference run (Dafny)"
+            if corrected:
+                task.metadata["expected_corrected"] = corrected
+            changed += filled + corrected
+    return changed

@@ -43,8 +43,21 @@ class ImportResult:
         total = len(self.tasks) + len(self.skipped)
         vectors = sum(len(t.tests) for t in self.tasks)
         with_ref = sum(1 for t in self.tasks if t.reference)
-        return (f"{self.format}: {len(self.tasks)}/{total} tasks converted ({with_ref} with a reference, "
+        line = (f"{self.format}: {len(self.tasks)}/{total} tasks converted ({with_ref} with a reference, "
                 f"{vectors} test vectors), {len(self.skipped)} skipped, {len(self.warnings)} warnings")
+        kinds = self.skipped_by_reason()
+        if kinds:
+            line += "; skipped by reason: " + ", ".join(f"{k} ({n})" for k, n in kinds.items())
+        return line
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """How many tasks were skipped for each kind of reason (names, types and numbers blanked), commonest
+        first."""
+        counts: dict[str, int] = {}
+        for s in self.skipped:
+            kind = reason_kind(s.reason)
+            counts[kind] = counts.get(kind, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write one ``<id>.yaml`` per task into ``out_dir`` (created if needed)."""
@@ -56,6 +69,17 @@ class ImportResult:
             dump_task(task, path)
             paths.append(path)
         return paths
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a skip reason: its last clause with quoted names, types and numbers blanked
+    (``method_signature `...`: unsupported type 'real' (use ...)`` -> ``unsupported type _``)."""
+    text = reason
+    while re.search(r"\([^()]*\)", text):  # parentheses nest: <T(==)>
+        text = re.sub(r"\([^()]*\)", "", text)
+    text = re.sub(r"`[^`]*`|'[^']*'|\d+", "_", text)
+    text = re.sub(r"\b(method|function|predicate|lemma|class|trait) [\w.?']+", r"\1 _", text)
+    return " ".join(text.split(": ")[-1].split()) or reason
 
 
 def sanitize_id(text: str) -> str:
@@ -121,6 +145,8 @@ def choose_target(source: str, name: str | None = None) -> Decl:
         if why is None:
             return d
         reasons.append(why)
+    if not decls:
+        raise ConversionError("the program declares nothing (it is only comments)")
     if not reasons:
         raise ConversionError("no method with a body (only functions, lemmas or a Main)")
     raise ConversionError("no usable method: " + "; ".join(reasons[:3]))

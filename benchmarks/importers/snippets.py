@@ -10,6 +10,7 @@ Nothing is executed; anything beyond literals, calls and simple asserts is repor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ def _statement(st: Statement, sig: Signature, state: SnippetRun, off: int) -> No
     head = toks[0].text
     if head in ("if", "while", "for", "forall", "match", "{"):
         raise ConversionError(f"`{head}` statements are not followed (only straight-line tests are read)")
-    if head == "assert":
+    if head in ("assert", "expect"):  # a test's run-time check states the expected value just as well
         _assert(st.text[toks[1].start :], sig, state)
         return
     if head == "print":
@@ -184,14 +185,25 @@ def _bare_call(text: str, sig: Signature, state: SnippetRun, line: int) -> None:
     if _is_call(text, sig.name):
         _call(text, [], sig, state, line)
     elif _is_call(text, None):
-        return  # a helper such as print_array(x): nothing to evaluate
+        # a helper such as PrintArray(res1) prints what it is given (an expectation comment may describe it);
+        # any other helper has nothing to evaluate
+        name = gate_tokens(text)[0].text
+        if name.lower().startswith("print"):
+            state.prints.setdefault(line, []).extend(a.strip() for a in _args(text))
+        return
     else:
         raise ConversionError(f"cannot read the statement `{text.strip()}`")
 
 
+# Element-wise equality helpers that test snippets define for themselves (``arrayEquals(res1, e1)``,
+# ``sequenceEquals(res1, e1)``): two arguments, read as ``==``.
+EQUALS_HELPER = re.compile(r"^(?:array|sequence|seq|list)s?_?equals?$", re.I)
+
+
 def _assert(expr: str, sig: Signature, state: SnippetRun) -> None:
-    """Turn ``out == v``, ``v == out``, ``a[..] == v``, ``arrayEquals(out, e)``, ``out`` and ``!out`` (and
-    conjunctions of these) into expected values of the call that produced ``out`` (or modified array ``a``)."""
+    """Turn ``out == v``, ``v == out``, ``a[..] == v``, ``arrayEquals(out, e)`` / ``sequenceEquals(out, e)``,
+    ``out`` and ``!out`` (and conjunctions of these) into expected values of the call that produced ``out`` (or
+    modified array ``a``)."""
     parts = split_top_level(expr, "&&")
     if len(parts) > 1:
         for part in parts:
@@ -205,7 +217,7 @@ def _assert(expr: str, sig: Signature, state: SnippetRun) -> None:
     if len(toks) == 2 and texts[0] == "!" and toks[1].kind == "ident":
         _expect(toks[1].text, False, state)
         return
-    if _is_call(expr, None) and texts[0] in ("arrayEquals", "ArrayEquals", "array_equals"):
+    if _is_call(expr, None) and EQUALS_HELPER.match(texts[0]) and len(_args(expr)) == 2:
         a, b = _args(expr)
         if not _expect_either(a, b, state):
             raise ConversionError(f"`{expr.strip()}` compares nothing a call produced")

@@ -9,17 +9,22 @@ from pathlib import Path
 
 HELP = "convert a public Dafny suite (mbpp-dfy, dafnybench, clover) into task YAML files"
 EPILOG = """formats:
-  mbpp-dfy    the dafny-synthesis JSON (mbpp-san-dfy-228-all-task-test.json); --solutions DIR adds the
-              verified programs task_id_<N>.dfy as references (their contract becomes the pinned spec)
+  mbpp-dfy    the dafny-synthesis data: a program folder (the dataset root, MBPP-DFY-153 with src/ and
+              test/, or its src/): one task per verified program, vectors from its test program's calls,
+              asserts and //expected comments, descriptions from the task file beside it when there is one;
+              or the task file (mbpp-san-dfy-228-*.json), where --solutions DIR adds the verified programs
+              task_id_<N>.dfy as references (paired by name, else by parameter and result types)
   dafnybench  folders of verified .dfy programs: one task per program (first usable method), no vectors
   clover      CloverBench: the dataset root or its textbook_algo folder (descriptions, strong programs,
               unit-test calls and their commented expectations as vectors)
 
 Every task that cannot be converted is listed with the reason. The output folder also gets
 import_report.json (converted ids, skipped tasks with reasons, warnings).
-Exit status: 0 all converted, 1 some skipped (or failed --verify), 2 bad input.
+Exit status: 0 when anything was converted (skips are listed, and counted by reason), 1 when nothing
+was, 2 bad input.
 
 examples:
+  p2s import mbpp-dfy ../shared/data/mbpp-dfy-dev --out tasks/mbpp --record-expected
   p2s import mbpp-dfy mbpp-san-dfy-228-all-task-test.json --solutions MBPP-DFY-153/src --out tasks/mbpp
   p2s import dafnybench DafnyBench/programs --out tasks/dafnybench --verify
   p2s import clover ../shared/data/cloverbench --out tasks/clover --record-expected
@@ -35,7 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verify", action="store_true",
                    help="verify every reference with Dafny (through the integrity gate); skip those that fail")
     p.add_argument("--record-expected", action="store_true",
-                   help="fill vectors that have inputs only by running the reference with Dafny")
+                   help="run each reference with Dafny on its vectors: fill those that have inputs only and "
+                        "check the stated expectations (a published value the reference disagrees with is "
+                        "corrected, with a warning)")
     p.add_argument("--workers", type=int, default=2, help="Dafny processes for --verify/--record-expected")
     p.add_argument("--quiet", action="store_true", help="print skipped tasks and the summary, not the warnings")
 
@@ -55,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
         verified = verify_tasks(result, args.workers)
         print(f"verified {verified} reference(s)")
     if args.record_expected:
-        filled = record_expected(result, args.workers)
-        print(f"recorded expected outputs for {filled} vector(s) by running the references")
+        changed = record_expected(result, args.workers)
+        print(f"ran the references: {changed} vector(s) filled or corrected from their outputs")
     written = result.write(args.out)
     report = {
         "format": args.format,
@@ -72,4 +79,4 @@ def run(args: argparse.Namespace) -> int:
     for s in result.skipped:
         print(f"skipped {s.name}: {s.reason}")
     print(f"{result.summary()}; wrote {len(written)} file(s) to {args.out}")
-    return 0 if not result.skipped else 1
+    return 0 if result.tasks else 1
