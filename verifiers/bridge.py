@@ -15,7 +15,8 @@ LLMs and current corpora write Dafny 4; Debian ships Dafny 2.3 (the "dafny3" dia
   end (``to``) or start (``downto``) of the body, the whole wrapped in a block so the index goes out of scope;
 * a ``while s != {}`` loop without ``decreases`` gets the termination metric Dafny 3.2+ guesses for it
   (``decreases |s|``; likewise ``!= multiset{}`` and ``!= []``). Dafny 2.3 guesses only for integer guards.
-  The metric is still checked by the verifier, so this adds no trust, only Dafny 4's default.
+  The metric is still checked by the verifier, so this adds no trust, only Dafny 4's default;
+* the type characteristic ``(00)`` (nonempty, Dafny 3.x+) becomes ``(0)`` (auto-initializable).
 
 Towards dafny4 (when a 4.x verifier is installed and the program is written in the old dialect) the
 function keywords go the other way. Array displays (``new int[] [1, 2]``) and named function results need
@@ -103,6 +104,7 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
             _for_to_while(source, tokens, loop, edits, changes)
         for wloop in find_while_loops(tokens):
             _guess_decreases(source, tokens, wloop, edits, changes)
+        _nonempty_characteristic(tokens, edits, changes)
     elif dialect == "dafny3":
         for d in decls:
             _decl_to_dafny4(tokens, d, edits, changes)
@@ -110,6 +112,32 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
     if renamed:
         rewrite = renames.then(rewrite)
     return Bridged(rewrite.text, rewrite, dialect, target, changes, made_compiled, renamed)
+
+
+# ------------------------------------------------------------------------------------------ type characteristics
+
+
+def _nonempty_characteristic(tokens: list[Token], edits: list[Edit], changes: list[str]) -> None:
+    """``T(00)`` (Dafny 3.x+: T is nonempty) -> ``T(0)`` (auto-initializable), which Dafny 2.3 knows.
+
+    The stronger requirement only narrows which types a caller may pass (a caller with a type that is nonempty
+    but has no default value fails to resolve, it never verifies wrongly) and lets the body assume no more
+    than a program Dafny 4 verified already needs.
+    """
+    for i in range(3, len(tokens) - 1):
+        t = tokens[i]
+        if (t.kind == "number" and t.text == "00" and tokens[i - 1].text in ("(", ",")
+                and tokens[i + 1].text in (")", ",") and _in_type_parameter(tokens, i)):
+            edits.append(_replace(t, "0"))
+            changes.append(f"line {t.line}: type characteristic (00) -> (0)")
+
+
+def _in_type_parameter(tokens: list[Token], i: int) -> bool:
+    """Whether the characteristic list holding token ``i`` follows a type parameter in ``<...>``."""
+    k = i - 1
+    while k > 0 and tokens[k].text != "(":
+        k -= 1
+    return k >= 2 and tokens[k - 1].kind == "ident" and tokens[k - 2].text in ("<", ",")
 
 
 # ------------------------------------------------------------------------------------------ reserved names

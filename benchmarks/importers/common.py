@@ -72,14 +72,19 @@ class ImportResult:
 
 
 def reason_kind(reason: str) -> str:
-    """The kind of a skip reason: its last clause with quoted names, types and numbers blanked
-    (``method_signature `...`: unsupported type 'real' (use ...)`` -> ``unsupported type _``)."""
+    """The kind of a skip reason: each of its clauses with quoted names, types and numbers blanked, repeats
+    dropped (``method_signature `...`: unsupported type 'real' (use ...)`` -> ``unsupported type _``)."""
     text = reason
     while re.search(r"\([^()]*\)", text):  # parentheses nest: <T(==)>
         text = re.sub(r"\([^()]*\)", "", text)
     text = re.sub(r"`[^`]*`|'[^']*'|\d+", "_", text)
-    text = re.sub(r"\b(method|function|predicate|lemma|class|trait) [\w.?']+", r"\1 _", text)
-    return " ".join(text.split(": ")[-1].split()) or reason
+    text = re.sub(r"\b(method|function|predicate|lemma|class|trait|module) (?!with\b|of\b)[\w.?']+", r"\1 _", text)
+    kinds: list[str] = []
+    for clause in text.split("; "):
+        kind = " ".join(clause.split(": ")[-1].split())
+        if kind and kind not in kinds:
+            kinds.append(kind)
+    return "; ".join(kinds) or reason
 
 
 def sanitize_id(text: str) -> str:

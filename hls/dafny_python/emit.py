@@ -78,7 +78,10 @@ class Emitter:
         if n == "nat":
             self.aliases["nat"] = "int"
             return "nat"
-        if n in ("char", "string"):
+        if n == "char":  # a named alias, so that the C compiler can tell a character from a string
+            self.aliases["char"] = "str"
+            return "char"
+        if n == "string":
             return "str"
         if n == "real":
             self.helper("_Real")
