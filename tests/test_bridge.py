@@ -245,3 +245,39 @@ def test_a_free_clause_is_not_an_unchecked_assumption(dafny):
     # it a parse error there, so even Dafny's own verdict is no
     assert not r.verified and not r.dafny_verified and r.phase == "parse" and r.errors[0].line == 6, r.diagnostics
     assert [(t["kind"], t["line"]) for t in r.trusted] == [("free invariant", 6)]
+
+
+BY_METHOD = """function Tri(n: nat): nat
+  requires n < 1000
+{
+  if n == 0 then 0 else n + Tri(n - 1)
+}
+by method
+{
+  var s := 0;
+  for i := 1 to n + 1
+    invariant s == Tri(i - 1);
+  {
+    s := s + i;
+  }
+  return s;
+}
+
+method E<T(00)>(x: T) returns (y: T) ensures y == x { y := x; }
+"""
+
+
+@needs_dafny
+def test_dafny4_forms_the_bridge_rewrites_verify_on_dafny23_and_a_wrong_body_fails(dafny):
+    """`by method` (its body must compute the function: a separate method that must prove so), `invariant P;`
+    in a `for` loop and the `(00)` characteristic; a by-method body that computes something else fails."""
+    from verifiers.api import verify_source
+
+    b = bridge(BY_METHOD, "dafny3")
+    assert "method Tri__by_method(n: nat) returns (Tri__result: nat) requires n < 1000 ensures Tri__result == " \
+           "Tri(n)" in b.text and "<T(0)>" in b.text
+    r = verify_source(BY_METHOD, None, dafny=dafny, timeout=60)
+    assert r.verified, r.diagnostics
+    wrong = verify_source(BY_METHOD.replace("return s;", "return s + 1;"), None, dafny=dafny, timeout=60)
+    assert not wrong.verified and wrong.phase == "verification"
+    assert wrong.errors[0].line == 14  # the user's `return`, through the position map

@@ -16,7 +16,9 @@ LLMs and current corpora write Dafny 4; Debian ships Dafny 2.3 (the "dafny3" dia
 * a ``while s != {}`` loop without ``decreases`` gets the termination metric Dafny 3.2+ guesses for it
   (``decreases |s|``; likewise ``!= multiset{}`` and ``!= []``). Dafny 2.3 guesses only for integer guards.
   The metric is still checked by the verifier, so this adds no trust, only Dafny 4's default;
-* the type characteristic ``(00)`` (nonempty, Dafny 3.x+) becomes ``(0)`` (auto-initializable).
+* the type characteristic ``(00)`` (nonempty, Dafny 3.x+) becomes ``(0)`` (auto-initializable);
+* a function ``by method`` keeps its functional body, and its method body becomes a method of its own that
+  must compute the function's value (what Dafny 4 proves of it).
 
 Towards dafny4 (when a 4.x verifier is installed and the program is written in the old dialect) the
 function keywords go the other way. Array displays (``new int[] [1, 2]``) and named function results need
@@ -100,6 +102,7 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
             for d in decls:
                 if _decl_to_dafny3(tokens, d, edits, changes, compile_it=d.name not in keep_ghost):
                     made_compiled[d.name] = (tokens[d.start].line, tokens[max(d.end - 1, d.start)].line)
+                _by_method(source, tokens, d, edits, changes)
         for loop in find_for_loops(tokens):
             _for_to_while(source, tokens, loop, edits, changes)
         for wloop in find_while_loops(tokens):
@@ -224,6 +227,44 @@ def _decl_to_dafny3(tokens: list[Token], d: Decl, edits: list[Edit], changes: li
         return False
     changes.append(f"line {kw.line}: {d.kind} {d.name} -> {d.kind} method (compiled in Dafny 4)")
     return True
+
+
+def _by_method(source: str, tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str]) -> None:
+    """``function F(x: T): R requires P { e } by method { body }`` (Dafny 3.x+) -> the function as it is, and
+    ``method F__by_method(x: T) returns (F__result: R) requires P ensures F__result == F(x) { body }``.
+
+    Dafny 4 proves exactly that of a by-method body (it computes the function's value wherever the function
+    is defined); Dafny 2.3 proves it of the separate method. Only the compiled code path differs.
+    """
+    if d.kind not in ("function", "predicate") or d.body is None or d.params is None:
+        return
+    k = d.body[1] + 1  # the declaration's tokens run on through the method body
+    if not (k + 2 < len(tokens) and tokens[k].text == "by" and tokens[k + 1].text == "method"
+            and is_op(tokens[k + 2], "{")):
+        return
+    params = tokens[d.params[0] + 1 : d.params[1]]
+    names = [t.text for j, t in enumerate(params) if t.kind == "ident" and j + 1 < len(params)
+             and is_op(params[j + 1], ":") and (j == 0 or is_op(params[j - 1], ","))
+             or t.kind == "ident" and j + 1 < len(params) and is_op(params[j + 1], ":")
+             and j > 0 and params[j - 1].text in ("ghost", "nameonly")]
+    result = f"{d.name}__result"
+    after = d.params[1] + 1
+    if d.kind == "predicate":
+        rtype = "bool"
+    elif is_op(tokens[after], ":") and is_op(tokens[after + 1], "("):  # a named result: (r: R)
+        close = after + 1
+        while not is_op(tokens[close], ")"):
+            close += 1
+        result = tokens[after + 2].text
+        rtype = source[tokens[after + 4].start : tokens[close - 1].end]
+    else:
+        rtype = source[tokens[after + 1].start : tokens[d.sig_end - 1].end]
+    requires = " ".join(f"requires {source[tokens[c.start].start : tokens[c.end - 1].end]}"
+                        for c in d.clauses if c.kind == "requires")
+    header = (f"method {d.name}__by_method({source[tokens[d.params[0] + 1].start : tokens[d.params[1]].start]}) "
+              f"returns ({result}: {rtype}) {requires} ensures {result} == {d.name}({', '.join(names)})")
+    edits.append(Edit(tokens[k].start, tokens[k + 1].end, header, anchor=tokens[k].start))
+    changes.append(f"line {tokens[k].line}: {d.kind} {d.name} by method -> method {d.name}__by_method")
 
 
 def _decl_to_dafny4(tokens: list[Token], d: Decl, edits: list[Edit], changes: list[str]) -> None:

@@ -461,6 +461,8 @@ def _parse_for(tokens: list[Token], i: int) -> ForLoop | None:
         e_end = expression_end(tokens, e_start, LOOP_SPEC)
         clauses.append(Clause(tokens[k].text, k, e_start, e_end, c_attrs))
         k = e_end
+        if k < n and is_op(tokens[k], ";"):  # `invariant P;`: Dafny accepts the semicolon
+            k += 1
     body = None
     if k < n and is_op(tokens[k], "{"):
         body = (k, matching(tokens, k))
