@@ -5,6 +5,7 @@ Usage::
 
     .venv/bin/python -m benchmarks.dafnybench_verify [--data DIR] [--records FILE] [--timeout S] [--limit N]
     .venv/bin/python -m benchmarks.dafnybench_verify --report      # the table from the records alone
+    .venv/bin/python -m benchmarks.dafnybench_verify --remeasure-failed   # after a fix: the failures again
 
 ``DIR`` defaults to ``../shared/data/dafnybench-dev/ground_truth`` next to the repository (705 programs).
 Each program is verified twice, without a task: by Dafny on the file as it is, and by
@@ -62,6 +63,19 @@ def done_names(records: Path) -> set[str]:
     if not records.is_file():
         return set()
     return {json.loads(line)["name"] for line in records.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def drop_failed(records: Path) -> int:
+    """Remove the records of programs Dafny did not verify (to measure them again after a fix); returns how
+    many were removed. The file is replaced atomically."""
+    if not records.is_file():
+        return 0
+    lines = [ln for ln in records.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    keep = [ln for ln in lines if json.loads(ln)["dafny_verified"]]
+    tmp = records.with_suffix(".tmp")
+    tmp.write_text("".join(ln + "\n" for ln in keep), encoding="utf-8")
+    tmp.replace(records)
+    return len(lines) - len(keep)
 
 
 def run(data: Path, records: Path, timeout: float, limit: int | None) -> int:
@@ -142,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per Dafny call (default 60)")
     ap.add_argument("--limit", type=int, default=None, help="measure at most N more programs")
     ap.add_argument("--report", action="store_true", help="only print the table of the records")
+    ap.add_argument("--remeasure-failed", action="store_true",
+                    help="drop the records of programs Dafny did not verify, then measure those again")
     args = ap.parse_args(argv)
+    if args.remeasure_failed:
+        print(f"{drop_failed(args.records)} failed record(s) dropped; measuring them again", file=sys.stderr)
     if not args.report:
         rc = run(args.data, args.records, args.timeout, args.limit)
         if rc:
