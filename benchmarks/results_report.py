@@ -11,7 +11,8 @@ Each page is made from one folder of records under ``benchmarks/results/``:
   with :func:`agents.evaluate.summarise`, as :mod:`benchmarks.prompt_repair` does) and the trainings'
   ``train-<agent>/{config.json,episodes.csv,updates.csv}``;
 * ``llm_runtime/speed-*.json`` -> ``llm-runtime.md``: the records of :mod:`benchmarks.llm_runtime_speed`;
-* ``generation/`` -> ``generation.md``: decoding with and without the task's grammar (``eval-*/episodes.jsonl``).
+* ``generation/`` -> ``generation.md``: decoding with and without the task's grammar (``eval-*/episodes.jsonl``);
+* ``dafnybench/records.jsonl`` -> ``dafnybench.md``: :mod:`benchmarks.dafnybench_verify`'s records.
 
 Every table names the command that produced its records and the commit they were measured at: the commit the
 record names where it names one, else the one in ``committed_at.txt`` beside the records (the commit that
@@ -319,6 +320,25 @@ def reference_run_page(folder: Path) -> str | None:
     return "\n".join(lines)
 
 
+# ============================================================================================ dafnybench
+
+
+def dafnybench_page(folder: Path) -> str | None:
+    """DafnyBench-dev through the bridge: the records of :mod:`benchmarks.dafnybench_verify`, as its own
+    ``--report`` prints them."""
+    from benchmarks.dafnybench_verify import report
+
+    records = folder / "records.jsonl"
+    if not records.is_file():
+        return None
+    lines = header("DafnyBench (development part) through the dialect bridge", f"`{rel(records)}`")
+    lines += ["```bash", ".venv/bin/python -m benchmarks.dafnybench_verify   # resumable; "
+              "--remeasure-failed after a fix", "```", "",
+              "Every program of `../shared/data/dafnybench-dev/ground_truth` verified without a task, as "
+              "`p2s verify` does (60 s per Dafny call); each record names the commit it was measured at.", ""]
+    return "\n".join(lines) + "\n" + report(records)
+
+
 # ============================================================================================ pages
 
 PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
@@ -326,6 +346,7 @@ PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
     "llm-runtime.md": ("llm_runtime", llm_runtime_page),
     "reference-run.md": ("reference", reference_run_page),
     "generation.md": ("generation", generation_page),
+    "dafnybench.md": ("dafnybench", dafnybench_page),
 }
 
 
