@@ -1,0 +1,162 @@
+"""The hardware chain on public programs nobody here wrote: how many verified programs reach a passing
+co-simulation, and why the rest stop.
+
+Usage::
+
+    .venv/bin/python -m benchmarks.public_funnel [--out runs/public] [--suites clover,mbpp,dafnybench]
+                                                 [--limit N] [--workers 1] [--rerun-failed]
+    .venv/bin/python -m benchmarks.public_funnel --report      # the tables from the runs alone
+
+Each suite is imported from ``../shared/data`` with ``p2s import`` (CloverBench and MBPP-DFY dev with
+``--record-expected``: vectors from their tests, checked against the references' own runs) and run with
+``p2s bench --llm reference``: CloverBench and MBPP-DFY through the whole chain (verify, python, c, rtl,
+cosim), DafnyBench-dev (no vectors) for synthesizability only (verify, python, c, rtl). Both steps resume:
+the import is skipped when its folder exists, and ``p2s bench`` skips the tasks already done, so an
+interrupted funnel continues where it stopped. The report prints, per suite, how many tasks pass each stage
+in order and the first failures grouped by stage and reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+CHAIN = ("verify", "python", "c", "rtl", "cosim")
+
+
+@dataclass(frozen=True)
+class PublicSuite:
+    """One public suite: where it lives, its importer, whether its vectors are run, the stages it goes through."""
+
+    name: str
+    source: Path
+    format: str
+    record_expected: bool
+    stages: tuple[str, ...]
+
+
+SUITES = {
+    "clover": PublicSuite("clover", SHARED / "cloverbench", "clover", True, CHAIN),
+    "mbpp": PublicSuite("mbpp", SHARED / "mbpp-dfy-dev", "mbpp-dfy", True, CHAIN),
+    "dafnybench": PublicSuite("dafnybench", SHARED / "dafnybench-dev" / "ground_truth", "dafnybench", False,
+                              CHAIN[:-1]),
+}
+
+
+def p2s(*args: str) -> int:
+    """Run the ``p2s`` command line of this checkout in a child process (its output goes to ours)."""
+    return subprocess.call([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO)
+
+
+def run_suite(suite: PublicSuite, out: Path, limit: int | None, workers: int, rerun_failed: bool = False) -> int:
+    """Import (once) and bench one suite; the exit status of the bench (0 or 1: some task failed a stage)."""
+    if not suite.source.is_dir():
+        print(f"p2s: error: {suite.source}: not found (the shared data folder beside the repository)",
+              file=sys.stderr)
+        return 2
+    tasks = out / "tasks" / suite.name
+    if not tasks.is_dir():
+        args = ["import", suite.format, str(suite.source), "--out", str(tasks), "--quiet"]
+        if suite.record_expected:
+            args.append("--record-expected")
+        if p2s(*args) == 2:
+            return 2
+    bench = ["bench", str(tasks), "--llm", "reference", "--workers", str(workers), "--out",
+             str(out / f"bench-{suite.name}"), "--stages", ",".join(suite.stages)]
+    if limit:
+        bench += ["--limit", str(limit)]
+    if rerun_failed:
+        bench.append("--rerun-failed")
+    return p2s(*bench)
+
+
+def results(folder: Path) -> list[dict]:
+    path = folder / "results.jsonl"
+    if not path.is_file():
+        return []
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rows[row["task"]] = row  # a rerun's line replaces the earlier one
+    return list(rows.values())
+
+
+def funnel(rows: list[dict], stages: tuple[str, ...]) -> list[int]:
+    """How many tasks pass every stage up to and including each of ``stages``."""
+    counts = []
+    alive = rows
+    for stage in stages:
+        alive = [r for r in alive if (r.get("stages") or {}).get(stage, {}).get("status") == "pass"]
+        counts.append(len(alive))
+    return counts
+
+
+def failures(rows: list[dict], stages: tuple[str, ...]) -> Counter:
+    """(stage, reason kind) of each task's first failing stage among ``stages``."""
+    from benchmarks.importers.common import reason_kind
+
+    out: Counter = Counter()
+    for r in rows:
+        for stage in stages:
+            st = (r.get("stages") or {}).get(stage, {})
+            if st.get("status") != "pass":
+                out[(stage, reason_kind(st.get("detail") or st.get("status") or "not run")[:110])] += 1
+                break
+    return out
+
+
+def report(out: Path, names: list[str]) -> str:
+    lines = []
+    for name in names:
+        suite = SUITES[name]
+        rows = results(out / f"bench-{name}")
+        if not rows:
+            continue
+        counts = funnel(rows, suite.stages)
+        commits = Counter((r.get("commit") or "?")[:12] for r in rows)
+        lines += [f"## {name} ({len(rows)} tasks; measured at "
+                  f"{', '.join(f'{c} ({k})' for c, k in commits.most_common())})", "",
+                  "| " + " | ".join(suite.stages) + " |", "|" + " --- |" * len(suite.stages),
+                  "| " + " | ".join(str(c) for c in counts) + " |", ""]
+        if counts and counts[0]:
+            lines += [f"Of the {counts[0]} that verify, {counts[-1]} ({counts[-1] / counts[0]:.0%}) pass "
+                      f"{suite.stages[-1]}.", ""]
+        lines += ["| first failing stage | reason | tasks |", "| --- | --- | --- |"]
+        lines += [f"| {stage} | {why.replace('|', '/')} | {k} |"
+                  for (stage, why), k in failures(rows, suite.stages).most_common()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=REPO / "runs" / "public", help="imports and runs (resumed)")
+    ap.add_argument("--suites", default="clover,mbpp,dafnybench", help="comma-separated: clover, mbpp, dafnybench")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N tasks of each suite")
+    ap.add_argument("--workers", type=int, default=1, help="parallel bench workers (default 1)")
+    ap.add_argument("--rerun-failed", action="store_true", help="run again the tasks that did not pass (after a fix)")
+    ap.add_argument("--report", action="store_true", help="only print the tables of the runs already made")
+    args = ap.parse_args(argv)
+    names = [n.strip() for n in args.suites.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        print(f"p2s: error: --suites {','.join(unknown)}: unknown (use {', '.join(SUITES)})", file=sys.stderr)
+        return 2
+    if not args.report:
+        for name in names:
+            if run_suite(SUITES[name], args.out, args.limit, args.workers, args.rerun_failed) == 2:
+                return 2
+    print(report(args.out, names), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
