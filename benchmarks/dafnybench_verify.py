@@ -122,8 +122,8 @@ def report(records: Path, top: int = 6) -> str:
     as_is = sum(r["as_is"] == "verified" for r in recs)
     commits = Counter(r.get("commit", "?") for r in recs)
     lines = [
-        f"{n} programs (measured at {', '.join(f'{c} ({k})' for c, k in commits.most_common())}; "
-        f"{recs[0].get('dafny', '?')}).",
+        f"{n} programs, measured at {', '.join(f'commit `{c[:7]}` ({k})' for c, k in commits.most_common())} "
+        f"with Dafny {recs[0].get('dafny', '?')}.",
         "",
         "| | programs | share |",
         "| --- | --- | --- |",

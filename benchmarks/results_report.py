@@ -332,7 +332,8 @@ def dafnybench_page(folder: Path) -> str | None:
     if not records.is_file():
         return None
     lines = header("DafnyBench (development part) through the dialect bridge", f"`{rel(records)}`")
-    lines += ["```bash", ".venv/bin/python -m benchmarks.dafnybench_verify   # resumable; "
+    lines += ["## Dafny 2.3, without a task, through the bridge", "",
+              "```bash", ".venv/bin/python -m benchmarks.dafnybench_verify   # resumable; "
               "--remeasure-failed after a fix", "```", "",
               "Every program of `../shared/data/dafnybench-dev/ground_truth` verified without a task, as "
               "`p2s verify` does (60 s per Dafny call); each record names the commit it was measured at.", ""]

@@ -57,6 +57,8 @@ INSTALL_HINTS: dict[str, str] = {
     "vvp": "apt-get install iverilog (or run 'make setup')",
     "verilator": "apt-get install verilator (or run 'make setup')",
     "yosys": "apt-get install yosys (or run 'make setup')",
+    "yosys-smtbmc": "apt-get install yosys (it ships yosys-smtbmc; or run 'make setup')",
+    "z3": "apt-get install z3 (or run 'make setup')",
     "nextpnr-ice40": "apt-get install nextpnr-ice40",
 }
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.journal import Journal
-from pipeline.runner import STAGE_ORDER, run_dafny_file
+from pipeline.runner import STAGE_ORDER, holds, run_dafny_file
 from pipeline.stage import RunContext, RunOptions
 from pipeline.task import Task, load_task
 
@@ -55,6 +55,7 @@ class BatchConfig:
     stages: list[str] = field(default_factory=lambda: list(STAGE_ORDER))
     prompt_style: str = "auto"
     grammar: str = "auto"
+    formal: str = "auto"  # the formal stage's mode (RunOptions.formal)
     seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
     llm_options: dict[str, Any] = field(default_factory=dict)  # timeout / retries of each LLM call
@@ -65,11 +66,11 @@ class BatchConfig:
     commit: str | None = None  # the code's commit, read when the batch starts (each journal line carries it)
 
     def run_options(self) -> RunOptions:
-        return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed)
+        return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed, formal=self.formal)
 
 
 IDENTITY_FIELDS = ("llm", "agent", "attempts", "checkpoint", "hls", "runner", "seed", "temperature", "max_tokens",
-                   "stages", "prompt_style", "grammar")
+                   "stages", "prompt_style", "grammar", "formal")
 
 
 def batch_identity(config: BatchConfig) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def task_outcome(ctx: RunContext, extra: dict[str, Any] | None = None) -> dict[s
     stages = {
         r.stage: {"status": r.status.value, "seconds": round(r.seconds, 3), "detail": r.detail} for r in ctx.results
     }
-    failed = next((r for r in ctx.results if r.status.value != "pass"), None)
+    failed = next((r for r in ctx.results if not holds(r)), None)
     error = next((r for r in ctx.results if r.status.value == "error"), None)
     metrics: dict[str, Any] = {}
     for r in ctx.results:

@@ -37,11 +37,13 @@ for _spec in (
               help="the HLS backend turns the C into Verilog with the expected ports"),
     StageSpec("cosim", "hls.cosim_stage:cosim_stage", reads=("rtl_json", "interface"), writes=("cosim_results",),
               help="the RTL simulation matches the model on every vector"),
+    StageSpec("formal", "hls.formal.stage:formal_stage", reads=("rtl_json", "interface"), writes=("formal_json",),
+              help="the RTL meets the pinned contract for every input (yosys-smtbmc; --formal)", optional=True),
     StageSpec("estimate", "hls.estimate_stage:estimate_stage", reads=("rtl_json",), writes=("estimate_json",),
               help="synthesis sizes the RTL (LUT, FF, DSP, BRAM, Fmax)"),
 ):
     STAGES.add(_spec.name, _spec, _spec.help)
-STAGE_ORDER: list[str] = ["verify", "python", "c", "rtl", "cosim", "estimate"]
+STAGE_ORDER: list[str] = ["verify", "python", "c", "rtl", "cosim", "formal", "estimate"]
 HARDWARE_STAGES = STAGE_ORDER[1:]
 
 
@@ -72,7 +74,8 @@ def run_stage(ctx: RunContext, name: str) -> StageResult:
 
 
 def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageResult]:
-    """Run ``names`` in order on ``ctx``; after a stage that does not pass, the rest are skipped.
+    """Run ``names`` in order on ``ctx``; after a stage that does not pass (or, optional, skip), the rest
+    are skipped.
 
     Args:
         ctx: the run context; its ``results`` and ``artifacts`` grow as stages finish.
@@ -88,7 +91,7 @@ def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageRe
             if on_stage:
                 on_stage(name, None)
             result = run_stage(ctx, name)
-            if result.status is not Status.PASS:
+            if not holds(result):  # an optional stage's skip blocks nothing
                 blocker = result
         ctx.results.append(result)
         if on_stage:
@@ -96,11 +99,24 @@ def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageRe
     return ctx.results
 
 
+def holds(result: StageResult) -> bool:
+    """Whether a stage result lets the run count as passed: a pass, or an optional stage's skip."""
+    if result.status is Status.PASS:
+        return True
+    spec = STAGES.get(result.stage) if result.stage in STAGES else None
+    return result.status is Status.SKIPPED and spec is not None and spec.optional
+
+
+def run_passed(results: list[StageResult]) -> bool:
+    """A run passes when it ran something and every stage :func:`holds`."""
+    return bool(results) and all(holds(r) for r in results)
+
+
 def write_report(ctx: RunContext, extra: dict[str, Any] | None = None) -> Path:
     """Write ``report.json`` atomically: the task id, options, every stage result and run facts."""
     report = {
         "task": ctx.task.id,
-        "ok": bool(ctx.results) and all(r.status is Status.PASS for r in ctx.results),
+        "ok": run_passed(ctx.results),
         "stages": [r.to_dict() for r in ctx.results],
         "options": asdict(ctx.options),
         "environment": {"python": platform.python_version(), "git": git_commit(), "time": time.time()},

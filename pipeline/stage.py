@@ -65,6 +65,9 @@ class StageResult:
         )
 
 
+FORMAL_MODES = ("auto", "bmc", "prove", "off")  # the formal stage: see hls.formal.stage
+
+
 @dataclass
 class RunOptions:
     """Options every stage may read; one resolved record, dumped into the run folder.
@@ -79,6 +82,7 @@ class RunOptions:
     exec_timeout: float = 20.0
     exec_memory_mb: int = 1024
     seed: int = 0
+    formal: str = "auto"  # the formal stage: auto (where cheap), bmc, prove or off
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,6 +122,9 @@ class StageSpec:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     help: str = ""
+    # An optional stage adds a check where it can: skipped (not applicable, no verdict) it does not count
+    # against the run; failed it does.
+    optional: bool = False
 
 
 def timed(stage: str, fn: StageFn | Callable[[], StageFn], ctx: RunContext, *, load: bool = False) -> StageResult:

@@ -112,7 +112,7 @@ def test_failed_generation_skips_the_hardware_stages(tmp_path):
     ctx, _ = run_task_from_spec(TASK, llm=llm, agent="none", out_dir=tmp_path)
     statuses = [(r.stage, r.status.value) for r in ctx.results]
     assert statuses[:2] == [("generate", "pass"), ("verify", "fail")] and all(s == "skipped" for _, s in statuses[2:])
-    assert [n for n, _ in statuses[2:]] == ["python", "c", "rtl", "cosim", "estimate"]
+    assert [n for n, _ in statuses[2:]] == ["python", "c", "rtl", "cosim", "formal", "estimate"]
     assert "no attempt of 1 verified (last: verification at line" in ctx.results[0].detail
     assert Path(ctx.artifacts["dafny"]).read_text() == BAD  # the verify stage judged the model's last program
     assert ctx.results[1].metrics["cached"]  # with the Dafny call the loop made

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from agents.env import DEFAULT_BUDGET
+from pipeline.commands.hw_args import add_formal_argument
 from pipeline.commands.llm_args import add_grammar_argument, add_llm_call_arguments, llm_call_options
 
 HELP = "run a suite of tasks in batch (resumable) and write summary.json and report.md"
@@ -54,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="OUT holds results of another configuration: discard them instead of refusing")
     p.add_argument("--wait", action="store_true", help="another bench is writing OUT: wait for it instead of refusing")
     p.add_argument("--latex", action="store_true", help="also write OUT/report.tex (the per-task table)")
+    add_formal_argument(p)
     add_grammar_argument(p)
     add_llm_call_arguments(p)
 
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         prompt_style=args.prompt,
         grammar=args.grammar,
+        formal=args.formal,
         limit=args.limit,
         stages=stages,
         rerun_failed=args.rerun_failed,

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from agents.env import DEFAULT_BUDGET
+from pipeline.commands.hw_args import add_formal_argument
 from pipeline.commands.llm_args import add_grammar_argument, add_llm_call_arguments, llm_call_options
 
 HELP = "generate verified Dafny from a task with an LLM, then run the hardware stages (python, c, rtl, cosim, estimate)"
@@ -42,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds per verifier call")
+    add_formal_argument(p)
     p.add_argument("--out", help="run folder (default runs/{task}__{llm}__{seed}__{time})")
     p.add_argument("--cache", metavar="FILE", help="SQLite cache of greedy LLM calls (reused across runs)")
     add_grammar_argument(p)
@@ -119,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.errors import UserError
     from pipeline.generate import run_task_from_spec
-    from pipeline.stage import RunOptions, Status
+    from pipeline.runner import run_passed
+    from pipeline.stage import RunOptions
     from pipeline.task import load_task
 
     task = load_task(args.task)
@@ -131,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
     check_out_dir(out, given=bool(args.out))
     check_replay_file(args.llm)
     llm_options = llm_call_options(args)
-    options = RunOptions(hls=args.hls, runner=args.runner, seed=args.seed, verify_timeout=args.verify_timeout)
+    options = RunOptions(hls=args.hls, runner=args.runner, seed=args.seed, verify_timeout=args.verify_timeout,
+                         formal=args.formal)
     progress = Progress()
     try:
         ctx, extra = run_task_from_spec(
@@ -146,4 +150,4 @@ def run(args: argparse.Namespace) -> int:
         print((ctx.out_dir / "report.json").read_text())
     else:
         print_summary(ctx, extra)
-    return 0 if ctx.results and all(r.status is Status.PASS for r in ctx.results) else 1
+    return 0 if run_passed(ctx.results) else 1

@@ -91,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.commands.run_cmd import check_out_dir
     from pipeline.errors import UserError
-    from pipeline.runner import run_dafny_file, write_report
-    from pipeline.stage import RunOptions, Status
+    from pipeline.runner import run_dafny_file, run_passed, write_report
+    from pipeline.stage import RunOptions
     from pipeline.task import load_task
 
     dafny = Path(args.file)
@@ -114,4 +114,4 @@ def run(args: argparse.Namespace) -> int:
         print((ctx.out_dir / "report.json").read_text())
     else:
         print_table(ctx)
-    return 0 if ctx.results and all(r.status is Status.PASS for r in ctx.results) else 1
+    return 0 if run_passed(ctx.results) else 1

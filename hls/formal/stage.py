@@ -1,0 +1,135 @@
+"""The ``formal`` stage: prove that the generated RTL meets the task's pinned contract for every input.
+
+Co-simulation checks a handful of vectors; this checks them all. The harness (:mod:`hls.formal.harness`)
+gives the design free arguments, assumes the ``requires`` (and the parameters' type constraints, ``nat``),
+and asserts each ``ensures`` when the results come out and that they come out by a bound; yosys-smtbmc with
+Z3 checks it (:mod:`hls.formal.smtbmc`). Verdicts:
+
+* pass, **proven**: for every input the ports and the requires allow, the results come out within the bound
+  and every checked ensures holds (``bmc``: up to the bound; ``prove``: k-induction, for every step);
+* fail, **counterexample**: the inputs (written to ``formal/counterexample.yaml`` as a test vector to add to
+  the task, with ``counterexample.vcd``), and which ensures failed, or that the results had not come out
+  by the bound;
+* skipped: nothing to check or no verdict (arrays or the ``ap_ctrl`` protocol, which the harness does not
+  model yet; a requires it cannot express, which would let the solver pick inputs the task excludes; no
+  ensures it can express; the solver's time limit), with the reason.
+
+Clauses the translator cannot express (a function call, a quantifier) are listed as unchecked in the detail
+and in ``formal.json``, never dropped silently. The bound is derived from the co-simulation's slowest vector
+(its cycles + :data:`SLACK` after reset), or given: ``RunOptions.extra["formal_depth"]``, or the task's
+``hardware.formal_depth``; the detail states it. ``RunOptions.formal`` (``--formal``): ``auto`` (default:
+``bmc`` where it is cheap, a scalar design whose bound is at most :data:`AUTO_MAX_DEPTH` steps), ``bmc``,
+``prove`` or ``off``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.hw_interface import HwInterface
+from pipeline.stage import FORMAL_MODES, RunContext, StageResult, Status
+
+STAGE = "formal"
+AUTO_MAX_DEPTH = 40
+RESET_STEPS = 3
+SLACK = 4  # cycles beyond the slowest co-simulated vector that the bound allows
+
+
+def formal_stage(ctx: RunContext) -> StageResult:
+    from hls.formal.harness import NotModelled, build_harness
+    from hls.formal.smtbmc import YosysSmtbmc
+    from hls.rtl_result import RtlResult
+    from pipeline.errors import UserError
+
+    mode = str(ctx.options.formal)
+    if mode not in FORMAL_MODES:
+        raise UserError(f"--formal {mode}: use one of {', '.join(FORMAL_MODES)}")
+    if mode == "off":
+        return StageResult(STAGE, Status.SKIPPED, detail="--formal off")
+    rtl = RtlResult.load(ctx.artifacts["rtl_json"])
+    hw = HwInterface.load(ctx.artifacts["interface"])
+    depth, why_depth = _depth(ctx)
+    try:
+        harness = build_harness(rtl, hw, ctx.task, depth)
+    except NotModelled as exc:
+        return StageResult(STAGE, Status.SKIPPED, detail=str(exc))
+    if mode == "auto" and depth > AUTO_MAX_DEPTH:
+        return StageResult(STAGE, Status.SKIPPED, detail=f"auto: the bound would be {depth} steps ({why_depth}), "
+                                                         f"more than {AUTO_MAX_DEPTH}; use --formal bmc to check")
+    unchecked = "; ".join(f"{c.label} ({c.why_unchecked})" for c in harness.unchecked)
+    if any(c.kind == "requires" for c in harness.unchecked):
+        return StageResult(STAGE, Status.SKIPPED, detail=f"a requires cannot be expressed, so the inputs cannot "
+                                                         f"be constrained: {unchecked}")
+    if not harness.checked:
+        return StageResult(STAGE, Status.SKIPPED, detail=f"no ensures can be expressed: {unchecked or 'none'}")
+    tool = YosysSmtbmc()
+    tool.check()
+    out = ctx.stage_dir(STAGE)
+    harness_path = out / "harness.sv"
+    harness_path.write_text(harness.text, encoding="utf-8")
+    timeout = float(ctx.options.extra.get("formal_timeout", 600))
+    outcome = tool.check_design(harness_path, rtl.verilog_files, out, depth + 1, timeout,
+                                induction=mode == "prove")
+    record: dict[str, Any] = {
+        "mode": "prove" if mode == "prove" else "bmc", "depth": depth, "depth_from": why_depth,
+        "status": outcome.status, "seconds": round(outcome.seconds, 2), "steps": outcome.steps,
+        "checked": [c.label for c in harness.checked], "unchecked": [
+            {"clause": c.label, "why": c.why_unchecked} for c in harness.unchecked],
+        "assumed": [c.label for c in harness.clauses if c.kind in ("requires", "type")],
+    }
+    metrics = {"formal_checked": len(harness.checked), "formal_unchecked": len(harness.unchecked),
+               "formal_depth": depth, "formal_seconds": round(outcome.seconds, 2)}
+    note = f"; unchecked: {unchecked}" if unchecked else ""
+    scope = ("at every step (k-induction)" if mode == "prove"
+             else f"within {depth - RESET_STEPS} cycles after reset")
+    if outcome.status == "passed":
+        detail = (f"proven: for every input the requires allow, the results come out {scope} and "
+                  f"{len(harness.checked)} ensures hold (bound: {why_depth}){note}")
+        status = Status.PASS
+    elif outcome.status == "failed":
+        inputs = {harness.arguments[k]: v for k, v in outcome.values.items() if k in harness.arguments}
+        inputs = {k: _signed(v, hw, k) for k, v in inputs.items()}
+        what = harness.assert_lines.get(outcome.failed_line or -1, "an assertion")
+        what = (f"the results had not come out {depth - RESET_STEPS} cycles after reset" if what == "latency bound"
+                else f"{what} does not hold")
+        record["counterexample"] = {"inputs": inputs, "failed": what, "vcd": outcome.vcd}
+        (out / "counterexample.yaml").write_text(yaml.safe_dump([{"inputs": inputs}], sort_keys=False))
+        detail = (f"counterexample: {', '.join(f'{k}={v}' for k, v in inputs.items())}: {what} "
+                  f"(a test vector in formal/counterexample.yaml){note}")
+        status = Status.FAIL
+    else:
+        detail = f"unknown: {outcome.detail}{note}"
+        status = Status.SKIPPED
+    record["detail"] = detail
+    (out / "formal.json").write_text(json.dumps(record, indent=2))
+    return StageResult(STAGE, status, detail=detail, artifacts={"formal_json": str(out / "formal.json")},
+                       metrics=metrics)
+
+
+def _depth(ctx: RunContext) -> tuple[int, str]:
+    """The bound in steps after reset, and where it comes from."""
+    given = ctx.options.extra.get("formal_depth") or ctx.task.hardware.extra.get("formal_depth")
+    if given:
+        return RESET_STEPS + int(given), f"given, {int(given)} cycles"
+    path = ctx.artifacts.get("cosim_results")
+    cycles = None
+    if path and Path(path).is_file():
+        found = [v.get("cycles") for v in json.loads(Path(path).read_text()).get("vectors", [])]
+        cycles = max((c for c in found if c is not None), default=None)
+    if cycles is None:
+        return RESET_STEPS + 16, "16 cycles (no co-simulation to derive it from)"
+    return RESET_STEPS + cycles + SLACK, f"the slowest vector's {cycles} cycles + {SLACK}"
+
+
+def _signed(value: int, hw: HwInterface, dafny_name: str) -> int | bool:
+    """A port's bits as the task's integer (two's complement for signed ports)."""
+    port = next((p for p in hw.ports if p.dafny_name == dafny_name), None)
+    if port is not None and port.dafny_type == "bool":
+        return bool(value)
+    if port is None or not port.signed or port.width <= 1:
+        return value
+    return value - (1 << port.width) if value >= 1 << (port.width - 1) else value

@@ -1,0 +1,164 @@
+"""The formal stage: pinned clauses as Verilog (checked against Python by simulating them with Icarus), and the
+whole stage on real RTL: the reference design is proven, a mutated operator and a bug that only some inputs
+reach (which the task's vectors miss) are caught, each counterexample reproduces in co-simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hls.formal.expr import WIDE, Signal, Untranslatable, clause_to_verilog
+from pipeline.task import load_task
+from tests.hls_data.helpers import require_circt
+from tests.support import EXAMPLES, needs_dafny, needs_iverilog, needs_yosys
+
+pytestmark = pytest.mark.usefixtures("private_p2s_home")
+
+
+def _euclid(a: int, b: int) -> tuple[int, int]:
+    r = a % abs(b)
+    return (a - r) // b, r
+
+
+CLAUSES = {  # Dafny text -> its meaning in Python over (x, y, n, ok)
+    "x + y * 2 == n": lambda x, y, n, ok: x + y * 2 == n,
+    "0 <= x < y <= n": lambda x, y, n, ok: 0 <= x < y <= n,
+    "x / y == n": lambda x, y, n, ok: y != 0 and _euclid(x, y)[0] == n,
+    "x % y >= 0 && x % y == n": lambda x, y, n, ok: y != 0 and _euclid(x, y)[1] == n,
+    "ok ==> x > y": lambda x, y, n, ok: (not ok) or x > y,
+    "ok <==> (if x > y then x else y) == x": lambda x, y, n, ok: ok == ((x if x > y else y) == x),
+    "-x * y * x != old(n)": lambda x, y, n, ok: -x * y * x != n,
+    "!(x == y) || ok": lambda x, y, n, ok: x != y or ok,
+}
+VALUES = [(7, 2, 3, True), (-7, 2, -4, False), (-7, -2, 4, True), (7, -2, -3, False), (2**31 - 1, 2**31 - 1, 5, True),
+          (-(2**31), 3, 1, False), (3, 9, 9, True), (0, 1, 0, False), (-7, 2, 1, True)]
+
+
+@needs_iverilog
+def test_clauses_mean_in_verilog_what_they_mean_in_dafny(tmp_path):
+    """Each clause, translated and simulated on 32-bit signed ports (x, y, n) and a bool (ok), gives Python's
+    value of its Dafny meaning: Euclidean / and %, chains, ==> and <==>, if-then-else, a product wider than
+    the ports, ``old`` of a parameter."""
+    signals = {"x": Signal("x", 32, True), "y": Signal("y", 32, True), "n": Signal("n", 32, True),
+               "ok": Signal("ok", 1, False, is_bool=True)}
+    texts = {c: clause_to_verilog(c, signals) for c in CLAUSES}
+    lines = ["module t;", "  reg [31:0] x, y, n; reg ok;"]
+    lines += [f"  function automatic signed [{WIDE - 1}:0] p2s_mod(input signed [{WIDE - 1}:0] a, "
+              f"input signed [{WIDE - 1}:0] b); reg signed [{WIDE - 1}:0] r; begin r = a % b; "
+              f"if (r < 0) r = (b < 0) ? r - b : r + b; p2s_mod = r; end endfunction",
+              f"  function automatic signed [{WIDE - 1}:0] p2s_div(input signed [{WIDE - 1}:0] a, "
+              f"input signed [{WIDE - 1}:0] b); begin p2s_div = (a - p2s_mod(a, b)) / b; end endfunction",
+              "  initial begin"]
+    for vx, vy, vn, vok in VALUES:
+        lines.append(f"    x = 32'h{vx & 0xFFFFFFFF:x}; y = 32'h{vy & 0xFFFFFFFF:x}; n = 32'h{vn & 0xFFFFFFFF:x}; "
+                     f"ok = {int(vok)}; #1;")
+        lines += [f'    $display("%0d", {text});' for text in texts.values()]
+    lines += ["  end", "endmodule"]
+    (tmp_path / "t.v").write_text("\n".join(lines))
+    subprocess.run(["iverilog", "-g2012", "-o", "t.vvp", "t.v"], cwd=tmp_path, check=True)
+    out = subprocess.run(["vvp", "-n", "t.vvp"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    got = [line.strip() == "1" for line in out.splitlines() if line.strip() in ("0", "1")]
+    want = [bool(f(*v)) for v in VALUES for f in CLAUSES.values()]
+    assert got == want
+
+
+def test_what_the_translator_cannot_express_is_named():
+    signals = {"a": Signal("a", 32, True), "m": Signal("m", 32, True)}
+    for text, words in [("m == Fib(a)", "call"), ("forall i :: 0 <= i < a ==> i < m", "quantifier"),
+                        ("m == a * a * a * a", "product of 4"), ("s[0] == m", "index")]:
+        with pytest.raises(Untranslatable, match=words):
+            clause_to_verilog(text, signals)
+
+
+# ------------------------------------------------------------------------------------------ the stage on RTL
+
+
+@pytest.fixture(scope="module")
+def max2_run(tmp_path_factory):
+    if shutil.which("yosys-smtbmc") is None or shutil.which("z3") is None:
+        pytest.skip("yosys-smtbmc or z3 is not installed (apt-get install yosys z3)")
+    require_circt()
+    from pipeline.api import run_pipeline
+
+    task = load_task(EXAMPLES / "max2.yaml")
+    out = tmp_path_factory.mktemp("max2")
+    report = run_pipeline(task, out_dir=out, stages=["verify", "python", "c", "rtl", "cosim", "formal"])
+    return task, out, report
+
+
+def _mutated(run: Path, tmp: Path, old: str, new: str) -> tuple[Path, dict]:
+    """A copy of the run whose RTL has ``old`` replaced by ``new`` (exactly once)."""
+    copy = tmp / "mutant"
+    shutil.copytree(run, copy)
+    rtl = json.loads((copy / "rtl" / "rtl.json").read_text())
+    files = [f.replace(str(run), str(copy)) for f in rtl["verilog_files"]]
+    rtl["verilog_files"] = files
+    (copy / "rtl" / "rtl.json").write_text(json.dumps(rtl))
+    text = Path(files[0]).read_text()
+    assert text.count(old) == 1, old
+    Path(files[0]).write_text(text.replace(old, new))
+    return copy, rtl
+
+
+def _stage_on(run: Path, task) -> object:
+    from hls.formal.stage import formal_stage
+    from pipeline.stage import RunContext, RunOptions
+
+    ctx = RunContext(task, run, RunOptions(formal="bmc"))
+    ctx.artifacts = {"rtl_json": str(run / "rtl" / "rtl.json"), "interface": str(run / "c" / "interface.json"),
+                     "cosim_results": str(run / "cosim" / "cosim_results.json")}
+    return formal_stage(ctx)
+
+
+def _cosim(run: Path, task, inputs: list[dict], expected: list[dict]):
+    from hls.cosim import run_cosim
+    from hls.rtl_result import RtlResult
+    from hls.vectors import port_vectors
+    from pipeline.hw_interface import HwInterface
+
+    hw = HwInterface.load(run / "c" / "interface.json")
+    rtl = RtlResult.load(run / "rtl" / "rtl.json")
+    return run_cosim(rtl, hw, port_vectors(hw, inputs, expected), run / "recheck")
+
+
+COMPARE = "assign out0 = $signed(in0) >= $signed(in1);"
+
+
+@needs_dafny
+@needs_yosys
+@pytest.mark.slow
+def test_reference_design_is_proven_and_a_mutated_operator_is_caught(max2_run, tmp_path):
+    task, run, report = max2_run
+    formal = next(s for s in report.stages if s.stage == "formal")
+    assert formal.status.value == "pass" and formal.detail.startswith("proven"), formal.detail
+    record = json.loads((run / "formal" / "formal.json").read_text())
+    assert record["checked"] == ["ensures #1: m >= a && m >= b", "ensures #2: m == a || m == b"]
+    mutant, _ = _mutated(run, tmp_path, COMPARE, COMPARE.replace(">=", "<="))
+    result = _stage_on(mutant, task)
+    assert result.status.value == "fail" and result.detail.startswith("counterexample:"), result.detail
+    [vector] = __import__("yaml").safe_load((mutant / "formal" / "counterexample.yaml").read_text())
+    a, b = vector["inputs"]["a"], vector["inputs"]["b"]
+    assert a != b
+    again = _cosim(mutant, task, [vector["inputs"]], [{"m": max(a, b)}])
+    assert not again.passed  # the counterexample reproduces in simulation
+
+
+@needs_dafny
+@needs_yosys
+@pytest.mark.slow
+def test_a_bug_only_some_inputs_reach_is_caught_where_the_vectors_miss_it(max2_run, tmp_path):
+    task, run, _ = max2_run
+    mutant, _ = _mutated(run, tmp_path, COMPARE, COMPARE.replace(";", " ^ (in1 == 32'd77777);"))
+    vectors = _cosim(mutant, task, [t.inputs for t in task.tests], [t.expected for t in task.tests])
+    assert vectors.passed  # the task's own vectors do not see it
+    result = _stage_on(mutant, task)
+    assert result.status.value == "fail", result.detail
+    [vector] = __import__("yaml").safe_load((mutant / "formal" / "counterexample.yaml").read_text())
+    assert vector["inputs"]["b"] == 77777
+    a, b = vector["inputs"]["a"], vector["inputs"]["b"]
+    assert not _cosim(mutant, task, [vector["inputs"]], [{"m": max(a, b)}]).passed
