@@ -27,8 +27,17 @@ class PortVector:
     expected_lengths: dict[str, int] = field(default_factory=dict)  # array -> number of elements compared
 
 
+def encode_array(value: Any) -> list:
+    """An array or sequence value → its elements' integers (a string is its characters, even of length 1)."""
+    if isinstance(value, str):
+        return [ord(c) for c in value]
+    return encode(value)
+
+
 def encode(value: Any) -> Any:
-    """Task value → integer(s): bools as 0/1, characters as their code, lists element-wise."""
+    """Task value → integer(s): bools as 0/1, characters as their code, lists element-wise.
+
+    A one-character string reads as a ``char``; where the port is an array use :func:`encode_array`."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, str):
@@ -123,7 +132,7 @@ def _array(v: PortVector, port: HwPort, hw: HwInterface, ins: dict, exp: dict, k
     if port.role == "array":
         if key not in ins:
             raise UserError(f"test vector {v.index}: no value for array '{key}' (port {port.name})")
-        value = encode(ins[key])
+        value = encode_array(ins[key])
         flat = flatten(value, port)
         if len(flat) > depth:
             raise UserError(f"test vector {v.index}: array '{key}' has {len(flat)} elements, port depth is {depth}")
@@ -135,7 +144,7 @@ def _array(v: PortVector, port: HwPort, hw: HwInterface, ins: dict, exp: dict, k
     else:
         v.memories[port.name] = [0] * depth
     if key in exp:
-        value = encode(exp[key])
+        value = encode_array(exp[key])
         v.expected[port.name] = flatten(value, port)
         v.expected_lengths[port.name] = len(v.expected[port.name])
         rows, cols = shape(value)

@@ -176,3 +176,15 @@ def test_expected_values_prefer_the_reference_model(tmp_path):
     ctx.artifacts["python_results"] = str(py)
     values, source = expected_outputs(ctx)
     assert values[0]["m"] == 10 and values[1] == {"m": -5} and "1/4 vectors" in source
+
+
+def test_a_one_character_string_is_an_array_of_one_character():
+    """MBPP-DFY's IsInteger("1"): a string port gets the characters, not one char's code (that crashed)."""
+    hw = HwInterface("IsInteger", [HwPort("s", "array", "uint8_t", 8, False, depth=16, dims=[16], dafny_name="s",
+                                          dafny_type="string"),
+                                   HwPort("s_len", "len", "int32_t", 32, True, of="s"),
+                                   HwPort("return", "return", "bool", 1, False, dafny_name="result",
+                                          dafny_type="bool")])
+    [one, two] = port_vectors(hw, [{"s": "1"}, {"s": "12"}], [{"result": True}, {"result": True}])
+    assert one.memories["s"][:2] == [ord("1"), 0] and one.scalars["s_len"] == 1
+    assert two.memories["s"][:2] == [ord("1"), ord("2")] and two.scalars["s_len"] == 2
