@@ -281,3 +281,50 @@ def test_dafny4_forms_the_bridge_rewrites_verify_on_dafny23_and_a_wrong_body_fai
     wrong = verify_source(BY_METHOD.replace("return s;", "return s + 1;"), None, dafny=dafny, timeout=60)
     assert not wrong.verified and wrong.phase == "verification"
     assert wrong.errors[0].line == 14  # the user's `return`, through the position map
+
+
+LITERAL_MATCH = """\
+function Pow(b: int, n: nat): int
+{
+  match n
+  case 0 => 1
+  case 1 => b
+  case m => b * Pow(b, m - 1)
+}
+
+method Op(op: char, x: int, y: int) returns (r: int)
+  requires op == '+' || op == '-'
+  ensures op == '+' ==> r == x + y
+{
+  match op
+  {
+    case '+' =>
+      r := x + y;
+    case '-' =>
+      r := x - y;
+  }
+}
+
+method Sign(x: int) returns (s: int)
+  ensures x != 0 ==> s == 1
+{
+  s := match x case 0 => 0 case _ => 1;
+}
+"""
+
+
+@needs_dafny
+def test_matches_on_literals_become_if_chains_that_keep_the_exhaustiveness_check(dafny):
+    """Dafny 2.3 matches constructors only: literal cases become ``if`` chains (a variable case binds the
+    value); a statement match without a catch-all asserts its last literal, so dropping the requires that
+    makes it exhaustive fails verification at the user's `case`."""
+    from verifiers.api import verify_source
+
+    b = bridge(LITERAL_MATCH, "dafny3")
+    assert "if (n) == 0 then 1" in b.text and "var m := (n);" in b.text and "assert (op) == '-';" in b.text
+    r = verify_source(LITERAL_MATCH, None, dafny=dafny, timeout=60)
+    assert r.verified, r.diagnostics
+    open_op = verify_source(LITERAL_MATCH.replace("  requires op == '+' || op == '-'\n", ""), None, dafny=dafny,
+                            timeout=60)
+    assert not open_op.verified and open_op.phase == "verification"
+    assert [d.line for d in open_op.errors] == [16]  # `case '-' =>`, where the exhaustiveness is asserted

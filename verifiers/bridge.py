@@ -41,8 +41,11 @@ from verifiers.syntax import (
     find_decls,
     find_for_loops,
     find_while_loops,
+    is_kw,
     is_op,
+    matching,
     split_top,
+    statement_start,
     strip_parens,
 )
 
@@ -108,6 +111,12 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
         for wloop in find_while_loops(tokens):
             _guess_decreases(source, tokens, wloop, edits, changes)
         _nonempty_characteristic(tokens, edits, changes)
+        bodies = [d.body for d in decls if d.kind in ("function", "predicate") and d.body is not None]
+        for i, t in enumerate(tokens):
+            if t.kind == "keyword" and t.text == "match":
+                in_function = any(lo < i < hi for lo, hi in bodies)  # type: ignore[misc]
+                _literal_match(source, tokens, i, edits, changes, statement=not in_function and
+                               statement_start(tokens, i))
     elif dialect == "dafny3":
         for d in decls:
             _decl_to_dafny4(tokens, d, edits, changes)
@@ -141,6 +150,115 @@ def _in_type_parameter(tokens: list[Token], i: int) -> bool:
     while k > 0 and tokens[k].text != "(":
         k -= 1
     return k >= 2 and tokens[k - 1].kind == "ident" and tokens[k - 2].text in ("<", ",")
+
+
+# ------------------------------------------------------------------------------------------ literal patterns
+
+_LITERAL_KINDS = ("number", "char", "string")
+
+
+@dataclass
+class _Case:
+    keyword: int  # index of `case`
+    arrow: int  # index of `=>`
+    pattern: list[Token]
+    end: int  # one past the case's body
+
+
+def _literal_match(source: str, tokens: list[Token], i: int, edits: list[Edit], changes: list[str],
+                   statement: bool) -> None:
+    """``match x case 0 => a case 1 => b case _ => c`` (Dafny 3+: literal patterns) -> ``if``-``else`` chains.
+
+    Dafny 2.3 matches datatype constructors only. A match whose cases are all literals (numbers, characters,
+    strings, booleans), but for a last ``_`` or variable case, becomes ``if (x) == 0 then a else if ...``
+    (a statement: ``if (x) == 0 { a } else ...``); a variable case binds ``var n := (x);``. A statement match
+    without a last catch-all keeps Dafny 4's exhaustiveness check: its last branch asserts ``(x) == L``. A
+    match with other patterns, a nested match, or an expression match without a catch-all is left alone.
+    """
+    is_stmt = statement
+    found = _match_cases(tokens, i, is_stmt)
+    if found is None:
+        return
+    scrutinee, cases, braces, region_end = found
+    default = cases[-1] if _is_catch_all(cases[-1].pattern) else None
+    literal = cases[:-1] if default else cases
+    if not literal or not all(_is_literal(c.pattern) for c in literal) or (default is None and not is_stmt):
+        return
+    x = "(" + source[tokens[scrutinee[0]].start : tokens[scrutinee[1] - 1].end] + ")"
+    first = tokens[i]
+    head_end = tokens[braces[0]].end if braces else tokens[scrutinee[1] - 1].end
+    edits.append(Edit(first.start, head_end, "(" if not is_stmt else "", anchor=first.start))
+    for k, c in enumerate(cases):
+        lead = "" if k == 0 else ("} else " if is_stmt else "else ")
+        pat = source[tokens[c.keyword + 1].start : tokens[c.arrow - 1].end]
+        if c is default:
+            bind = f"var {pat} := {x}; " if c.pattern[0].text != "_" else ""
+            text = lead + ("{ " + bind if is_stmt else bind)
+        elif default is None and k == len(cases) - 1:
+            text = lead + "{ " + f"assert {x} == {pat}; "
+        else:
+            text = lead + f"if {x} == {pat} " + ("{" if is_stmt else "then")
+        edits.append(Edit(tokens[c.keyword].start, tokens[c.arrow].end, text, anchor=tokens[c.keyword].start))
+    close = "}" if is_stmt else ")"
+    if braces:
+        edits.append(Edit(tokens[braces[1]].start, tokens[braces[1]].end, close))
+    else:
+        at = tokens[region_end - 1].end
+        edits.append(Edit(at, at, " " + close, anchor=tokens[region_end - 1].start))
+    changes.append(f"line {first.line}: match on literals -> if-else")
+
+
+def _match_cases(tokens: list[Token], i: int, is_stmt: bool
+                 ) -> tuple[tuple[int, int], list[_Case], tuple[int, int] | None, int] | None:
+    """(scrutinee range, cases, the match's own braces or None, one past its last token), or None."""
+    n, k, depth = len(tokens), i + 1, 0
+    while k < n and not (depth == 0 and (is_kw(tokens[k], "case") or is_op(tokens[k], "{"))):
+        depth += is_op(tokens[k], "(", "[") - is_op(tokens[k], ")", "]")
+        k += 1
+    if k >= n or k == i + 1:
+        return None
+    scrutinee = (i + 1, k)
+    braces = None
+    if is_op(tokens[k], "{"):
+        braces = (k, matching(tokens, k))
+        k += 1
+    stop = braces[1] if braces else n
+    cases: list[_Case] = []
+    depth = 0
+    while k < stop and is_kw(tokens[k], "case"):
+        arrow = k + 1
+        while arrow < stop and not is_op(tokens[arrow], "=>"):
+            arrow += 1
+        j, depth = arrow + 1, 0
+        while j < stop:
+            t = tokens[j]
+            if depth == 0 and (is_kw(t, "case") or (not is_stmt and is_op(t, ";"))):
+                break
+            if is_kw(t, "match"):
+                return None  # a nested match: its cases would be taken for ours
+            if is_op(t, "(", "[", "{"):
+                depth += 1
+            elif is_op(t, ")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            j += 1
+        cases.append(_Case(k, arrow, tokens[k + 1 : arrow], j))
+        k = j
+    if not cases or (braces and k != braces[1]):
+        return None
+    return scrutinee, cases, braces, (braces[1] + 1 if braces else cases[-1].end)
+
+
+def _is_literal(pattern: list[Token]) -> bool:
+    texts = [t.text for t in pattern]
+    if len(pattern) == 1:
+        return pattern[0].kind in _LITERAL_KINDS or texts[0] in ("true", "false")
+    return len(pattern) == 2 and texts[0] == "-" and pattern[1].kind == "number"
+
+
+def _is_catch_all(pattern: list[Token]) -> bool:
+    return len(pattern) == 1 and (pattern[0].text == "_" or pattern[0].kind == "ident")
 
 
 # ------------------------------------------------------------------------------------------ reserved names
