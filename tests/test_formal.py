@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hls.formal.expr import WIDE, Signal, Untranslatable, clause_to_verilog
+from hls.formal.expr import EUCLID_FUNCTIONS, Signal, Untranslatable, clause_to_verilog
 from pipeline.task import load_task
 from tests.hls_data.helpers import require_circt
 from tests.support import EXAMPLES, needs_dafny, needs_iverilog, needs_yosys
@@ -48,11 +48,7 @@ def test_clauses_mean_in_verilog_what_they_mean_in_dafny(tmp_path):
                "ok": Signal("ok", 1, False, is_bool=True)}
     texts = {c: clause_to_verilog(c, signals) for c in CLAUSES}
     lines = ["module t;", "  reg [31:0] x, y, n; reg ok;"]
-    lines += [f"  function automatic signed [{WIDE - 1}:0] p2s_mod(input signed [{WIDE - 1}:0] a, "
-              f"input signed [{WIDE - 1}:0] b); reg signed [{WIDE - 1}:0] r; begin r = a % b; "
-              f"if (r < 0) r = (b < 0) ? r - b : r + b; p2s_mod = r; end endfunction",
-              f"  function automatic signed [{WIDE - 1}:0] p2s_div(input signed [{WIDE - 1}:0] a, "
-              f"input signed [{WIDE - 1}:0] b); begin p2s_div = (a - p2s_mod(a, b)) / b; end endfunction",
+    lines += [EUCLID_FUNCTIONS,
               "  initial begin"]
     for vx, vy, vn, vok in VALUES:
         lines.append(f"    x = 32'h{vx & 0xFFFFFFFF:x}; y = 32'h{vy & 0xFFFFFFFF:x}; n = 32'h{vn & 0xFFFFFFFF:x}; "
@@ -162,3 +158,35 @@ def test_a_bug_only_some_inputs_reach_is_caught_where_the_vectors_miss_it(max2_r
     assert vector["inputs"]["b"] == 77777
     a, b = vector["inputs"]["a"], vector["inputs"]["b"]
     assert not _cosim(mutant, task, [vector["inputs"]], [{"m": max(a, b)}]).passed
+
+
+BV_CLAUSES = {  # over p, q: bv8 and k: an int in 0..255
+    "p & q == q & p": lambda p, q, k: True,
+    "(p << 1) == p + p": lambda p, q, k: True,
+    "(p >> 3) as int == p as int / 8": lambda p, q, k: True,
+    "p ^ q == 0x0F": lambda p, q, k: p ^ q == 15,
+    "!p == 255 - p": lambda p, q, k: True,
+    "(p as int) + (q as int) > 255": lambda p, q, k: p + q > 255,
+    "p < q": lambda p, q, k: p < q,
+    "(k as bv8) == p | 1": lambda p, q, k: k == (p | 1),
+    "p * q == (p as int * q as int) as bv8": lambda p, q, k: True,
+}
+BV_VALUES = [(0, 0, 1), (255, 1, 255), (0xF0, 0xFF, 0xF1), (3, 12, 3), (200, 100, 201), (1, 254, 0)]
+
+
+@needs_iverilog
+def test_bitvector_clauses_mean_in_verilog_what_they_mean_in_dafny(tmp_path):
+    """bvN values are N-bit words: & | ^ << >> ! and + - * wrap at N bits, comparisons are unsigned, and
+    ``as int`` / ``as bv8`` convert, as in Dafny."""
+    signals = {"p": Signal("p", 8, False, bv=8), "q": Signal("q", 8, False, bv=8), "k": Signal("k", 32, True)}
+    texts = [clause_to_verilog(c, signals) for c in BV_CLAUSES]
+    lines = ["module t;", "  reg [7:0] p, q; reg [31:0] k;", EUCLID_FUNCTIONS, "  initial begin"]
+    for vp, vq, vk in BV_VALUES:
+        lines.append(f"    p = 8'd{vp}; q = 8'd{vq}; k = 32'd{vk}; #1;")
+        lines += [f'    $display("%0d", {text});' for text in texts]
+    lines += ["  end", "endmodule"]
+    (tmp_path / "t.v").write_text("\n".join(lines))
+    subprocess.run(["iverilog", "-g2012", "-o", "t.vvp", "t.v"], cwd=tmp_path, check=True)
+    out = subprocess.run(["vvp", "-n", "t.vvp"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    got = [line.strip() == "1" for line in out.splitlines() if line.strip() in ("0", "1")]
+    assert got == [bool(f(*v)) for v in BV_VALUES for f in BV_CLAUSES.values()]

@@ -24,27 +24,55 @@ WIDE = 128
 MAX_FACTORS = 3  # a product of more port values than this could overflow WIDE bits
 
 
+# Dafny's Euclidean division and modulo (the remainder is never negative), which the translated clauses call.
+EUCLID_FUNCTIONS = f"""\
+  function automatic signed [{WIDE - 1}:0] p2s_mod(input signed [{WIDE - 1}:0] x, input signed [{WIDE - 1}:0] y);
+    reg signed [{WIDE - 1}:0] r;
+    begin
+      r = x % y;
+      if (r < 0) r = (y < 0) ? r - y : r + y;
+      p2s_mod = r;
+    end
+  endfunction
+  function automatic signed [{WIDE - 1}:0] p2s_div(input signed [{WIDE - 1}:0] x, input signed [{WIDE - 1}:0] y);
+    begin
+      p2s_div = (x - p2s_mod(x, y)) / y;
+    end
+  endfunction
+"""
+
+
 class Untranslatable(Exception):
     """A clause uses something the harness cannot express; the message names it."""
 
 
 @dataclass(frozen=True)
 class Signal:
-    """A harness signal carrying a task parameter or result: its Verilog name, width, signedness and type."""
+    """A harness signal carrying a task parameter or result: its Verilog name, width, signedness and type
+    (``is_bool``; ``bv``: the N of a Dafny ``bvN``, whose values are N-bit words)."""
 
     name: str
     width: int
     signed: bool
     is_bool: bool = False
+    bv: int | None = None
 
 
 @dataclass(frozen=True)
 class Value:
-    """A translated expression: Verilog text, whether it is boolean, and how many port factors it multiplies."""
+    """A translated expression: Verilog text and its kind (``bool``, ``int``: WIDE-bit signed, ``bv``: a
+    ``bv``-bit word), the number of port factors it multiplies, and whether it is a bare literal (which takes
+    the type of the other operand, as in Dafny)."""
 
     text: str
-    is_bool: bool
+    kind: str
     factors: int = 1
+    bv: int = 0
+    literal: int | None = None
+
+    @property
+    def is_bool(self) -> bool:
+        return self.kind == "bool"
 
 
 def wide(sig: Signal) -> str:
@@ -71,69 +99,116 @@ def clause_to_verilog(text: str, signals: dict[str, Signal]) -> str:
 
 
 def _int(v: Value, what: str) -> str:
-    if v.is_bool:
-        raise Untranslatable(f"{what} needs an integer, got a boolean")
+    if v.kind != "int":
+        raise Untranslatable(f"{what} needs an integer, got a {v.kind}")
     return v.text
 
 
 def _bool(v: Value, what: str) -> str:
     if not v.is_bool:
-        raise Untranslatable(f"{what} needs a boolean, got an integer")
+        raise Untranslatable(f"{what} needs a boolean, got a {v.kind}")
     return v.text
+
+
+def _as_bv(v: Value, n: int, what: str) -> str:
+    """``v`` as an n-bit word: a bv of that width, or a literal that fits it."""
+    if v.kind == "bv" and v.bv == n:
+        return v.text
+    if v.literal is not None and 0 <= v.literal < (1 << n):
+        return f"{n}'d{v.literal}"
+    raise Untranslatable(f"{what} mixes a bv{n} with a {v.kind if v.kind != 'bv' else f'bv{v.bv}'}")
+
+
+def _pair(a: Value, b: Value, what: str) -> tuple[str, str, str, int]:
+    """Both operands in one domain: (kind, left text, right text, bv width or 0)."""
+    if a.kind == "bv" or b.kind == "bv":
+        n = a.bv if a.kind == "bv" else b.bv
+        return "bv", _as_bv(a, n, what), _as_bv(b, n, what), n
+    if a.is_bool or b.is_bool:
+        return "bool", _bool(a, what), _bool(b, what), 0
+    return "int", a.text, b.text, 0
 
 
 def _expr(e: A.Expr, signals: dict[str, Signal]) -> Value:
     if isinstance(e, A.Paren):
         inner = _expr(e.inner, signals)
-        return Value(f"({inner.text})", inner.is_bool, inner.factors)
+        return Value(f"({inner.text})", inner.kind, inner.factors, inner.bv, inner.literal)
     if isinstance(e, A.Literal):
         if e.kind == "bool":
-            return Value("1'b1" if e.value else "1'b0", True, 0)
+            return Value("1'b1" if e.value else "1'b0", "bool", 0)
         if e.kind == "int":
             n = int(e.value)  # type: ignore[arg-type]
-            return Value(f"{WIDE}'sd{n}" if n >= 0 else f"(-{WIDE}'sd{-n})", False, 0)
+            return Value(f"{WIDE}'sd{n}" if n >= 0 else f"(-{WIDE}'sd{-n})", "int", 0, literal=n)
         raise Untranslatable(f"a {e.kind} literal")
     if isinstance(e, A.Name):
         sig = signals.get(e.name)
         if sig is None:
             raise Untranslatable(f"`{e.name}` is not a scalar parameter or result of the target")
-        return Value(sig.name, True) if sig.is_bool else Value(f"$signed({wide(sig)})", False)
+        if sig.is_bool:
+            return Value(sig.name, "bool")
+        if sig.bv:
+            return Value(sig.name, "bv", bv=sig.bv)
+        return Value(f"$signed({wide(sig)})", "int")
     if isinstance(e, A.Old):
         if e.kind != "old":
             raise Untranslatable(f"{e.kind}(...)")
         return _expr(e.operand, signals)
+    if isinstance(e, A.Conversion):
+        return _conversion(e, signals)
     if isinstance(e, A.Unary):
         v = _expr(e.operand, signals)
+        if e.op == "!" and v.kind == "bv":
+            return Value(f"(~{v.text})", "bv", 0, v.bv)
         if e.op == "!":
-            return Value(f"!({_bool(v, '!')})", True, 0)
+            return Value(f"!({_bool(v, '!')})", "bool", 0)
+        if e.op == "-" and v.kind == "bv":
+            return Value(f"{v.bv}'(-{v.text})", "bv", 0, v.bv)
         if e.op == "-":
-            return Value(f"(-({_int(v, 'unary -')}))", False, v.factors)
+            lit = -v.literal if v.literal is not None else None
+            return Value(f"(-({_int(v, 'unary -')}))", "int", v.factors, literal=lit)
         raise Untranslatable(f"unary `{e.op}`")
     if isinstance(e, A.Ite):
         c = _bool(_expr(e.cond, signals), "if")
         a, b = _expr(e.then, signals), _expr(e.else_, signals)
-        if a.is_bool != b.is_bool:
-            raise Untranslatable("the branches of an `if` have different types")
-        return Value(f"(({c}) ? ({a.text}) : ({b.text}))", a.is_bool, max(a.factors, b.factors))
+        kind, x, y, n = _pair(a, b, "the branches of an `if`")
+        return Value(f"(({c}) ? ({x}) : ({y}))", kind, max(a.factors, b.factors), n)
     if isinstance(e, A.Chain):
         parts = [_expr(x, signals) for x in e.operands]
         links = [_compare(op, parts[i], parts[i + 1]) for i, op in enumerate(e.ops)]
-        return Value("(" + " && ".join(links) + ")", True, 0)
+        return Value("(" + " && ".join(links) + ")", "bool", 0)
     if isinstance(e, A.Binary):
         return _binary(e, signals)
     raise Untranslatable(f"{type(e).__name__.lower()} expressions")
 
 
+def _conversion(e: A.Conversion, signals: dict[str, Signal]) -> Value:
+    """``x as int`` / ``x as nat`` of a bv (its unsigned value), ``x as bvN`` of an integer or a bv."""
+    v = _expr(e.operand, signals)
+    target = e.target.name
+    if target in ("int", "nat"):
+        if v.kind == "bv":
+            return Value(f"$signed({{{WIDE - v.bv}'d0, {v.text}}})", "int", 1)
+        if v.kind == "int":
+            return v
+    if target.startswith("bv") and target[2:].isdigit():
+        n = int(target[2:])
+        if v.kind in ("int", "bv"):  # Dafny proves the value fits, so truncating to n bits keeps it
+            return Value(f"{n}'({v.text})", "bv", 0, n)
+    raise Untranslatable(f"the conversion `as {target}` of a {v.kind}")
+
+
 COMPARE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 LOGIC = {"&&", "||", "==>", "<==", "<==>"}
+BITWISE = {"&", "|", "^"}
 
 
 def _compare(op: str, a: Value, b: Value) -> str:
     if op not in COMPARE:
         raise Untranslatable(f"the comparison `{op}`")
-    if a.is_bool and b.is_bool and op in ("==", "!="):
-        return f"(({a.text}) {op} ({b.text}))"
-    return f"(({_int(a, op)}) {COMPARE[op]} ({_int(b, op)}))"
+    kind, x, y, _ = _pair(a, b, op)
+    if kind == "bool" and op not in ("==", "!="):
+        raise Untranslatable(f"`{op}` on booleans")
+    return f"(({x}) {COMPARE[op]} ({y}))"
 
 
 def _binary(e: A.Binary, signals: dict[str, Signal]) -> Value:
@@ -143,17 +218,30 @@ def _binary(e: A.Binary, signals: dict[str, Signal]) -> Value:
         x, y = _bool(a, op), _bool(b, op)
         text = {"&&": f"(({x}) && ({y}))", "||": f"(({x}) || ({y}))", "==>": f"(!({x}) || ({y}))",
                 "<==": f"(({x}) || !({y}))", "<==>": f"(({x}) == ({y}))"}[op]
-        return Value(text, True, 0)
+        return Value(text, "bool", 0)
     if op in COMPARE:
-        return Value(_compare(op, a, b), True, 0)
-    x, y = _int(a, op), _int(b, op)
+        return Value(_compare(op, a, b), "bool", 0)
+    if op in ("<<", ">>"):
+        if a.kind != "bv":
+            raise Untranslatable(f"`{op}` on a {a.kind}")
+        amount = b.text if b.kind == "bv" else _int(b, op)
+        return Value(f"{a.bv}'({a.text} {op} ({amount}))", "bv", 0, a.bv)
+    kind, x, y, n = _pair(a, b, op)
+    if kind == "bool":
+        raise Untranslatable(f"`{op}` on booleans")
+    if kind == "bv":
+        if op in BITWISE or op in ("+", "-", "*"):
+            return Value(f"{n}'(({x}) {op} ({y}))", "bv", 0, n)
+        if op in ("/", "%"):
+            return Value(f"{n}'(({x}) {op} ({y}))", "bv", 0, n)  # unsigned: Dafny's bv / and % truncate
+        raise Untranslatable(f"the operator `{op}` on bv{n}")
     if op in ("+", "-"):
-        return Value(f"(({x}) {op} ({y}))", False, max(a.factors, b.factors))
+        return Value(f"(({x}) {op} ({y}))", "int", max(a.factors, b.factors))
     if op == "*":
         factors = a.factors + b.factors
         if factors > MAX_FACTORS:
             raise Untranslatable(f"a product of {factors} values (it could overflow the {WIDE}-bit check)")
-        return Value(f"(({x}) * ({y}))", False, factors)
+        return Value(f"(({x}) * ({y}))", "int", factors)
     if op in ("/", "%"):
-        return Value(f"p2s_{'div' if op == '/' else 'mod'}({x}, {y})", False, max(a.factors, b.factors))
-    raise Untranslatable(f"the operator `{op}`")
+        return Value(f"p2s_{'div' if op == '/' else 'mod'}({x}, {y})", "int", max(a.factors, b.factors))
+    raise Untranslatable(f"the operator `{op}` on integers")

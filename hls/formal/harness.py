@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hls.formal.expr import WIDE, Signal, Untranslatable, clause_to_verilog
+from hls.formal.expr import EUCLID_FUNCTIONS, Signal, Untranslatable, clause_to_verilog
 from hls.render import render
 from hls.rtl_result import RtlResult
 from hls.verilog_ports import read_ports_from_files
-from pipeline.hw_interface import HwInterface
+from pipeline.hw_interface import HwInterface, HwPort
 from pipeline.task import Task
 
 ARRAY_ROLES = ("array", "array_out", "len")
@@ -96,7 +96,7 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         reg = f"p2s_arg_{hp.dafny_name or p.arg}"
         args.append({"name": reg, "range": _range(widths[data]), "dafny": hp.dafny_name or p.arg})
         driven[data] = reg
-        signals[hp.dafny_name or p.arg] = Signal(reg, widths[data], hp.signed, hp.dafny_type == "bool")
+        signals[hp.dafny_name or p.arg] = _signal(reg, widths[data], hp)
     for i, p in enumerate(iface.of_kind("out", "ctrl_out")):
         data = p.signals.get("data", "")
         tied.append(p.signals["ready"])
@@ -107,7 +107,7 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         if p.arg:
             hp = hw.return_port if p.arg == "return" else dafny_of.get(p.arg)
             if hp is not None and hp.dafny_name:
-                signals[hp.dafny_name] = Signal(capture, width, hp.signed, hp.dafny_type == "bool")
+                signals[hp.dafny_name] = _signal(capture, width, hp)
     reset_on = iface.reset_active_high
     for port in ports:
         if port.name == iface.clock:
@@ -127,7 +127,7 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         "reset_expr": "p2s_step < 16'd3" if reset_on else "p2s_step >= 16'd3",
         "args": args, "inputs": inputs, "outputs": outputs, "tied_high": tied, "wires": wires,
         "connections": connections, "all_got": " && ".join(o["got"] for o in outputs) or "1'b1",
-        "assumptions": assumptions, "checks": checks, "depth": depth, "wide": WIDE,
+        "assumptions": assumptions, "checks": checks, "depth": depth, "functions": EUCLID_FUNCTIONS,
     }
     text = render("formal/handshake_formal.sv.j2", **context)
     lines = {}
@@ -135,6 +135,13 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         if "assert (" in line:
             lines[n] = line.split("//", 1)[1].strip() if "//" in line else line.strip()
     return Harness(text, depth, clauses, lines, {a["name"]: a["dafny"] for a in args})
+
+
+def _signal(name: str, width: int, port: HwPort) -> Signal:
+    """The harness signal of a port, typed by the task's parameter (bool, bvN, or an integer)."""
+    kind = port.dafny_type or ""
+    bv = int(kind[2:]) if kind.startswith("bv") and kind[2:].isdigit() else None
+    return Signal(name, width, port.signed, kind == "bool", bv)
 
 
 def _clauses(task: Task, signals: dict[str, Signal], hw: HwInterface) -> list[Clause]:
