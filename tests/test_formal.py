@@ -190,3 +190,25 @@ def test_bitvector_clauses_mean_in_verilog_what_they_mean_in_dafny(tmp_path):
     out = subprocess.run(["vvp", "-n", "t.vvp"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
     got = [line.strip() == "1" for line in out.splitlines() if line.strip() in ("0", "1")]
     assert got == [bool(f(*v)) for v in BV_VALUES for f in BV_CLAUSES.values()]
+
+
+@needs_dafny
+@needs_yosys
+@pytest.mark.slow
+def test_a_slow_input_is_bounded_under_a_derived_bound_and_a_failure_under_a_stated_one(max2_run, tmp_path):
+    """The bound derived from the vectors is a guess: results later than it leave the proof bounded (a pass
+    that says so). A bound the task states is a requirement: later results are a counterexample."""
+    from dataclasses import replace
+
+    from pipeline.task import HardwareOptions
+
+    task, run, _ = max2_run
+    fast = tmp_path / "fast"
+    shutil.copytree(run, fast)
+    (fast / "cosim" / "cosim_results.json").write_text(json.dumps({"vectors": [{"cycles": 0}]}))
+    result = _stage_on(fast, task)  # the bound: 0 + 4 cycles; max2 needs 5
+    assert result.status.value == "pass" and result.detail.startswith("bounded:"), result.detail
+    stated = replace(task, hardware=replace(task.hardware, extra={**task.hardware.extra, "formal_depth": 2}))
+    assert isinstance(stated.hardware, HardwareOptions)
+    result = _stage_on(fast, stated)
+    assert result.status.value == "fail" and "had not come out 2 cycles after reset" in result.detail, result.detail
