@@ -79,7 +79,7 @@ def testbench(rtl: RtlResult, hw: HwInterface, vectors: list[PortVector], max_cy
     ports = read_ports_from_files(rtl.verilog_files, rtl.top_module)
     widths = {p.name: p.width for p in ports}
     directions = {p.name: p.direction for p in ports}
-    memories = _memories(hw, iface)
+    memories = memory_layout(hw, iface)
     assigned = _assigned_inputs(iface)
     clock_reset = {iface.clock, iface.reset}
     regs = [{"name": n, "range": _range(widths[n])} for n in widths
@@ -106,7 +106,7 @@ def testbench(rtl: RtlResult, hw: HwInterface, vectors: list[PortVector], max_cy
     raise UserError(f"unknown RTL protocol '{iface.protocol}' in rtl.json")
 
 
-def _memories(hw: HwInterface, iface: RtlInterface) -> dict[str, dict[str, Any]]:
+def memory_layout(hw: HwInterface, iface: RtlInterface) -> dict[str, dict[str, Any]]:
     """The testbench's memory arrays by name: one per array argument, one per bank of several arrays.
 
     Each entry lists its ``slices``: the array arguments stored in it (``arg``, ``offset``, ``depth``).

@@ -65,7 +65,7 @@ def test_clauses_mean_in_verilog_what_they_mean_in_dafny(tmp_path):
 
 def test_what_the_translator_cannot_express_is_named():
     signals = {"a": Signal("a", 32, True), "m": Signal("m", 32, True)}
-    for text, words in [("m == Fib(a)", "call"), ("forall i :: 0 <= i < a ==> i < m", "quantifier"),
+    for text, words in [("m == Fib(a)", "call"), ("forall i :: 0 <= i < a ==> i < m", "forall"),
                         ("m == a * a * a * a", "product of 4"), ("s[0] == m", "index")]:
         with pytest.raises(Untranslatable, match=words):
             clause_to_verilog(text, signals)
@@ -212,3 +212,39 @@ def test_a_slow_input_is_bounded_under_a_derived_bound_and_a_failure_under_a_sta
     assert isinstance(stated.hardware, HardwareOptions)
     result = _stage_on(fast, stated)
     assert result.status.value == "fail" and "had not come out 2 cycles after reset" in result.detail, result.detail
+
+
+@pytest.fixture(scope="module")
+def max_array_rtl(tmp_path_factory):
+    require_circt()  # before the test's private P2S_HOME hides the HLS environment
+    from pipeline.api import run_pipeline
+
+    task = load_task(EXAMPLES / "max_array.yaml")
+    out = tmp_path_factory.mktemp("max_array")
+    run_pipeline(task, out_dir=out, stages=["verify", "python", "c", "rtl"])
+    return task, out
+
+
+@needs_dafny
+@pytest.mark.slow
+def test_array_arguments_get_free_contents_a_bounded_length_and_unrolled_quantifiers(max_array_rtl):
+    """max_array: the memory's words start from free constants, the length is assumed within the buffer, and
+    `forall i :: 0 <= i < a.Length ==> a[i] <= m` unrolls over every index of the buffer (the solver itself
+    is too slow for this design's 54-cycle bound in a test; the harness is checked as text)."""
+    from hls.formal.harness import build_harness
+    from hls.rtl_result import RtlResult
+    from pipeline.hw_interface import HwInterface
+
+    task, run = max_array_rtl
+    h = build_harness(RtlResult.load(run / "rtl" / "rtl.json"), HwInterface.load(run / "c" / "interface.json"),
+                      task, 30)
+    assert [c.label for c in h.checked] == [f"ensures #{k}: {e}" for k, e in enumerate(task.ensures, 1)]
+    assert not h.unchecked
+    assert h.text.count("(* anyconst *) reg [31:0] p2s_init_a_") == 16
+    assert "|a| <= 16 (the buffer)" in h.text and "p2s_mem_a_15" in h.text
+    assert h.array_regs["a"][0] == "p2s_len_a"
+    with pytest.raises(Untranslatable, match="range is not within an array"):
+        from hls.formal.expr import ArraySignal, Scope
+
+        arr = ArraySignal(Signal("n", 32, True), ("e0",), ("i0",), Signal("", 32, True))
+        clause_to_verilog("forall i :: 0 <= i < k ==> a[i] > 0", Scope({"k": Signal("k", 32, True)}, {"a": arr}))

@@ -15,7 +15,8 @@ unchecked, never dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from itertools import product
 
 from verifiers.front import ast as A
 from verifiers.front.parser import parse_expression
@@ -59,6 +60,34 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class ArraySignal:
+    """An array or sequence parameter in the harness: its length signal and one register per element, now
+    (``elems``) and at the start (``inits``, what ``old(a[i])`` reads), with the elements' type."""
+
+    length: Signal
+    elems: tuple[str, ...]
+    inits: tuple[str, ...]
+    element: Signal  # width, signedness and type of an element (its name unused)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a clause can name: scalar signals, arrays, quantified variables (unrolled to constants), and
+    whether it is read inside ``old(...)``."""
+
+    scalars: dict[str, Signal]
+    arrays: dict[str, ArraySignal] = field(default_factory=dict)
+    bound: dict[str, int] = field(default_factory=dict)
+    old: bool = False
+
+    def get(self, name: str) -> Signal | None:
+        return self.scalars.get(name)
+
+
+MAX_UNROLLED = 4096  # quantifier instances a clause may unroll to
+
+
+@dataclass(frozen=True)
 class Value:
     """A translated expression: Verilog text and its kind (``bool``, ``int``: WIDE-bit signed, ``bv``: a
     ``bv``-bit word), the number of port factors it multiplies, and whether it is a bare literal (which takes
@@ -82,8 +111,8 @@ def wide(sig: Signal) -> str:
     return f"{{{WIDE - sig.width}'d0, {sig.name}}}"
 
 
-def clause_to_verilog(text: str, signals: dict[str, Signal]) -> str:
-    """The Verilog (1-bit) of one pinned clause.
+def clause_to_verilog(text: str, signals: dict[str, Signal] | Scope) -> str:
+    """The Verilog (1-bit) of one pinned clause over ``signals`` (scalars, or a :class:`Scope` with arrays).
 
     Raises:
         Untranslatable: the clause uses something outside the translated subset.
@@ -92,7 +121,8 @@ def clause_to_verilog(text: str, signals: dict[str, Signal]) -> str:
         expr = parse_expression(text)
     except Exception as exc:  # the clause was verified by Dafny; a parse failure here is ours to report
         raise Untranslatable(f"the clause cannot be read ({exc})") from None
-    value = _expr(expr, signals)
+    scope = signals if isinstance(signals, Scope) else Scope(dict(signals))
+    value = _expr(expr, scope)
     if not value.is_bool:
         raise Untranslatable("the clause is not a boolean")
     return value.text
@@ -129,7 +159,7 @@ def _pair(a: Value, b: Value, what: str) -> tuple[str, str, str, int]:
     return "int", a.text, b.text, 0
 
 
-def _expr(e: A.Expr, signals: dict[str, Signal]) -> Value:
+def _expr(e: A.Expr, signals: Scope) -> Value:
     if isinstance(e, A.Paren):
         inner = _expr(e.inner, signals)
         return Value(f"({inner.text})", inner.kind, inner.factors, inner.bv, inner.literal)
@@ -141,6 +171,11 @@ def _expr(e: A.Expr, signals: dict[str, Signal]) -> Value:
             return Value(f"{WIDE}'sd{n}" if n >= 0 else f"(-{WIDE}'sd{-n})", "int", 0, literal=n)
         raise Untranslatable(f"a {e.kind} literal")
     if isinstance(e, A.Name):
+        if e.name in signals.bound:
+            k = signals.bound[e.name]
+            return Value(f"{WIDE}'sd{k}", "int", 0, literal=k)
+        if e.name in signals.arrays:
+            raise Untranslatable(f"the whole array `{e.name}` (only its elements and length)")
         sig = signals.get(e.name)
         if sig is None:
             raise Untranslatable(f"`{e.name}` is not a scalar parameter or result of the target")
@@ -152,7 +187,13 @@ def _expr(e: A.Expr, signals: dict[str, Signal]) -> Value:
     if isinstance(e, A.Old):
         if e.kind != "old":
             raise Untranslatable(f"{e.kind}(...)")
-        return _expr(e.operand, signals)
+        return _expr(e.operand, replace(signals, old=True))
+    if isinstance(e, (A.Member, A.Card)):
+        return _length(e, signals)
+    if isinstance(e, A.Index):
+        return _element(e, signals)
+    if isinstance(e, A.Quantifier):
+        return _quantifier(e, signals)
     if isinstance(e, A.Conversion):
         return _conversion(e, signals)
     if isinstance(e, A.Unary):
@@ -181,7 +222,7 @@ def _expr(e: A.Expr, signals: dict[str, Signal]) -> Value:
     raise Untranslatable(f"{type(e).__name__.lower()} expressions")
 
 
-def _conversion(e: A.Conversion, signals: dict[str, Signal]) -> Value:
+def _conversion(e: A.Conversion, signals: Scope) -> Value:
     """``x as int`` / ``x as nat`` of a bv (its unsigned value), ``x as bvN`` of an integer or a bv."""
     v = _expr(e.operand, signals)
     target = e.target.name
@@ -211,7 +252,7 @@ def _compare(op: str, a: Value, b: Value) -> str:
     return f"(({x}) {COMPARE[op]} ({y}))"
 
 
-def _binary(e: A.Binary, signals: dict[str, Signal]) -> Value:
+def _binary(e: A.Binary, signals: Scope) -> Value:
     a, b = _expr(e.left, signals), _expr(e.right, signals)
     op = e.op
     if op in LOGIC:
@@ -245,3 +286,155 @@ def _binary(e: A.Binary, signals: dict[str, Signal]) -> Value:
     if op in ("/", "%"):
         return Value(f"p2s_{'div' if op == '/' else 'mod'}({x}, {y})", "int", max(a.factors, b.factors))
     raise Untranslatable(f"the operator `{op}` on integers")
+
+
+# ------------------------------------------------------------------------------------------ arrays
+
+
+def _scalar_value(name: str, sig: Signal) -> Value:
+    if sig.is_bool:
+        return Value(name, "bool")
+    if sig.bv:
+        return Value(name, "bv", bv=sig.bv)
+    return Value(f"$signed({wide(replace(sig, name=name))})", "int")
+
+
+def _array_of(e: A.Expr, scope: Scope) -> ArraySignal:
+    while isinstance(e, A.Paren):
+        e = e.inner
+    if isinstance(e, A.Name) and e.name in scope.arrays:
+        return scope.arrays[e.name]
+    raise Untranslatable("an index or length of something other than an array parameter")
+
+
+def _length(e: A.Member | A.Card, scope: Scope) -> Value:
+    """``a.Length`` / ``|a|`` of an array or sequence parameter (fixed for the whole run)."""
+    if isinstance(e, A.Member) and e.name != "Length":
+        raise Untranslatable(f"the member `.{e.name}`")
+    arr = _array_of(e.obj if isinstance(e, A.Member) else e.operand, scope)
+    return _scalar_value(arr.length.name, arr.length)
+
+
+def _element(e: A.Index, scope: Scope) -> Value:
+    """``a[i]``: the element register (a multiplexer when ``i`` is not a constant), ``old`` reads the start."""
+    arr = _array_of(e.obj, scope)
+    if len(e.indices) != 1:
+        raise Untranslatable("a multi-dimensional index")
+    index = _expr(e.indices[0], scope)
+    regs = arr.inits if scope.old else arr.elems
+    if index.literal is not None:
+        k = index.literal
+        if 0 <= k < len(regs):
+            return _scalar_value(regs[k], arr.element)
+        # beyond the buffer: only reached under a range that is false there (the length is at most the depth)
+        if arr.element.is_bool:
+            return Value("1'b0", "bool", 0)
+        if arr.element.bv:
+            return Value(f"{arr.element.bv}'d0", "bv", 0, arr.element.bv)
+        return Value(f"{WIDE}'sd0", "int", 0)
+    i = _int(index, "an index")
+    words = [_scalar_value(r, arr.element) for r in regs]
+    text = words[-1].text
+    for k in range(len(words) - 2, -1, -1):
+        text = f"(({i}) == {WIDE}'sd{k} ? {words[k].text} : {text})"
+    return Value(text, words[0].kind, 1, words[0].bv)
+
+
+def _conjuncts(e: A.Expr) -> list[A.Expr]:
+    while isinstance(e, A.Paren):
+        e = e.inner
+    if isinstance(e, A.Binary) and e.op == "&&":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+def _comparisons(range_: A.Expr) -> list[tuple[A.Expr, str, A.Expr]]:
+    """The ``(left, op, right)`` comparisons of a range's conjuncts (chains split into their links)."""
+    out = []
+    for c in _conjuncts(range_):
+        if isinstance(c, A.Chain):
+            out += [(c.operands[k], op, c.operands[k + 1]) for k, op in enumerate(c.ops)]
+        elif isinstance(c, A.Binary) and c.op in ("<", "<=", ">", ">="):
+            out.append((c.left, c.op, c.right))
+    flipped = {">": "<", ">=": "<="}
+    return [(r, flipped[op], left) if op in flipped else (left, op, r) for left, op, r in out]
+
+
+def _is_length(e: A.Expr, scope: Scope) -> bool:
+    """``a.Length``, ``|a|``, or either minus a non-negative literal."""
+    while isinstance(e, A.Paren):
+        e = e.inner
+    if isinstance(e, A.Binary) and e.op == "-" and isinstance(e.right, A.Literal) and e.right.kind == "int":
+        return int(e.right.value) >= 0 and _is_length(e.left, scope)  # type: ignore[arg-type]
+    if not isinstance(e, (A.Member, A.Card)):
+        return False
+    try:
+        _length(e, scope)
+        return True
+    except Untranslatable:
+        return False
+
+
+def _bounded_vars(names: list[str], range_: A.Expr, scope: Scope) -> None:
+    """Check that the range keeps every quantified variable within ``0 .. max depth``: a lower bound that is a
+    non-negative literal (or another such variable) and an upper bound that is an array's length (or another
+    such variable), so that unrolling over that interval checks every instance.
+
+    Raises:
+        Untranslatable: some variable's range is not bounded that way (e.g. ``0 <= i < n`` for a scalar n).
+    """
+    links = _comparisons(range_)
+
+    def name_of(e: A.Expr) -> str | None:
+        while isinstance(e, A.Paren):
+            e = e.inner
+        return e.name if isinstance(e, A.Name) else None
+
+    low = {n for n in scope.bound}
+    high = {n for n in scope.bound}
+    changed = True
+    while changed:
+        changed = False
+        for left, _, right in links:
+            v, w = name_of(right), name_of(left)
+            if v in names and v not in low and (
+                    (isinstance(left, A.Literal) and left.kind == "int" and int(left.value) >= 0)  # type: ignore
+                    or (w in low)):
+                low.add(v)
+                changed = True
+            if w in names and w not in high and (_is_length(right, scope) or name_of(right) in high):
+                high.add(w)
+                changed = True
+    missing = [n for n in names if n not in low or n not in high]
+    if missing:
+        raise Untranslatable(f"a quantifier over `{missing[0]}` whose range is not within an array's indices")
+
+
+def _quantifier(e: A.Quantifier, scope: Scope) -> Value:
+    """``forall``/``exists`` over array indices, unrolled: every instance from 0 to the largest buffer."""
+    if e.kind not in ("forall", "exists") or not scope.arrays:
+        raise Untranslatable(f"{e.kind} expressions")
+    names = [v.name for v in e.vars]
+    body = e.body
+    range_ = e.range
+    if range_ is None:
+        inner = body.inner if isinstance(body, A.Paren) else body
+        if e.kind == "forall" and isinstance(inner, A.Binary) and inner.op == "==>":
+            range_, body = inner.left, inner.right
+        elif e.kind == "exists":
+            range_ = body
+        else:
+            raise Untranslatable("a quantifier without a range")
+    _bounded_vars(names, range_, scope)
+    top = max(len(a.elems) for a in scope.arrays.values())
+    if (top + 1) ** len(names) > MAX_UNROLLED:
+        raise Untranslatable(f"a quantifier of {(top + 1) ** len(names)} instances")
+    parts = []
+    for values in product(range(top + 1), repeat=len(names)):
+        inner_scope = replace(scope, bound={**scope.bound, **dict(zip(names, values, strict=True))})
+        r = _bool(_expr(range_, inner_scope), "a quantifier's range")
+        b = _bool(_expr(body, inner_scope), "a quantifier's body")
+        parts.append(f"(!({r}) || ({b}))" if e.kind == "forall" else
+                     (f"(({r}) && ({b}))" if range_ is not body else f"({b})"))
+    joined = " && ".join(parts) if e.kind == "forall" else " || ".join(parts)
+    return Value(f"({joined})", "bool", 0)

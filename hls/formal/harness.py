@@ -9,10 +9,11 @@ raises :class:`NotModelled` (the stage then says so), as does the ``ap_ctrl`` pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hls.formal.expr import EUCLID_FUNCTIONS, Signal, Untranslatable, clause_to_verilog
+from hls.cosim import memory_layout
+from hls.formal.expr import EUCLID_FUNCTIONS, ArraySignal, Scope, Signal, Untranslatable, clause_to_verilog
 from hls.render import render
 from hls.rtl_result import RtlResult
 from hls.verilog_ports import read_ports_from_files
@@ -50,6 +51,8 @@ class Harness:
     clauses: list[Clause] = field(default_factory=list)
     assert_lines: dict[int, str] = field(default_factory=dict)  # harness line -> what it asserts
     arguments: dict[str, str] = field(default_factory=dict)  # anyconst register -> Dafny parameter
+    # array parameter -> (its length register, the registers of its initial contents)
+    array_regs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     @property
     def checked(self) -> list[Clause]:
@@ -73,14 +76,17 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
     iface = rtl.interface
     if iface.protocol != "handshake":
         raise NotModelled(f"the {iface.protocol} protocol is not modelled by the formal harness yet")
-    arrays = [p.name for p in hw.ports if p.role in ARRAY_ROLES]
-    if arrays:
-        raise NotModelled(f"array ports ({', '.join(sorted(set(arrays)))}) are not modelled by the formal "
-                          f"harness yet")
+    results = [p.name for p in hw.ports if p.role == "array_out"]
+    if results:
+        raise NotModelled(f"array results ({', '.join(sorted(results))}) are not modelled by the formal harness "
+                          f"yet")
+    if any(p.dims and len(p.dims) > 1 for p in hw.ports):
+        raise NotModelled("two-dimensional arrays are not modelled by the formal harness yet")
     ports = read_ports_from_files(rtl.verilog_files, rtl.top_module)
     widths = {p.name: p.width for p in ports}
     dafny_of = {p.name: p for p in hw.ports}
     signals: dict[str, Signal] = {}
+    lengths: dict[str, Signal] = {}
     args, inputs, outputs, connections = [], [], [], []
     tied: list[str] = []
     driven: dict[str, str] = {}
@@ -93,6 +99,12 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
             driven[data] = f"{widths[data]}'d0"
             continue
         hp = dafny_of[p.arg]
+        if hp.role == "len":
+            reg = f"p2s_len_{hp.of}"
+            args.append({"name": reg, "range": _range(widths[data]), "dafny": f"|{hp.of}|"})
+            driven[data] = reg
+            lengths[hp.of] = Signal(reg, widths[data], hp.signed)
+            continue
         reg = f"p2s_arg_{hp.dafny_name or p.arg}"
         args.append({"name": reg, "range": _range(widths[data]), "dafny": hp.dafny_name or p.arg})
         driven[data] = reg
@@ -108,6 +120,7 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
             hp = hw.return_port if p.arg == "return" else dafny_of.get(p.arg)
             if hp is not None and hp.dafny_name:
                 signals[hp.dafny_name] = _signal(capture, width, hp)
+    mem = _memories(rtl, hw, widths, lengths)
     reset_on = iface.reset_active_high
     for port in ports:
         if port.name == iface.clock:
@@ -118,7 +131,7 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
             connections.append({"port": port.name, "signal": driven.get(port.name, port.name)})
     wires = [{"name": p.name, "range": _range(p.width)} for p in ports
              if p.direction != "input"]
-    clauses = _clauses(task, signals, hw)
+    clauses = _clauses(task, Scope(signals, mem.arrays), hw) + mem.length_clauses
     assumptions = [{"text": c.verilog, "label": c.label} for c in clauses
                    if c.kind in ("requires", "type") and c.verilog is not None]
     checks = [{"text": c.verilog, "label": c.label} for c in clauses if c.kind == "ensures" and c.verilog]
@@ -127,14 +140,86 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         "reset_expr": "p2s_step < 16'd3" if reset_on else "p2s_step >= 16'd3",
         "args": args, "inputs": inputs, "outputs": outputs, "tied_high": tied, "wires": wires,
         "connections": connections, "all_got": " && ".join(o["got"] for o in outputs) or "1'b1",
-        "assumptions": assumptions, "checks": checks, "depth": depth, "functions": EUCLID_FUNCTIONS,
+        "assumptions": assumptions, "checks": checks, "depth": depth + mem.drain, "functions": EUCLID_FUNCTIONS,
+        "memory_decls": mem.decls, "memory_logic": mem.logic, "drain": mem.drain,
     }
     text = render("formal/handshake_formal.sv.j2", **context)
     lines = {}
     for n, line in enumerate(text.splitlines(), 1):
         if "assert (" in line:
             lines[n] = line.split("//", 1)[1].strip() if "//" in line else line.strip()
-    return Harness(text, depth, clauses, lines, {a["name"]: a["dafny"] for a in args})
+    return Harness(text, depth + mem.drain, clauses, lines, {a["name"]: a["dafny"] for a in args},
+                   {name: (a.length.name, list(a.inits)) for name, a in mem.arrays.items()})
+
+
+@dataclass
+class _Memories:
+    """The harness's model of the design's memories: declarations, the per-cycle logic serving the load and
+    store channels, each array parameter as the clauses see it, and the length assumptions."""
+
+    decls: list[str] = field(default_factory=list)
+    logic: list[str] = field(default_factory=list)
+    arrays: dict[str, ArraySignal] = field(default_factory=dict)
+    length_clauses: list[Clause] = field(default_factory=list)
+    drain: int = 0
+
+
+DRAIN = 4  # cycles after the last token before the memories are read (as the co-simulation does)
+
+
+def _memories(rtl: RtlResult, hw: HwInterface, widths: dict[str, int], lengths: dict[str, Signal]) -> _Memories:
+    """One register per memory word, loaded at reset from free initial contents (``anyconst``); loads answer one
+    cycle after the address, stores write and acknowledge, as the co-simulation testbench serves them."""
+    iface = rtl.interface
+    out = _Memories()
+    layout = memory_layout(hw, iface)
+    for name, m in layout.items():
+        for k in range(m["depth"]):
+            out.decls.append(f"(* anyconst *) reg [{m['width'] - 1}:0] p2s_init_{name}_{k};")
+            out.decls.append(f"reg [{m['width'] - 1}:0] p2s_mem_{name}_{k};")
+            out.logic.append(f"if ({iface.reset}) p2s_mem_{name}_{k} <= p2s_init_{name}_{k};")
+    for p in iface.of_kind("load"):
+        sig, m = p.signals, layout[p.arg]
+        w = widths[sig["data"]]
+        out.decls += [f"reg [{w - 1}:0] {sig['data']} = 0;", f"reg {sig['data_valid']} = 1'b0;",
+                      f"wire {sig['addr_ready']} = !{sig['data_valid']} || {sig['data_ready']};"]
+        words = " ".join(f"{k}: {sig['data']} <= p2s_mem_{p.arg}_{k};" for k in range(m["depth"]))
+        out.logic += [f"if ({iface.reset}) {sig['data_valid']} <= 1'b0;",
+                      f"else if ({sig['addr_valid']} && {sig['addr_ready']}) begin",
+                      f"  case ({sig['addr']}) {words} default: {sig['data']} <= 0; endcase",
+                      f"  {sig['data_valid']} <= 1'b1;",
+                      f"end else if ({sig['data_valid']} && {sig['data_ready']}) {sig['data_valid']} <= 1'b0;"]
+    stores = iface.of_kind("store")
+    for p in stores:
+        sig, m = p.signals, layout[p.arg]
+        out.decls += [f"reg {sig['done_valid']} = 1'b0;",
+                      f"wire {sig['ready']} = !{sig['done_valid']} || {sig['done_ready']};"]
+        words = " ".join(f"{k}: p2s_mem_{p.arg}_{k} <= {sig['data']};" for k in range(m["depth"]))
+        out.logic += [f"if ({iface.reset}) {sig['done_valid']} <= 1'b0;",
+                      f"else if ({sig['valid']} && {sig['ready']}) begin",
+                      f"  case ({sig['addr']}) {words} default: ; endcase",
+                      f"  {sig['done_valid']} <= 1'b1;",
+                      f"end else if ({sig['done_valid']} && {sig['done_ready']}) {sig['done_valid']} <= 1'b0;"]
+    out.drain = DRAIN if stores else 0
+    for name, m in layout.items():
+        for sl in m["slices"]:
+            port = next(p for p in hw.ports if p.name == sl["arg"])
+            length = lengths.get(port.name)
+            if length is None:
+                raise NotModelled(f"array {port.name} has no length port")
+            words = range(sl["offset"], sl["offset"] + sl["depth"])
+            element = _signal("", port.width, port)
+            elem_type = (port.dafny_type or "").split("<", 1)[-1].rstrip(">")
+            element = replace(element, is_bool=elem_type == "bool",
+                              bv=int(elem_type[2:]) if elem_type.startswith("bv") and elem_type[2:].isdigit()
+                              else None)
+            out.arrays[port.dafny_name or port.name] = ArraySignal(
+                length, tuple(f"p2s_mem_{name}_{k}" for k in words), tuple(f"p2s_init_{name}_{k}" for k in words),
+                element)
+            text = f"|{port.dafny_name or port.name}| <= {sl['depth']} (the buffer)"
+            out.length_clauses.append(Clause("type", 0, text, f"($signed({length.name}) >= 0 && "
+                                                              f"$signed({length.name}) <= {sl['depth']})"))
+    return out
 
 
 def _signal(name: str, width: int, port: HwPort) -> Signal:
@@ -144,10 +229,10 @@ def _signal(name: str, width: int, port: HwPort) -> Signal:
     return Signal(name, width, port.signed, kind == "bool", bv)
 
 
-def _clauses(task: Task, signals: dict[str, Signal], hw: HwInterface) -> list[Clause]:
+def _clauses(task: Task, signals: Scope, hw: HwInterface) -> list[Clause]:
     out: list[Clause] = []
     for p in hw.ports:
-        if p.dafny_type == "nat" and p.dafny_name in signals and p.role == "in":
+        if p.dafny_type == "nat" and p.dafny_name in signals.scalars and p.role == "in":
             out.append(Clause("type", 0, f"{p.dafny_name}: nat", clause_to_verilog(f"{p.dafny_name} >= 0",
                                                                                    signals)))
     for kind, exprs in (("requires", task.requires), ("ensures", task.ensures)):

@@ -87,7 +87,12 @@ def formal_stage(ctx: RunContext) -> StageResult:
     scope = ("at every step (k-induction)" if mode == "prove"
              else f"within {depth - RESET_STEPS} cycles after reset")
     inputs = {harness.arguments[k]: _signed(v, hw, harness.arguments[k])
-              for k, v in outcome.values.items() if k in harness.arguments}
+              for k, v in outcome.values.items() if k in harness.arguments and not k.startswith("p2s_len_")}
+    for name, (length, words) in harness.array_regs.items():  # the array's first |a| initial elements
+        if length in outcome.values:
+            n = _signed(outcome.values[length], hw, "")
+            port = next((p for p in hw.ports if (p.dafny_name or p.name) == name), None)
+            inputs[name] = [_element(outcome.values.get(w, 0), port) for w in words[: max(0, int(n))]]
     example = ", ".join(f"{k}={v}" for k, v in inputs.items())
     slow = harness.assert_lines.get(outcome.failed_line or -1) == "latency bound"
     if outcome.status == "passed":
@@ -134,6 +139,13 @@ def _depth(ctx: RunContext) -> tuple[int, str, bool]:
     if cycles is None:
         return RESET_STEPS + 16, "16 cycles (no co-simulation to derive it from)", False
     return RESET_STEPS + cycles + SLACK, f"the slowest vector's {cycles} cycles + {SLACK}", False
+
+
+def _element(value: int, port) -> int:
+    """A memory word as the array element's integer (two's complement for signed elements)."""
+    if port is None or not port.signed:
+        return value
+    return value - (1 << port.width) if value >= 1 << (port.width - 1) else value
 
 
 def _signed(value: int, hw: HwInterface, dafny_name: str) -> int | bool:
