@@ -184,22 +184,17 @@ def _memories(rtl: RtlResult, hw: HwInterface, widths: dict[str, int], lengths: 
         out.decls += [f"reg [{w - 1}:0] {sig['data']} = 0;", f"reg {sig['data_valid']} = 1'b0;",
                       f"wire {sig['addr_ready']} = !{sig['data_valid']} || {sig['data_ready']};"]
         words = " ".join(f"{k}: {sig['data']} <= p2s_mem_{p.arg}_{k};" for k in range(m["depth"]))
-        out.logic += [f"if ({iface.reset}) {sig['data_valid']} <= 1'b0;",
-                      f"else if ({sig['addr_valid']} && {sig['addr_ready']}) begin",
-                      f"  case ({sig['addr']}) {words} default: {sig['data']} <= 0; endcase",
-                      f"  {sig['data_valid']} <= 1'b1;",
-                      f"end else if ({sig['data_valid']} && {sig['data_ready']}) {sig['data_valid']} <= 1'b0;"]
+        out.logic += _channel(iface.reset, f"{sig['addr_valid']} && {sig['addr_ready']}",
+                              f"case ({sig['addr']}) {words} default: {sig['data']} <= 0; endcase",
+                              sig["data_valid"], sig["data_ready"])
     stores = iface.of_kind("store")
     for p in stores:
         sig, m = p.signals, layout[p.arg]
         out.decls += [f"reg {sig['done_valid']} = 1'b0;",
                       f"wire {sig['ready']} = !{sig['done_valid']} || {sig['done_ready']};"]
         words = " ".join(f"{k}: p2s_mem_{p.arg}_{k} <= {sig['data']};" for k in range(m["depth"]))
-        out.logic += [f"if ({iface.reset}) {sig['done_valid']} <= 1'b0;",
-                      f"else if ({sig['valid']} && {sig['ready']}) begin",
-                      f"  case ({sig['addr']}) {words} default: ; endcase",
-                      f"  {sig['done_valid']} <= 1'b1;",
-                      f"end else if ({sig['done_valid']} && {sig['done_ready']}) {sig['done_valid']} <= 1'b0;"]
+        out.logic += _channel(iface.reset, f"{sig['valid']} && {sig['ready']}",
+                              f"case ({sig['addr']}) {words} default: ; endcase", sig["done_valid"], sig["done_ready"])
     out.drain = DRAIN if stores else 0
     for name, m in layout.items():
         for sl in m["slices"]:
@@ -220,6 +215,12 @@ def _memories(rtl: RtlResult, hw: HwInterface, widths: dict[str, int], lengths: 
             out.length_clauses.append(Clause("type", 0, text, f"($signed({length.name}) >= 0 && "
                                                               f"$signed({length.name}) <= {sl['depth']})"))
     return out
+
+
+def _channel(reset: str, request: str, action: str, valid: str, ready: str) -> list[str]:
+    """One request/answer channel of a memory: on a request, act and raise the answer's valid until taken."""
+    return [f"if ({reset}) {valid} <= 1'b0;", f"else if ({request}) begin", f"  {action}",
+            f"  {valid} <= 1'b1;", f"end else if ({valid} && {ready}) {valid} <= 1'b0;"]
 
 
 def _signal(name: str, width: int, port: HwPort) -> Signal:
