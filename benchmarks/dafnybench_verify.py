@@ -65,13 +65,14 @@ def done_names(records: Path) -> set[str]:
     return {json.loads(line)["name"] for line in records.read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
-def drop_failed(records: Path) -> int:
-    """Remove the records of programs Dafny did not verify (to measure them again after a fix); returns how
-    many were removed. The file is replaced atomically."""
+def drop_failed(records: Path, phases: set[str] | None = None) -> int:
+    """Remove the records of programs Dafny did not verify (only those in ``phases`` when given), to measure
+    them again after a fix; returns how many were removed. The file is replaced atomically."""
     if not records.is_file():
         return 0
     lines = [ln for ln in records.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    keep = [ln for ln in lines if json.loads(ln)["dafny_verified"]]
+    keep = [ln for ln in lines if json.loads(ln)["dafny_verified"]
+            or (phases is not None and json.loads(ln)["phase"] not in phases)]
     tmp = records.with_suffix(".tmp")
     tmp.write_text("".join(ln + "\n" for ln in keep), encoding="utf-8")
     tmp.replace(records)
@@ -156,11 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per Dafny call (default 60)")
     ap.add_argument("--limit", type=int, default=None, help="measure at most N more programs")
     ap.add_argument("--report", action="store_true", help="only print the table of the records")
-    ap.add_argument("--remeasure-failed", action="store_true",
-                    help="drop the records of programs Dafny did not verify, then measure those again")
+    ap.add_argument("--remeasure-failed", nargs="?", const="all", metavar="PHASES",
+                    help="drop the records of programs Dafny did not verify (only those whose phase is in the "
+                         "comma-separated PHASES, e.g. parse,resolution), then measure those again")
     args = ap.parse_args(argv)
     if args.remeasure_failed:
-        print(f"{drop_failed(args.records)} failed record(s) dropped; measuring them again", file=sys.stderr)
+        phases = None if args.remeasure_failed == "all" else set(args.remeasure_failed.split(","))
+        print(f"{drop_failed(args.records, phases)} failed record(s) dropped; measuring them again",
+              file=sys.stderr)
     if not args.report:
         rc = run(args.data, args.records, args.timeout, args.limit)
         if rc:
