@@ -12,7 +12,8 @@ Each program is verified twice, without a task: by Dafny on the file as it is, a
 :func:`verifiers.api.verify_source` (bridge + Dafny, escapes listed as trusted rather than rejected, as
 ``p2s verify`` does). One JSON line per program goes to ``FILE`` (default
 ``benchmarks/results/dafnybench/records.jsonl``) as soon as it is measured, with the commit it was measured
-at; a rerun skips the programs already there, so an interrupted measurement resumes where it stopped.
+at (a :class:`~pipeline.journal.Journal`: a kill leaves at most a partial last line, dropped on reading); a rerun
+skips the programs already there, so an interrupted measurement resumes where it stopped.
 
 The figure of merit is ``dafny_verified`` through the bridge: Dafny's own yes on the bridged program, whether
 or not it trusts body-less declarations (those are counted beside it).
@@ -21,12 +22,13 @@ or not it trusts body-less declarations (those are counted beside it).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from pipeline.journal import Journal
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "dafnybench-dev" / "ground_truth"
@@ -59,24 +61,13 @@ def measure_one(path: Path, timeout: float, dafny) -> dict:
     }
 
 
-def done_names(records: Path) -> set[str]:
-    if not records.is_file():
-        return set()
-    return {json.loads(line)["name"] for line in records.read_text(encoding="utf-8").splitlines() if line.strip()}
-
-
 def drop_failed(records: Path, phases: set[str] | None = None) -> int:
     """Remove the records of programs Dafny did not verify (only those in ``phases`` when given), to measure
-    them again after a fix; returns how many were removed. The file is replaced atomically."""
+    them again after a fix; returns how many were removed."""
     if not records.is_file():
         return 0
-    lines = [ln for ln in records.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    keep = [ln for ln in lines if json.loads(ln)["dafny_verified"]
-            or (phases is not None and json.loads(ln)["phase"] not in phases)]
-    tmp = records.with_suffix(".tmp")
-    tmp.write_text("".join(ln + "\n" for ln in keep), encoding="utf-8")
-    tmp.replace(records)
-    return len(lines) - len(keep)
+    return Journal(records, key_field="name").retain(
+        lambda r: r["dafny_verified"] or (phases is not None and r["phase"] not in phases))
 
 
 def run(data: Path, records: Path, timeout: float, limit: int | None) -> int:
@@ -87,17 +78,16 @@ def run(data: Path, records: Path, timeout: float, limit: int | None) -> int:
     if not paths:
         print(f"p2s: error: no .dfy programs under {data} (give --data the ground_truth folder)", file=sys.stderr)
         return 2
-    done = done_names(records)
+    journal = Journal(records, key_field="name")
+    done = journal.done_keys()
     todo = [p for p in paths if p.stem not in done][:limit]
     print(f"{len(paths)} programs, {len(done)} already measured, {len(todo)} to go", file=sys.stderr)
     dafny = Dafny()
     commit = git_commit()
-    records.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     for k, path in enumerate(todo, 1):
         rec = measure_one(path, timeout, dafny) | {"commit": commit}
-        with records.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(rec) + "\n")
+        journal.append(rec)
         rate = (time.monotonic() - start) / k
         print(f"[{k}/{len(todo)}] {rec['name']}: {rec['phase']}{' (dafny verified)' if rec['dafny_verified'] else ''}"
               f" {rec['seconds']:.0f}s; ~{rate * (len(todo) - k) / 60:.0f} min left", file=sys.stderr)
@@ -114,7 +104,7 @@ def reason(why: str) -> str:
 
 def report(records: Path, top: int = 6) -> str:
     """Markdown: totals, phases through the bridge, trusted kinds, and the commonest reasons per phase."""
-    recs = [json.loads(line) for line in records.read_text(encoding="utf-8").splitlines() if line.strip()]
+    recs = Journal(records, key_field="name").records()
     n = len(recs)
     if not n:
         return "no records yet\n"

@@ -19,12 +19,13 @@ in order and the first failures grouped by stage and reason.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline.journal import Journal
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -78,15 +79,9 @@ def run_suite(suite: PublicSuite, out: Path, limit: int | None, workers: int, re
 
 
 def results(folder: Path) -> list[dict]:
+    """The bench's latest line per task (a rerun's line replaces the earlier one)."""
     path = folder / "results.jsonl"
-    if not path.is_file():
-        return []
-    rows = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            rows[row["task"]] = row  # a rerun's line replaces the earlier one
-    return list(rows.values())
+    return Journal(path).records() if path.is_file() else []
 
 
 def funnel(rows: list[dict], stages: tuple[str, ...]) -> list[int]:

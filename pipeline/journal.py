@@ -61,13 +61,20 @@ class Journal:
 
     def compact(self) -> None:
         """Rewrite the file with the latest record per key only (atomically: a crash leaves the old file)."""
-        records = self.records()
+        self.retain()
+
+    def retain(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> int:
+        """Rewrite the file with the latest record per key that ``keep`` accepts (atomically); returns how many
+        keys were dropped (a measurement to run again for them)."""
+        latest = self.records()
+        records = [r for r in latest if keep is None or keep(r)]
         if len(records) == len(self.all_records()):
-            return
+            return 0
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text("".join(json.dumps(r, default=str, separators=(",", ":")) + "\n" for r in records),
                        encoding="utf-8")
         os.replace(tmp, self.path)
+        return len(latest) - len(records)
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one record durably (one write call, then fsync)."""

@@ -75,10 +75,10 @@ def _detect_version(path: str, mtime: float) -> DafnyVersion | None:
     ``p2s verify``. The answer is kept under ``$P2S_HOME/probes/`` keyed by the binary's real path, mtime
     and size, so a replaced or upgraded Dafny is asked again.
     """
-    record = _probe_record(path)
+    record, key = _probe_record(path), _probe_key(path)
     try:
         known = json.loads(record.read_text(encoding="utf-8"))
-        if known.get("key") == _probe_key(path):
+        if known.get("key") == key:
             return parse_version(known["version"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -87,7 +87,7 @@ def _detect_version(path: str, mtime: float) -> DafnyVersion | None:
         try:
             record.parent.mkdir(parents=True, exist_ok=True)
             tmp = record.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": _probe_key(path), "version": version.text}), encoding="utf-8")
+            tmp.write_text(json.dumps({"key": key, "version": version.text}), encoding="utf-8")
             os.replace(tmp, record)
         except OSError as exc:  # a read-only home only costs the probe next time
             log.debug("cannot keep the Dafny version probe: %s", exc)

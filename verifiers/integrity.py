@@ -102,11 +102,6 @@ def _violation(tok: Token, message: str) -> Diagnostic:
 # ------------------------------------------------------------------------------------------ escapes
 
 
-def check_escapes(tokens: list[Token], decls: list[Decl]) -> list[Diagnostic]:
-    """Every construct that lets a claim through without proof, as the gate's violations."""
-    return [t.diagnostic() for t in trusted_constructs(tokens, decls)]
-
-
 def trusted_constructs(tokens: list[Token], decls: list[Decl]) -> list[Trusted]:
     """Every construct that lets a claim through without proof, read from tokens (never from text patterns)."""
     out: list[Trusted] = []

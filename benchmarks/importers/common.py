@@ -201,6 +201,16 @@ def generic_description(decl: Decl) -> str:
             f"(the requires and ensures clauses given with the signature).")
 
 
+def fitting_vector(sig: Signature, inputs: dict[str, Any], expected: dict[str, Any], warnings: list[str],
+                   where: str, note: str = "") -> TestVector | None:
+    """The vector if it fits ``sig``; else ``None``, and the warning ``{where}: {why}{note}``."""
+    why = check_vector(sig, inputs, expected)
+    if why:
+        warnings.append(f"{where}: {why}{note}")
+        return None
+    return TestVector(inputs, expected)
+
+
 def check_vector(task_sig: Signature, inputs: dict[str, Any], expected: dict[str, Any]) -> str | None:
     """Why a vector does not fit the signature (``None``: it fits)."""
     names = {p.name for p in task_sig.params}

@@ -29,8 +29,8 @@ from benchmarks.importers.common import (
     ConversionError,
     ImportResult,
     Skipped,
-    check_vector,
     choose_target,
+    fitting_vector,
     hardware_for,
     sanitize_id,
     task_from_program,
@@ -97,11 +97,9 @@ def vectors(cases: list[tuple[str, str]], sig: Signature, warnings: list[str], t
             if not rec.expected:
                 warnings.append(f"{task_id}: {name} left out: no assertion on the result of {sig.name}")
                 continue
-            why = check_vector(sig, rec.inputs, rec.expected)
-            if why:
-                warnings.append(f"{task_id}: {name} left out: {why}")
-                continue
-            out.append(TestVector(rec.inputs, rec.expected))
+            vec = fitting_vector(sig, rec.inputs, rec.expected, warnings, f"{task_id}: {name} left out")
+            if vec is not None:
+                out.append(vec)
     return out
 
 
@@ -166,13 +164,6 @@ def renamed(tests: list[TestVector], published: Signature, sig: Signature) -> li
             for t in tests]
 
 
-def _fits(t: TestVector, sig: Signature, task_id: str, warnings: list[str]) -> bool:
-    why = check_vector(sig, t.inputs, t.expected)
-    if why:
-        warnings.append(f"{task_id}: a vector left out: {why} (for `{sig.text}`)")
-    return why is None
-
-
 def convert(entry: dict[str, Any], solutions: dict[str, Path], taken: set[str], warnings: list[str]) -> Task:
     """One entry of the task file as a task.
 
@@ -208,8 +199,9 @@ def convert(entry: dict[str, Any], solutions: dict[str, Path], taken: set[str], 
         raise ConversionError(f"the solution's `{sig.text}` and method_signature `{published.text}` have different "
                               f"numbers of parameters or results")
     before = len(warnings)
-    tests = [t for t in renamed(vectors(_test_cases(entry), published, warnings, task_id), published, sig)
-             if _fits(t, sig, task_id, warnings)]
+    tests = [v for t in renamed(vectors(_test_cases(entry), published, warnings, task_id), published, sig)
+             if (v := fitting_vector(sig, t.inputs, t.expected, warnings, f"{task_id}: a vector left out",
+                                     f" (for `{sig.text}`)")) is not None]
     if not tests:
         first = warnings[before].split(": ", 1)[-1] if len(warnings) > before else "no test cases"
         raise ConversionError(f"no test case could be read ({first})")

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from benchmarks.importers import snippets
-from benchmarks.importers.common import ConversionError, check_vector, why_not_target
+from benchmarks.importers.common import ConversionError, fitting_vector, why_not_target
 from benchmarks.importers.dafny_text import declarations
 from pipeline.task import Signature, TestVector
 from pipeline.types import DafnyType, check_value
@@ -117,11 +117,10 @@ def vectors_from_tests(test_source: str, program: str, sig: Signature, task_id: 
                 continue
             state.calls[k].expected[ret] = value
         for rec in state.calls:
-            why = check_vector(sig, rec.inputs, rec.expected)
-            if why:
-                warnings.append(f"{task_id}: {name} line {rec.line}: vector left out: {why}")
-                continue
-            out.append(TestVector(rec.inputs, rec.expected))
+            vec = fitting_vector(sig, rec.inputs, rec.expected, warnings,
+                                 f"{task_id}: {name} line {rec.line}: vector left out")
+            if vec is not None:
+                out.append(vec)
     return out
 
 

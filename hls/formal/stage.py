@@ -30,7 +30,8 @@ from typing import Any
 
 import yaml
 
-from pipeline.hw_interface import HwInterface
+from hls.vectors import from_bits
+from pipeline.hw_interface import HwInterface, HwPort
 from pipeline.stage import FORMAL_MODES, RunContext, StageResult, Status
 
 STAGE = "formal"
@@ -66,8 +67,7 @@ def formal_stage(ctx: RunContext) -> StageResult:
                                                          f"be constrained: {unchecked}")
     if not harness.checked:
         return StageResult(STAGE, Status.SKIPPED, detail=f"no ensures can be expressed: {unchecked or 'none'}")
-    tool = YosysSmtbmc()
-    tool.check()
+    tool = YosysSmtbmc()  # check_design checks its tools first: a missing one is a skip with its fix
     out = ctx.stage_dir(STAGE)
     harness_path = out / "harness.sv"
     harness_path.write_text(harness.text, encoding="utf-8")
@@ -86,13 +86,13 @@ def formal_stage(ctx: RunContext) -> StageResult:
     note = f"; unchecked: {unchecked}" if unchecked else ""
     scope = ("at every step (k-induction)" if mode == "prove"
              else f"within {depth - RESET_STEPS} cycles after reset")
-    inputs = {harness.arguments[k]: _signed(v, hw, harness.arguments[k])
+    inputs = {harness.arguments[k]: _task_value(v, _port(hw, harness.arguments[k]))
               for k, v in outcome.values.items() if k in harness.arguments and not k.startswith("p2s_len_")}
     for name, (length, words) in harness.array_regs.items():  # the array's first |a| initial elements
         if length in outcome.values:
-            n = _signed(outcome.values[length], hw, "")
-            port = next((p for p in hw.ports if (p.dafny_name or p.name) == name), None)
-            inputs[name] = [_element(outcome.values.get(w, 0), port) for w in words[: max(0, int(n))]]
+            port = _port(hw, name)
+            elements = [outcome.values.get(w, 0) for w in words[: max(0, outcome.values[length])]]
+            inputs[name] = [v if port is None else from_bits(v, port.width, port.signed) for v in elements]
     example = ", ".join(f"{k}={v}" for k, v in inputs.items())
     slow = harness.assert_lines.get(outcome.failed_line or -1) == "latency bound"
     if outcome.status == "passed":
@@ -141,18 +141,15 @@ def _depth(ctx: RunContext) -> tuple[int, str, bool]:
     return RESET_STEPS + cycles + SLACK, f"the slowest vector's {cycles} cycles + {SLACK}", False
 
 
-def _element(value: int, port) -> int:
-    """A memory word as the array element's integer (two's complement for signed elements)."""
-    if port is None or not port.signed:
-        return value
-    return value - (1 << port.width) if value >= 1 << (port.width - 1) else value
+def _port(hw: HwInterface, name: str) -> HwPort | None:
+    """The port carrying the task's parameter ``name``."""
+    return next((p for p in hw.ports if (p.dafny_name or p.name) == name), None)
 
 
-def _signed(value: int, hw: HwInterface, dafny_name: str) -> int | bool:
-    """A port's bits as the task's integer (two's complement for signed ports)."""
-    port = next((p for p in hw.ports if p.dafny_name == dafny_name), None)
-    if port is not None and port.dafny_type == "bool":
-        return bool(value)
-    if port is None or not port.signed or port.width <= 1:
-        return value
-    return value - (1 << port.width) if value >= 1 << (port.width - 1) else value
+def _task_value(bits: int, port: HwPort | None) -> int | bool:
+    """A port's bits as the task's value: a bool, or an integer (two's complement for signed ports)."""
+    if port is None:
+        return bits
+    if port.dafny_type == "bool":
+        return bool(bits)
+    return from_bits(bits, port.width, port.signed)
