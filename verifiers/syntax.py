@@ -454,6 +454,14 @@ def _parse_for(tokens: list[Token], i: int) -> ForLoop | None:
         e_end = expression_end(tokens, k, LOOP_SPEC)
         second = (k, e_end)
         k = e_end
+    clauses, k, body = loop_spec(tokens, k)
+    return ForLoop(i, index, type_span, first, direction, second, k, clauses, body)
+
+
+def loop_spec(tokens: list[Token], k: int) -> tuple[list[Clause], int, tuple[int, int] | None]:
+    """The loop clauses from token ``k`` on (``invariant P;``: Dafny accepts the semicolon), the index after
+    them, and the body's braces (``None``: a body-less loop)."""
+    n = len(tokens)
     clauses: list[Clause] = []
     while k < n and tokens[k].kind == "keyword" and tokens[k].text in LOOP_SPEC:
         c_attrs: list[Token] = []
@@ -461,12 +469,10 @@ def _parse_for(tokens: list[Token], i: int) -> ForLoop | None:
         e_end = expression_end(tokens, e_start, LOOP_SPEC)
         clauses.append(Clause(tokens[k].text, k, e_start, e_end, c_attrs))
         k = e_end
-        if k < n and is_op(tokens[k], ";"):  # `invariant P;`: Dafny accepts the semicolon
+        if k < n and is_op(tokens[k], ";"):
             k += 1
-    body = None
-    if k < n and is_op(tokens[k], "{"):
-        body = (k, matching(tokens, k))
-    return ForLoop(i, index, type_span, first, direction, second, k, clauses, body)
+    body = (k, matching(tokens, k)) if k < n and is_op(tokens[k], "{") else None
+    return clauses, k, body
 
 
 def statement_start(tokens: list[Token], i: int) -> bool:
@@ -494,17 +500,7 @@ def find_while_loops(tokens: list[Token]) -> list[WhileLoop]:
         if not (t.kind == "keyword" and t.text == "while") or i + 1 >= n or is_op(tokens[i + 1], "{", "*"):
             continue
         g_end = expression_end(tokens, i + 1, LOOP_SPEC)
-        k = g_end
-        clauses: list[Clause] = []
-        while k < n and tokens[k].kind == "keyword" and tokens[k].text in LOOP_SPEC:
-            c_attrs: list[Token] = []
-            e_start = _skip_attrs(tokens, k + 1, c_attrs)
-            e_end = expression_end(tokens, e_start, LOOP_SPEC)
-            clauses.append(Clause(tokens[k].text, k, e_start, e_end, c_attrs))
-            k = e_end
-            if k < n and is_op(tokens[k], ";"):
-                k += 1
-        body = (k, matching(tokens, k)) if k < n and is_op(tokens[k], "{") else None
+        clauses, _, body = loop_spec(tokens, g_end)
         loops.append(WhileLoop(i, (i + 1, g_end), clauses, body))
     return loops
 
