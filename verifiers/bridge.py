@@ -362,9 +362,7 @@ def _by_method(source: str, tokens: list[Token], d: Decl, edits: list[Edit], cha
         return
     params = tokens[d.params[0] + 1 : d.params[1]]
     names = [t.text for j, t in enumerate(params) if t.kind == "ident" and j + 1 < len(params)
-             and is_op(params[j + 1], ":") and (j == 0 or is_op(params[j - 1], ","))
-             or t.kind == "ident" and j + 1 < len(params) and is_op(params[j + 1], ":")
-             and j > 0 and params[j - 1].text in ("ghost", "nameonly")]
+             and is_op(params[j + 1], ":") and (j == 0 or params[j - 1].text in (",", "ghost", "nameonly"))]
     result = f"{d.name}__result"
     after = d.params[1] + 1
     if d.kind == "predicate":
