@@ -5,14 +5,15 @@ Usage::
 
     .venv/bin/python -m benchmarks.public_funnel [--out runs/public] [--suites clover,mbpp,dafnybench]
                                                  [--limit N] [--workers 1] [--rerun-failed]
-    .venv/bin/python -m benchmarks.public_funnel --report      # the tables from the runs alone
+    .venv/bin/python -m benchmarks.public_funnel --report      # the tables from the recorded runs alone
 
 Each suite is imported from ``../shared/data`` with ``p2s import`` (CloverBench and MBPP-DFY dev with
 ``--record-expected``: vectors from their tests, checked against the references' own runs) and run with
 ``p2s bench --llm reference``: CloverBench and MBPP-DFY through the whole chain (verify, python, c, rtl,
 cosim), DafnyBench-dev (no vectors) for synthesizability only (verify, python, c, rtl). Both steps resume:
 the import is skipped when its folder exists, and ``p2s bench`` skips the tasks already done, so an
-interrupted funnel continues where it stopped. The report prints, per suite, how many tasks pass each stage
+interrupted funnel continues where it stopped. After each suite its results (the latest line per task) are copied to
+``benchmarks/results/public/<suite>.jsonl``, the records the docs page is generated from. The report prints, per suite, how many tasks pass each stage
 in order and the first failures grouped by stage and reason.
 """
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from pipeline.journal import Journal
 
 REPO = Path(__file__).resolve().parents[1]
+RECORDS = REPO / "benchmarks" / "results" / "public"
 SHARED = REPO.parent / "shared" / "data"
 CHAIN = ("verify", "python", "c", "rtl", "cosim")
 
@@ -66,7 +68,7 @@ def run_suite(suite: PublicSuite, out: Path, limit: int | None, workers: int, re
     if not tasks.is_dir():
         args = ["import", suite.format, str(suite.source), "--out", str(tasks), "--quiet"]
         if suite.record_expected:
-            args.append("--record-expected")
+            args += ["--record-expected", "--int-width", "fit"]
         if p2s(*args) == 2:
             return 2
     bench = ["bench", str(tasks), "--llm", "reference", "--workers", str(workers), "--out",
@@ -78,10 +80,21 @@ def run_suite(suite: PublicSuite, out: Path, limit: int | None, workers: int, re
     return p2s(*bench)
 
 
-def results(folder: Path) -> list[dict]:
-    """The bench's latest line per task (a rerun's line replaces the earlier one)."""
-    path = folder / "results.jsonl"
+def results(path: Path) -> list[dict]:
+    """A journal's latest line per task (a rerun's line replaces the earlier one)."""
     return Journal(path).records() if path.is_file() else []
+
+
+def record(out: Path, name: str, records: Path) -> None:
+    """Copy a suite's bench results (latest line per task) to ``records/<name>.jsonl``, the committed figures."""
+    rows = results(out / f"bench-{name}" / "results.jsonl")
+    if rows:
+        records.mkdir(parents=True, exist_ok=True)
+        target = records / f"{name}.jsonl"
+        target.unlink(missing_ok=True)
+        journal = Journal(target)
+        for row in rows:
+            journal.append(row)
 
 
 def funnel(rows: list[dict], stages: tuple[str, ...]) -> list[int]:
@@ -108,11 +121,12 @@ def failures(rows: list[dict], stages: tuple[str, ...]) -> Counter:
     return out
 
 
-def report(out: Path, names: list[str]) -> str:
+def report(records: Path, names: list[str]) -> str:
+    """Per suite: the funnel, the share of verified programs that pass the last stage, the grouped failures."""
     lines = []
     for name in names:
         suite = SUITES[name]
-        rows = results(out / f"bench-{name}")
+        rows = results(records / f"{name}.jsonl")
         if not rows:
             continue
         counts = funnel(rows, suite.stages)
@@ -138,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N tasks of each suite")
     ap.add_argument("--workers", type=int, default=1, help="parallel bench workers (default 1)")
     ap.add_argument("--rerun-failed", action="store_true", help="run again the tasks that did not pass (after a fix)")
-    ap.add_argument("--report", action="store_true", help="only print the tables of the runs already made")
+    ap.add_argument("--records", type=Path, default=RECORDS,
+                    help="where each suite's results are copied after its run, and read by the report "
+                         "(default benchmarks/results/public)")
+    ap.add_argument("--report", action="store_true", help="only print the tables of the recorded runs")
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.suites.split(",") if n.strip()]
     unknown = [n for n in names if n not in SUITES]
@@ -149,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             if run_suite(SUITES[name], args.out, args.limit, args.workers, args.rerun_failed) == 2:
                 return 2
-    print(report(args.out, names), end="")
+            record(args.out, name, args.records)
+    print(report(args.records, names), end="")
     return 0
 
 

@@ -90,9 +90,10 @@ def test_old_dialect_is_left_alone_for_dafny3_and_translated_for_dafny4():
 
 def test_least_greatest_opaque_to_dafny3():
     src = "least predicate P(x: nat) { x == 0 || P(x - 1) }\ngreatest predicate Q(x: int) { Q(x) }\n" \
-          "opaque function F(): int { 1 }\n"
+          "opaque function F(): int { 1 }\nghost opaque function G(): int { 2 }\n"
     text = bridge(src, "dafny3").text
     assert "inductive predicate P" in text and "copredicate Q" in text and "function method {:opaque} F" in text
+    assert "function {:opaque} G" in text and "opaque function G" not in text and "ghost" not in text
 
 
 def test_set_loop_gets_dafny4_decreases_guess_only_without_one():

@@ -12,12 +12,20 @@ import pytest
 
 from benchmarks.importers import run_import
 from benchmarks.importers.clover import import_clover, task_folders
-from benchmarks.importers.common import ConversionError, choose_target, eval_literal, reason_kind
+from benchmarks.importers.common import (
+    ConversionError,
+    choose_target,
+    eval_literal,
+    fitted_int_width,
+    reason_kind,
+    task_from_program,
+)
 from benchmarks.importers.dafny_text import DafnyTextError, contract_helpers, declarations, split_top_level
 from benchmarks.importers.snippets import run as run_snippet
 from benchmarks.importers.test_programs import leading_literal, vectors_from_tests
 from pipeline.cli import main as p2s
 from pipeline.errors import UserError
+from pipeline.task import TestVector as Vector
 from pipeline.task import load_task, parse_signature
 from tests.support import CLOVER_DIR, MBPP_DEV_DIR, needs_clover, needs_dafny, needs_mbpp_dev
 
@@ -330,3 +338,28 @@ def test_import_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("p2s: error:") and "no such file or folder" in err and err.count("\n") == 1
     assert p2s(["import", "clover", str(DATA / "dafnybench"), "--out", str(tmp_path / "o"), "--solutions", "x"]) == 2
+
+
+def test_fitted_int_width_is_the_narrowest_that_holds_every_integer_input():
+    src = "method M(a: int, s: seq<nat>, b: bool) returns (r: int) { r := a; }"
+
+    def width(*vectors: tuple[int, list[int]]) -> int:
+        tests = [Vector({"a": a, "s": s, "b": True}, {"r": 10 ** 12}) for a, s in vectors]
+        return fitted_int_width(task_from_program(src, "m", "", tests=tests))
+
+    assert width((10, [1, 2])) == 8
+    assert width((-128, [127])) == 8 and width((-129, [0])) == 16  # signed ranges, outputs ignored
+    assert width((1, [40000])) == 32 and width((1, [2 ** 40])) == 64
+    assert width() == 32  # no vectors: the default
+
+
+def test_import_int_width_fit_states_the_width_in_each_task(tmp_path):
+    src = tmp_path / "progs"
+    src.mkdir()
+    (src / "a.dfy").write_text("method Mul3(x: int, y: int, z: int) returns (r: int)\n"
+                               "  ensures r == x * y * z\n{ r := x * y * z; }\n")
+    assert p2s(["import", "dafnybench", str(src), "--out", str(tmp_path / "t"), "--int-width", "16"]) == 0
+    assert load_task(tmp_path / "t" / "a.yaml").hardware.int_width == 16
+    with pytest.raises(SystemExit) as exc:
+        p2s(["import", "dafnybench", str(src), "--out", str(tmp_path / "u"), "--int-width", "12"])
+    assert exc.value.code == 2

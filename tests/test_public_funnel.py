@@ -31,7 +31,10 @@ def test_funnel_counts_tasks_alive_after_each_stage_and_groups_first_failures(tm
     lines = [json.dumps(r) for r in ROWS] + [json.dumps(_row("d", verify=("pass", ""), python=("pass", ""),
                                                              c=("pass", ""), rtl=("pass", ""), cosim=("pass", "")))]
     (bench / "results.jsonl").write_text("\n".join(lines) + "\n")  # a rerun's line replaces the first
-    text = pf.report(tmp_path, ["mbpp"])
+    records = tmp_path / "records"
+    pf.record(tmp_path, "mbpp", records)
+    assert len((records / "mbpp.jsonl").read_text().splitlines()) == 4  # the latest line per task
+    text = pf.report(records, ["mbpp"])
     assert "| 4 | 3 | 2 | 2 | 2 |" in text and "Of the 4 that verify, 2 (50%) pass cosim." in text
 
 

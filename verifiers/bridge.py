@@ -8,7 +8,7 @@ LLMs and current corpora write Dafny 4; Debian ships Dafny 2.3 (the "dafny3" dia
   the renamed text, and the two position maps are composed;
 * a compiled ``function``/``predicate`` becomes ``function method``/``predicate method``;
   ``ghost function``/``ghost predicate`` become ``function``/``predicate`` (ghost by default there);
-  ``opaque function`` becomes ``function method {:opaque}``;
+  ``opaque function`` becomes ``function method {:opaque}`` (``ghost opaque function``: ``function {:opaque}``);
 * ``least``/``greatest`` predicates and lemmas become ``inductive``/``co`` ones;
 * ``for i := lo to hi`` (and ``downto``, and the unbounded ``to *``) become ``while`` loops with Dafny 4's
   own semantics: the bounds evaluated once, the index invariant ``lo <= i <= hi``, the index stepped at the
@@ -330,6 +330,9 @@ def _decl_to_dafny3(tokens: list[Token], d: Decl, edits: list[Edit], changes: li
         return False
     if "ghost" in mods:
         edits.append(_delete(tokens, mods["ghost"]))
+        if "opaque" in mods:
+            edits.append(_delete(tokens, mods["opaque"]))
+            edits.append(Edit(kw.end, kw.end, " {:opaque}", anchor=kw.start))
         changes.append(f"line {kw.line}: ghost {d.kind} {d.name} -> {d.kind} (ghost by default in Dafny 3)")
         return False
     if "twostate" in mods:

@@ -196,6 +196,37 @@ def hardware_for(tests: list[TestVector]) -> HardwareOptions:
     return HardwareOptions(max_array_length=max(16, 1 << max(longest - 1, 0).bit_length()))
 
 
+INT_WIDTHS = (8, 16, 32, 64)
+
+
+def fitted_int_width(task: Task) -> int:
+    """The narrowest hardware integer width that holds every ``int``/``nat`` input of the task's vectors.
+
+    Why: a public program's ``int`` is unbounded, and 32-bit ports make a product of three inputs impossible
+    to compute exactly in 64 bits; a hardware designer states the input range, and the published vectors are
+    the only range the source gives. Tasks without integer inputs in their vectors keep the default.
+    """
+    values = [v for t in task.tests for name, value in t.inputs.items()
+              if (param := task.signature.param(name)) is not None and _integer_typed(param.type)
+              for v in _integers(value)]
+    if not values:
+        return HardwareOptions().int_width
+    return next(w for w in INT_WIDTHS if all(-(1 << (w - 1)) <= v < (1 << (w - 1)) for v in values)
+                or w == INT_WIDTHS[-1])
+
+
+def _integer_typed(t: DafnyType) -> bool:
+    while t.elem is not None:
+        t = t.elem
+    return t.kind in ("int", "nat")
+
+
+def _integers(value: Any) -> list[int]:
+    if isinstance(value, list):
+        return [v for item in value for v in _integers(item)]
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
 def generic_description(decl: Decl) -> str:
     return (f"Implement the method {decl.name} so that it satisfies its pinned specification "
             f"(the requires and ensures clauses given with the signature).")

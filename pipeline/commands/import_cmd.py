@@ -27,7 +27,7 @@ examples:
   p2s import mbpp-dfy ../shared/data/mbpp-dfy-dev --out tasks/mbpp --record-expected
   p2s import mbpp-dfy mbpp-san-dfy-228-all-task-test.json --solutions MBPP-DFY-153/src --out tasks/mbpp
   p2s import dafnybench DafnyBench/programs --out tasks/dafnybench --verify
-  p2s import clover ../shared/data/cloverbench --out tasks/clover --record-expected
+  p2s import clover ../shared/data/cloverbench --out tasks/clover --record-expected --int-width fit
 """
 
 
@@ -43,8 +43,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run each reference with Dafny on its vectors: fill those that have inputs only and "
                         "check the stated expectations (a published value the reference disagrees with is "
                         "corrected, with a warning)")
+    p.add_argument("--int-width", metavar="W", type=_int_width, default=None,
+                   help="the hardware input width of every int/nat: 8, 16, 32 or 64, or 'fit': the narrowest "
+                        "that holds every integer input of the task's vectors (stated in each task's hardware "
+                        "section; default: 32)")
     p.add_argument("--workers", type=int, default=2, help="Dafny processes for --verify/--record-expected")
     p.add_argument("--quiet", action="store_true", help="print skipped tasks and the summary, not the warnings")
+
+
+def _int_width(text: str) -> str | int:
+    if text == "fit":
+        return text
+    if text in ("8", "16", "32", "64"):
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r}: use 8, 16, 32, 64 or fit")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
     if args.record_expected:
         changed = record_expected(result, args.workers)
         print(f"ran the references: {changed} vector(s) filled or corrected from their outputs")
+    if args.int_width is not None:
+        from benchmarks.importers.common import fitted_int_width
+
+        for task in result.tasks:
+            task.hardware.int_width = fitted_int_width(task) if args.int_width == "fit" else args.int_width
     written = result.write(args.out)
     report = {
         "format": args.format,
