@@ -8,13 +8,15 @@ Usage::
     .venv/bin/python -m benchmarks.public_funnel --report      # the tables from the recorded runs alone
 
 Each suite is imported from ``../shared/data`` with ``p2s import`` (CloverBench and MBPP-DFY dev with
-``--record-expected``: vectors from their tests, checked against the references' own runs) and run with
+``--record-expected --int-width fit``: vectors from their tests, checked against the references' own runs, and
+input ports as wide as the vectors need) and run with
 ``p2s bench --llm reference``: CloverBench and MBPP-DFY through the whole chain (verify, python, c, rtl,
 cosim), DafnyBench-dev (no vectors) for synthesizability only (verify, python, c, rtl). Both steps resume:
 the import is skipped when its folder exists, and ``p2s bench`` skips the tasks already done, so an
-interrupted funnel continues where it stopped. After each suite its results (the latest line per task) are copied to
-``benchmarks/results/public/<suite>.jsonl``, the records the docs page is generated from. The report prints, per suite, how many tasks pass each stage
-in order and the first failures grouped by stage and reason.
+interrupted funnel continues where it stopped. After each
+suite its results (the latest line per task) are copied to ``benchmarks/results/public/<suite>.jsonl``, the
+records the docs page is generated from. The report prints, per suite, how many tasks pass each stage in order
+and the first failures grouped by stage and reason.
 """
 
 from __future__ import annotations

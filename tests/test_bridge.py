@@ -329,3 +329,60 @@ def test_matches_on_literals_become_if_chains_that_keep_the_exhaustiveness_check
                             timeout=60)
     assert not open_op.verified and open_op.phase == "verification"
     assert [d.line for d in open_op.errors] == [16]  # `case '-' =>`, where the exhaustiveness is asserted
+
+
+STATE_MACHINE = """datatype Constants = Constants(ids: seq<nat>) {
+  predicate ValidIdx(i: int) { 0 <= i < |ids| }
+  ghost predicate WF() { 0 < |ids| && ValidIdx(0) }
+  static function Empty(): Constants { Constants([]) }
+}
+datatype Variables<T(==)> = Variables(heard: seq<int>, tag: T) {
+  ghost predicate WF(c: Constants) { c.WF() && |heard| == |this.ids_of(c)| }
+  function ids_of(c: Constants): seq<nat> { c.ids }
+}
+ghost predicate Init<T(==)>(c: Constants, v: Variables<T>) {
+  v.WF(c) && forall i | c.ValidIdx(i) :: v.heard[i] == -1
+}
+lemma InitWF(c: Constants, v: Variables<int>)
+  requires Init(c, v)
+  ensures |v.heard| == |c.ids| && Constants.Empty() == Constants(ids := [])
+{
+}
+"""
+
+
+def test_datatype_members_become_top_level_declarations_on_their_lines():
+    b = bridge(STATE_MACHINE, "dafny3")
+    lines = b.text.splitlines()
+    assert len(lines) == len(STATE_MACHINE.splitlines())
+    # both datatypes have a WF: each gets its datatype's name; the unique names stay
+    assert "predicate Constants_WF(this_: Constants) { 0 < |this_.ids| && ValidIdx(this_, 0) }" in lines[2]
+    assert "function method Empty(): Constants" in lines[3] and "static" not in lines[3]
+    assert "predicate Variables_WF<T(==)>(this_: Variables<T>, c: Constants)" in lines[6]
+    assert "Constants_WF(c) && |this_.heard| == |ids_of(this_, c)|" in lines[6]  # `this` is the receiver
+    assert "Variables_WF(v, c) && forall i | ValidIdx(c, i)" in lines[10]  # receivers by declared type
+    assert "Empty() == Constants([])" in lines[14]  # a static call, and named arguments in declared order
+    assert "{" not in lines[0] and lines[4].strip() == ""
+
+
+def test_expect_is_verified_as_assume_and_stays_trusted():
+    b = bridge('method M(x: int) {\n  expect x > 0, "positive";\n  assert x > 0;\n}\n', "dafny3")
+    assert "assume x > 0;" in b.text and "positive" not in b.text
+
+
+def test_named_arguments_out_of_order_are_left_to_dafny():
+    src = "datatype P = P(x: int, y: int)\nmethod M() { var p := P(y := 1, x := 2); }\n"
+    assert bridge(src, "dafny3").text == src
+
+
+@needs_dafny
+def test_lifted_datatype_members_verify_and_a_wrong_one_fails(dafny):
+    from verifiers.api import verify_source
+
+    assert verify_source(STATE_MACHINE, dafny=dafny, timeout=60).verified
+    wrong = STATE_MACHINE.replace("ensures |v.heard| == |c.ids|", "ensures |v.heard| == |c.ids| + 1")
+    r = verify_source(wrong, dafny=dafny, timeout=60)
+    assert r.phase == "verification" and r.errors[0].line == 16  # the user's lines: the body, and the clause
+    assert [rel["line"] for rel in r.errors[0].related] == [15]
+    r = verify_source('method M(x: int) {\n  expect x > 0;\n  assert x > 0;\n}\n', dafny=dafny, timeout=60)
+    assert r.dafny_verified and not r.verified and [t["kind"] for t in r.trusted] == ["expect"]

@@ -17,6 +17,10 @@ LLMs and current corpora write Dafny 4; Debian ships Dafny 2.3 (the "dafny3" dia
   (``decreases |s|``; likewise ``!= multiset{}`` and ``!= []``). Dafny 2.3 guesses only for integer guards.
   The metric is still checked by the verifier, so this adds no trust, only Dafny 4's default;
 * the type characteristic ``(00)`` (nonempty, Dafny 3.x+) becomes ``(0)`` (auto-initializable);
+* a datatype's member block (Dafny 3+) becomes top-level declarations on the same lines
+  (:mod:`verifiers.datatype_members`); named call arguments in declared order lose their names
+  (:mod:`verifiers.named_arguments`);
+* ``expect E[, msg];`` becomes ``assume E;`` (how Dafny 3+ verifies it; the gate lists it as trusted);
 * a function ``by method`` keeps its functional body, and its method body becomes a method of its own that
   must compute the function's value (what Dafny 4 proves of it).
 
@@ -32,12 +36,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.dialect import DAFNY23_RESERVED, DIALECTS
+from verifiers.datatype_members import lift_datatype_members
 from verifiers.front.lexer import Token, gate_tokens
+from verifiers.named_arguments import drop_argument_names
 from verifiers.rewrite import Edit, Rewrite, apply_edits
 from verifiers.syntax import (
     Decl,
     ForLoop,
     WhileLoop,
+    find_containers,
     find_decls,
     find_for_loops,
     find_while_loops,
@@ -111,6 +118,9 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
         for wloop in find_while_loops(tokens):
             _guess_decreases(source, tokens, wloop, edits, changes)
         _nonempty_characteristic(tokens, edits, changes)
+        lift_datatype_members(source, tokens, decls, find_containers(tokens), edits, changes)
+        drop_argument_names(tokens, decls, edits, changes)
+        _expect_to_assume(tokens, edits, changes)
         bodies = [d.body for d in decls if d.kind in ("function", "predicate") and d.body is not None]
         for i, t in enumerate(tokens):
             if t.kind == "keyword" and t.text == "match":
@@ -124,6 +134,41 @@ def bridge(source: str, target: str, keep_ghost: frozenset[str] = frozenset()) -
     if renamed:
         rewrite = renames.then(rewrite)
     return Bridged(rewrite.text, rewrite, dialect, target, changes, made_compiled, renamed)
+
+
+# ------------------------------------------------------------------------------------------ expect statements
+
+
+def _expect_to_assume(tokens: list[Token], edits: list[Edit], changes: list[str]) -> None:
+    """``expect E[, msg];`` (Dafny 3.x+) -> ``assume E;``: what the verifier of Dafny 3+ makes of it.
+
+    Dafny checks ``expect`` at run time and assumes it in the proof, so the verdict is the same; the integrity
+    gate lists it as trusted (the proof rests on the run-time check) whatever the dialect.
+    """
+    for i, t in enumerate(tokens):
+        if not (t.kind == "keyword" and t.text == "expect" and statement_start(tokens, i)):
+            continue
+        edits.append(_replace(t, "assume"))
+        depth, k = 0, i + 1
+        while k < len(tokens) and not (depth == 0 and is_op(tokens[k], ";")):
+            if is_op(tokens[k], "(", "[", "{"):
+                depth += 1
+            elif is_op(tokens[k], ")", "]", "}"):
+                depth -= 1
+            elif depth == 0 and is_op(tokens[k], ","):
+                edits.append(Edit(tokens[k].start, tokens[_statement_end(tokens, k)].start, ""))
+                break
+            k += 1
+        changes.append(f"line {t.line}: expect -> assume (what Dafny 3+ verifies it as)")
+
+
+def _statement_end(tokens: list[Token], k: int) -> int:
+    """Index of the ``;`` ending the statement that token ``k`` is in (depth counted from ``k``)."""
+    depth = 0
+    while k < len(tokens) and not (depth == 0 and is_op(tokens[k], ";")):
+        depth += is_op(tokens[k], "(", "[", "{") - is_op(tokens[k], ")", "]", "}")
+        k += 1
+    return min(k, len(tokens) - 1)
 
 
 # ------------------------------------------------------------------------------------------ type characteristics
