@@ -12,7 +12,9 @@ Each page is made from one folder of records under ``benchmarks/results/``:
   ``train-<agent>/{config.json,episodes.csv,updates.csv}``;
 * ``llm_runtime/speed-*.json`` -> ``llm-runtime.md``: the records of :mod:`benchmarks.llm_runtime_speed`;
 * ``generation/`` -> ``generation.md``: decoding with and without the task's grammar (``eval-*/episodes.jsonl``);
-* ``dafnybench/records.jsonl`` -> ``dafnybench.md``: :mod:`benchmarks.dafnybench_verify`'s records.
+* ``dafnybench/records.jsonl`` -> ``dafnybench.md``: :mod:`benchmarks.dafnybench_verify`'s records;
+* ``public/<suite>.jsonl`` -> ``public-funnel.md``: :mod:`benchmarks.public_funnel`'s records (the bench
+  result lines of each public suite).
 
 Every table names the command that produced its records and the commit they were measured at: the commit the
 record names where it names one, else the one in ``committed_at.txt`` beside the records (the commit that
@@ -340,6 +342,34 @@ def dafnybench_page(folder: Path) -> str | None:
     return "\n".join(lines) + "\n" + report(records)
 
 
+# ============================================================================================ public funnel
+
+
+def public_funnel_page(folder: Path) -> str | None:
+    """The hardware chain on public programs: :mod:`benchmarks.public_funnel`'s report of its records."""
+    from benchmarks.public_funnel import SUITES, funnel, report, results
+
+    names = [name for name in SUITES if (folder / f"{name}.jsonl").is_file()]
+    if not names:
+        return None
+    lines = header("The hardware chain on public programs nobody here wrote",
+                   ", ".join(f"`{rel(folder / f'{n}.jsonl')}`" for n in names))
+    lines += ["```bash", ".venv/bin/python -m benchmarks.public_funnel --suites " + ",".join(names) +
+              "   # resumable; --rerun-failed after a fix", "```", "",
+              "Each suite imported from `../shared/data` (CloverBench and MBPP-DFY dev with `--record-expected "
+              "--int-width fit`: vectors from their published tests, expectations checked against the references' "
+              "own runs, input ports as wide as the vectors need) and run with `p2s bench --llm reference`; "
+              "DafnyBench-dev has no vectors and goes as far as RTL. Each record names the commit it was "
+              "measured at.", ""]
+    with_vectors = [n for n in names if SUITES[n].stages[-1] == "cosim"]
+    counts = [funnel(results(folder / f"{n}.jsonl"), SUITES[n].stages) for n in with_vectors]
+    verified, passed = sum(c[0] for c in counts), sum(c[-1] for c in counts)
+    if verified:
+        lines += [f"**Public programs with vectors ({', '.join(with_vectors)}): {passed} of the {verified} that "
+                  f"verify reach a passing co-simulation ({passed / verified:.0%}).**", ""]
+    return "\n".join(lines) + "\n" + report(folder, names)
+
+
 # ============================================================================================ pages
 
 PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
@@ -348,6 +378,7 @@ PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
     "reference-run.md": ("reference", reference_run_page),
     "generation.md": ("generation", generation_page),
     "dafnybench.md": ("dafnybench", dafnybench_page),
+    "public-funnel.md": ("public", public_funnel_page),
 }
 
 
