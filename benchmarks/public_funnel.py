@@ -132,9 +132,10 @@ def report(records: Path, names: list[str]) -> str:
         if not rows:
             continue
         counts = funnel(rows, suite.stages)
-        commits = Counter((r.get("commit") or "?")[:12] for r in rows)
-        lines += [f"## {name} ({len(rows)} tasks; measured at "
-                  f"{', '.join(f'{c} ({k})' for c, k in commits.most_common())})", "",
+        commits = Counter((r.get("commit") or "?")[:7] for r in rows)
+        lines += [f"## {name} ({len(rows)} tasks)", "",
+                  f"Command: `python -m benchmarks.public_funnel --suites {name}`, measured at "
+                  f"{', '.join(f'commit `{c}` ({k})' for c, k in commits.most_common())}.", "",
                   "| " + " | ".join(suite.stages) + " |", "|" + " --- |" * len(suite.stages),
                   "| " + " | ".join(str(c) for c in counts) + " |", ""]
         if counts and counts[0]:
