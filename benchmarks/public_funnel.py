@@ -11,17 +11,19 @@ Each suite is imported from ``../shared/data`` with ``p2s import`` (CloverBench 
 ``--record-expected --int-width fit``: vectors from their tests, checked against the references' own runs, and
 input ports as wide as the vectors need) and run with
 ``p2s bench --llm reference``: CloverBench and MBPP-DFY through the whole chain (verify, python, c, rtl,
-cosim), DafnyBench-dev (no vectors) for synthesizability only (verify, python, c, rtl). Both steps resume:
-the import is skipped when its folder exists, and ``p2s bench`` skips the tasks already done, so an
-interrupted funnel continues where it stopped. After each
-suite its results (the latest line per task) are copied to ``benchmarks/results/public/<suite>.jsonl``, the
-records the docs page is generated from. The report prints, per suite, how many tasks pass each stage in order
+cosim), DafnyBench-dev (no vectors) for synthesizability only (verify, python, c, rtl; without vectors
+the ``c`` stage fails, since nothing checks the C against the reference, so this suite needs vectors
+first). Both steps resume: the import is skipped when its folder exists, and ``p2s bench`` skips the tasks
+already done, so an interrupted funnel continues where it stopped. After each suite its results (the latest
+line per task) are copied to ``benchmarks/results/public/<suite>.jsonl``, the records the docs page is
+generated from. The report prints, per suite, how many tasks pass each stage in order
 and the first failures grouped by stage and reason.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -89,14 +91,12 @@ def results(path: Path) -> list[dict]:
 
 def record(out: Path, name: str, records: Path) -> None:
     """Copy a suite's bench results (latest line per task) to ``records/<name>.jsonl``, the committed figures."""
-    rows = results(out / f"bench-{name}" / "results.jsonl")
-    if rows:
+    source = out / f"bench-{name}" / "results.jsonl"
+    if source.is_file():
         records.mkdir(parents=True, exist_ok=True)
         target = records / f"{name}.jsonl"
-        target.unlink(missing_ok=True)
-        journal = Journal(target)
-        for row in rows:
-            journal.append(row)
+        shutil.copyfile(source, target)
+        Journal(target).compact()
 
 
 def funnel(rows: list[dict], stages: tuple[str, ...]) -> list[int]:
@@ -126,12 +126,17 @@ def failures(rows: list[dict], stages: tuple[str, ...]) -> Counter:
 def report(records: Path, names: list[str]) -> str:
     """Per suite: the funnel, the share of verified programs that pass the last stage, the grouped failures."""
     lines = []
+    verified = passed = 0  # over the suites run to cosim
+    counted: list[str] = []
     for name in names:
         suite = SUITES[name]
         rows = results(records / f"{name}.jsonl")
         if not rows:
             continue
         counts = funnel(rows, suite.stages)
+        if suite.stages[-1] == "cosim":
+            verified, passed = verified + counts[0], passed + counts[-1]
+            counted.append(name)
         commits = Counter((r.get("commit") or "?")[:7] for r in rows)
         lines += [f"## {name} ({len(rows)} tasks)", "",
                   f"Command: `python -m benchmarks.public_funnel --suites {name}`, measured at "
@@ -145,6 +150,9 @@ def report(records: Path, names: list[str]) -> str:
         lines += [f"| {stage} | {why.replace('|', '/')} | {k} |"
                   for (stage, why), k in failures(rows, suite.stages).most_common()]
         lines.append("")
+    if verified:
+        lines = [f"**Public programs with vectors ({', '.join(counted)}): {passed} of the {verified} that verify reach "
+                 f"a passing co-simulation ({passed / verified:.0%}).**", ""] + lines
     return "\n".join(lines)
 
 

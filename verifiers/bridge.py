@@ -44,6 +44,7 @@ from verifiers.syntax import (
     Decl,
     ForLoop,
     WhileLoop,
+    expression_end,
     find_containers,
     find_decls,
     find_for_loops,
@@ -149,26 +150,12 @@ def _expect_to_assume(tokens: list[Token], edits: list[Edit], changes: list[str]
         if not (t.kind == "keyword" and t.text == "expect" and statement_start(tokens, i)):
             continue
         edits.append(_replace(t, "assume"))
-        depth, k = 0, i + 1
-        while k < len(tokens) and not (depth == 0 and is_op(tokens[k], ";")):
-            if is_op(tokens[k], "(", "[", "{"):
-                depth += 1
-            elif is_op(tokens[k], ")", "]", "}"):
-                depth -= 1
-            elif depth == 0 and is_op(tokens[k], ","):
-                edits.append(Edit(tokens[k].start, tokens[_statement_end(tokens, k)].start, ""))
-                break
-            k += 1
+        end = expression_end(tokens, i + 1)
+        condition = split_top(tokens[i + 1:end], ",")[0]
+        comma = i + 1 + len(condition)
+        if comma < end:
+            edits.append(Edit(tokens[comma].start, tokens[end].start if end < len(tokens) else tokens[-1].end, ""))
         changes.append(f"line {t.line}: expect -> assume (what Dafny 3+ verifies it as)")
-
-
-def _statement_end(tokens: list[Token], k: int) -> int:
-    """Index of the ``;`` ending the statement that token ``k`` is in (depth counted from ``k``)."""
-    depth = 0
-    while k < len(tokens) and not (depth == 0 and is_op(tokens[k], ";")):
-        depth += is_op(tokens[k], "(", "[", "{") - is_op(tokens[k], ")", "]", "}")
-        k += 1
-    return min(k, len(tokens) - 1)
 
 
 # ------------------------------------------------------------------------------------------ type characteristics

@@ -32,14 +32,14 @@ class _Datatype:
     container: Container
     name: str
     type_params: str  # as declared, without the angle brackets ("T(==), U"), or ""
+    type_names: list[str]  # their names ("T", "U")
     fields: dict[str, str]  # field name -> the first name of its type ("seq", "Constants")
     members: dict[str, Decl] = field(default_factory=dict)
     lifted: dict[str, str] = field(default_factory=dict)  # member name -> its top-level name
 
     @property
     def self_type(self) -> str:
-        names = [p.split("(")[0].strip() for p in _split_commas(self.type_params)] if self.type_params else []
-        return f"{self.name}<{', '.join(names)}>" if names else self.name
+        return f"{self.name}<{', '.join(self.type_names)}>" if self.type_names else self.name
 
 
 def lift_datatype_members(source: str, tokens: list[Token], decls: list[Decl], containers: list[Container],
@@ -75,17 +75,19 @@ def _datatypes(source: str, tokens: list[Token], decls: list[Decl], containers: 
         if not members or any(k not in covered for k in range(c.open + 1, c.close)):
             continue
         head = next(k for k in range(c.open, -1, -1) if is_kw(tokens[k], c.kind))
-        dt = _Datatype(c, c.name, _type_params(source, tokens, head + 2, c.open), _fields(tokens, head, c.open))
+        dt = _Datatype(c, c.name, *_type_params(source, tokens, head + 2, c.open), _fields(tokens, head, c.open))
         dt.members = {d.name: d for d in members}
         out.append(dt)
     return out
 
 
-def _type_params(source: str, tokens: list[Token], k: int, stop: int) -> str:
-    if k < stop and is_op(tokens[k], "<"):
-        end = matching_angle(tokens, k)
-        return source[tokens[k + 1].start:tokens[end - 1].end]
-    return ""
+def _type_params(source: str, tokens: list[Token], k: int, stop: int) -> tuple[str, list[str]]:
+    """The type-parameter list opening at ``k`` as written, and its names (those after ``<`` or ``,``)."""
+    if not (k < stop and is_op(tokens[k], "<")):
+        return "", []
+    end = matching_angle(tokens, k)
+    names = [tokens[j].text for j in range(k + 1, end) if is_op(tokens[j - 1], "<", ",")]
+    return source[tokens[k + 1].start:tokens[end - 1].end], names
 
 
 def _fields(tokens: list[Token], head: int, stop: int) -> dict[str, str]:
@@ -188,7 +190,7 @@ def _owner_by_type(tokens: list[Token], recv: list[Token], home: Decl | None, ty
         type_name = home.container.name if home is not None and home.container is not None else None
     else:
         type_name = _declared_type(tokens, recv[0].text, home)
-        member_of = next((dt for dt in types if home is not None and home.container == dt.container), None)
+        member_of = _member_of(home, types)
         if type_name is None and member_of is not None:
             type_name = member_of.fields.get(recv[0].text)
     k = 1
@@ -211,6 +213,11 @@ def _declared_type(tokens: list[Token], name: str, home: Decl | None) -> str | N
     return found
 
 
+def _member_of(home: Decl | None, types: list[_Datatype]) -> _Datatype | None:
+    """The datatype whose member ``home`` is, if any."""
+    return next((dt for dt in types if home is not None and home.container == dt.container), None)
+
+
 def _enclosing(decls: list[Decl], i: int) -> Decl | None:
     inside = [d for d in decls if d.start <= i < d.end]
     return max(inside, key=lambda d: d.start) if inside else None
@@ -219,12 +226,13 @@ def _enclosing(decls: list[Decl], i: int) -> Decl | None:
 def _receiver_text(source: str, tokens: list[Token], start: int, stop: int, home: Decl | None,
                    types: list[_Datatype]) -> str:
     """The receiver's text as it reads once lifted (``this`` and bare fields of the member's datatype)."""
-    dt = next((d for d in types if home is not None and home.container == d.container), None)
+    dt = _member_of(home, types)
+    declared = _declared_names(tokens, home) if dt is not None and home is not None else set()
     parts = []
     for k in range(start, stop):
         t = tokens[k]
         gap = source[tokens[k - 1].end:t.start] if k > start else ""
-        parts.append(gap + (_inside_text(tokens, k, dt, home) if dt is not None and home is not None else t.text))
+        parts.append(gap + (_inside_text(tokens, k, dt, declared) if dt is not None else t.text))
     return "".join(parts)
 
 
@@ -254,20 +262,21 @@ def _lift_member(tokens: list[Token], dt: _Datatype, d: Decl, edits: list[Edit],
     if static:
         return
     first = d.params[1] + 1 if d.params is not None else d.keyword + 1
+    declared = _declared_names(tokens, d)
     for k in range(first, d.end):
         if k in moved:
             continue
-        text = _bare_call_paren(tokens, k, dt, d) or _inside_text(tokens, k, dt, d)
+        text = _bare_call_paren(tokens, k, dt, declared) or _inside_text(tokens, k, dt, declared)
         if text != tokens[k].text:
             edits.append(Edit(tokens[k].start, tokens[k].end, text))
 
 
-def _inside_text(tokens: list[Token], k: int, dt: _Datatype, d: Decl) -> str:
-    """Token ``k`` of member ``d`` as the lifted member reads it."""
+def _inside_text(tokens: list[Token], k: int, dt: _Datatype, declared: set[str]) -> str:
+    """Token ``k`` of a member of ``dt`` (which declares ``declared`` itself) as the lifted member reads it."""
     t = tokens[k]
     if t.kind == "keyword" and t.text == "this":
         return SELF
-    if t.kind != "ident" or (k > 0 and is_op(tokens[k - 1], ".")) or _shadowed(tokens, t.text, d):
+    if t.kind != "ident" or (k > 0 and is_op(tokens[k - 1], ".")) or t.text in declared:
         return t.text
     after = tokens[k + 1] if k + 1 < len(tokens) else None
     if t.text in dt.members and after is not None and is_op(after, "("):
@@ -277,33 +286,19 @@ def _inside_text(tokens: list[Token], k: int, dt: _Datatype, d: Decl) -> str:
     return t.text
 
 
-def _bare_call_paren(tokens: list[Token], k: int, dt: _Datatype, d: Decl) -> str | None:
-    """The ``(`` of a bare call of an instance member inside member ``d``, with the receiver passed on."""
+def _bare_call_paren(tokens: list[Token], k: int, dt: _Datatype, declared: set[str]) -> str | None:
+    """The ``(`` of a bare call of an instance member inside a member of ``dt``, with the receiver passed on."""
     if not (k >= 1 and is_op(tokens[k], "(")):
         return None
     name = tokens[k - 1]
     if (name.kind != "ident" or name.text not in dt.members or (k >= 2 and is_op(tokens[k - 2], "."))
-            or _shadowed(tokens, name.text, d) or "static" in dt.members[name.text].modifier_texts(tokens)):
+            or name.text in declared or "static" in dt.members[name.text].modifier_texts(tokens)):
         return None
     empty = k + 1 < len(tokens) and is_op(tokens[k + 1], ")")
     return "(" + SELF + ("" if empty else ", ")
 
 
-def _shadowed(tokens: list[Token], name: str, d: Decl) -> bool:
-    """Whether ``d`` declares ``name`` itself (a parameter, a ``var``, a bound variable)."""
-    for k in range(d.start, min(d.end, len(tokens)) - 1):
-        if tokens[k].text == name and (is_op(tokens[k + 1], ":", ":=") or is_kw(tokens[k - 1], "var")):
-            return True
-    return False
-
-
-def _split_commas(text: str) -> list[str]:
-    out, depth, cur = [], 0, ""
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    return [p for p in out + [cur] if p.strip()]
+def _declared_names(tokens: list[Token], d: Decl) -> set[str]:
+    """The names ``d`` declares itself (parameters, ``var``s, bound variables): they shadow the datatype's."""
+    return {tokens[k].text for k in range(d.start, min(d.end, len(tokens)) - 1)
+            if tokens[k].kind == "ident" and (is_op(tokens[k + 1], ":", ":=") or is_kw(tokens[k - 1], "var"))}

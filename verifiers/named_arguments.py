@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from verifiers.front.lexer import Token
 from verifiers.rewrite import Edit
-from verifiers.syntax import Decl, is_kw, is_op, matching
+from verifiers.syntax import Decl, is_kw, is_op, matching, split_top
 
 
 def drop_argument_names(tokens: list[Token], decls: list[Decl], edits: list[Edit], changes: list[str]) -> None:
@@ -84,17 +84,8 @@ def _names(tokens: list[Token], lo: int, hi: int) -> list[str]:
 
 def _spans(tokens: list[Token], lo: int, hi: int) -> list[tuple[int, int]]:
     """Token ranges of the comma-separated items in ``[lo, hi)`` (commas inside brackets do not split)."""
-    if lo >= hi:
-        return []
-    spans, depth, start = [], 0, lo
-    for k in range(lo, hi):
-        t = tokens[k]
-        if is_op(t, "(", "[", "{"):
-            depth += 1
-        elif is_op(t, ")", "]", "}"):
-            depth -= 1
-        elif depth == 0 and is_op(t, ","):
-            spans.append((start, k))
-            start = k + 1
-    spans.append((start, hi))
-    return spans
+    spans, k = [], lo
+    for part in split_top(tokens[lo:hi], ","):
+        spans.append((k, k + len(part)))
+        k += len(part) + 1
+    return spans if hi > lo else []

@@ -52,11 +52,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _int_width(text: str) -> str | int:
+    from benchmarks.importers.common import INT_WIDTHS
+
     if text == "fit":
         return text
-    if text in ("8", "16", "32", "64"):
+    if text in {str(w) for w in INT_WIDTHS}:
         return int(text)
-    raise argparse.ArgumentTypeError(f"{text!r}: use 8, 16, 32, 64 or fit")
+    raise argparse.ArgumentTypeError(f"{text!r}: use {', '.join(map(str, INT_WIDTHS))} or fit")
 
 
 def run(args: argparse.Namespace) -> int:
