@@ -384,12 +384,44 @@ def _run_harness(program: str, timeout: float) -> tuple[Any, Any]:
     with tempfile.TemporaryDirectory(prefix="p2s-vec-") as tmp:
         src = Path(tmp) / "harness.dfy"
         src.write_text(program)
-        pre = run_command([dafny, "/compile:0", "/timeLimit:20", "/proc:*P2S__Test*", src.name], cwd=tmp,
-                          timeout=timeout)
+        pre = _prove_tests(dafny, src, timeout)
         # the in-memory C# compiler leaves a debug file per run in $TMPDIR: keep it in our folder
         res = run_command([dafny, "/noVerify", "/compile:4", src.name], cwd=tmp, timeout=timeout,
                           env={"TMPDIR": tmp})
     return pre, res
+
+
+def _prove_tests(dafny: str, src: Path, timeout: float) -> Any:
+    """Verify only the harness's test methods (the calls' preconditions), at most 20 s each."""
+    return run_command([dafny, "/compile:0", "/timeLimit:20", "/proc:*P2S__Test*", src.name], cwd=src.parent,
+                       timeout=timeout)
+
+
+def admissible_vectors(task: Task, source: str | None = None, timeout: float = 240.0) -> list[bool] | str:
+    """For each vector, whether Dafny proves that its inputs meet the target's ``requires`` (or why no
+    answer came: a time-out, an error outside the test methods).
+
+    Why: inputs drawn at random must be kept only where the method is defined for them; Dafny decides it
+    on the concrete values, whatever the clauses call (ghost predicates included). A vector whose
+    precondition Dafny cannot prove in time counts as not admissible (kept out, never in).
+    """
+    dafny = dafny_executable()
+    if dafny is None:
+        return "dafny not found"
+    program, spans = build_harness(task, source)
+    with tempfile.TemporaryDirectory(prefix="p2s-adm-") as tmp:
+        src = Path(tmp) / "harness.dfy"
+        src.write_text(program)
+        pre = _prove_tests(dafny, src, timeout)
+    if pre.timed_out or not _SUMMARY.search(pre.stdout):
+        return _first_problem(pre.output, pre.timed_out, "the precondition check")
+    errs = _dafny_errors(pre.output)
+    outside = [msg for line, msg in errs if not any(lo <= line <= hi for lo, hi in spans.values())]
+    if outside:
+        return f"the precondition check: {outside[0]}"
+    blamed = {k for line, _ in errs for k, (lo, hi) in spans.items() if lo <= line <= hi}
+    timed_out = set(re.findall(r"P2S__Test(\d+)[^\n]*time(?:d)? ?out", pre.output, re.I))
+    return [k not in blamed and str(k) not in timed_out for k in range(len(task.tests))]
 
 
 def _compare(task: Task, printed: dict[tuple[str, str], str], tag: str) -> list[str]:

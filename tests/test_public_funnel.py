@@ -41,3 +41,13 @@ def test_funnel_counts_tasks_alive_after_each_stage_and_groups_first_failures(tm
 def test_unknown_suite_is_a_usage_error(capsys):
     assert pf.main(["--suites", "nope", "--report"]) == 2
     assert "p2s: error: --suites nope" in capsys.readouterr().err
+
+
+def test_a_sampled_suite_reports_its_rtl_share_apart_from_the_published_headline(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "dafnybench.jsonl").write_text("\n".join(json.dumps(r) for r in ROWS) + "\n")
+    (records / "mbpp.jsonl").write_text(json.dumps(ROWS[0]) + "\n")
+    text = pf.report(records, ["mbpp", "dafnybench"])
+    assert "Of the 3 that verify, 1 (33%) compile to RTL and 1 (33%) pass cosim on up to 4 sampled" in text
+    assert "(mbpp): 1 of the 1 that verify" in text  # the sampled suite is not in the headline

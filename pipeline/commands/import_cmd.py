@@ -27,6 +27,7 @@ examples:
   p2s import mbpp-dfy ../shared/data/mbpp-dfy-dev --out tasks/mbpp --record-expected
   p2s import mbpp-dfy mbpp-san-dfy-228-all-task-test.json --solutions MBPP-DFY-153/src --out tasks/mbpp
   p2s import dafnybench DafnyBench/programs --out tasks/dafnybench --verify
+  p2s import dafnybench ../shared/data/dafnybench-dev/ground_truth --out tasks/db --sample-vectors 4
   p2s import clover ../shared/data/cloverbench --out tasks/clover --record-expected --int-width fit
 """
 
@@ -43,11 +44,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run each reference with Dafny on its vectors: fill those that have inputs only and "
                         "check the stated expectations (a published value the reference disagrees with is "
                         "corrected, with a warning)")
+    p.add_argument("--sample-vectors", metavar="N", type=int, default=0,
+                   help="give each task without vectors up to N drawn at random (small values, short arrays), "
+                        "kept only where Dafny proves the requires hold, outputs from the reference run "
+                        "(stated in each task's metadata.vectors_from)")
+    p.add_argument("--seed", type=int, default=0, help="--sample-vectors: the drawing seed")
     p.add_argument("--int-width", metavar="W", type=_int_width, default=None,
                    help="the hardware input width of every int/nat: 8, 16, 32 or 64, or 'fit': the narrowest "
                         "that holds every integer input of the task's vectors (stated in each task's hardware "
                         "section; default: 32)")
-    p.add_argument("--workers", type=int, default=2, help="Dafny processes for --verify/--record-expected")
+    p.add_argument("--workers", type=int, default=2,
+                   help="Dafny processes for --verify/--record-expected/--sample-vectors")
     p.add_argument("--quiet", action="store_true", help="print skipped tasks and the summary, not the warnings")
 
 
@@ -67,17 +74,25 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import UserError
 
     result = run_import(args.format, args.sources, solutions=args.solutions, method=args.method)
-    if (args.verify or args.record_expected) and result.tasks:
+    if args.sample_vectors < 0:
+        raise UserError(f"--sample-vectors {args.sample_vectors}: give a count of 1 or more (0: none)")
+    if (args.verify or args.record_expected or args.sample_vectors) and result.tasks:
         from benchmarks.check_suite import dafny_executable
 
         if dafny_executable() is None:
-            raise UserError("--verify/--record-expected need Dafny: install it (make setup) or set P2S_DAFNY")
+            raise UserError("--verify/--record-expected/--sample-vectors need Dafny: install it (make setup) or "
+                            "set P2S_DAFNY")
     if args.verify:
         verified = verify_tasks(result, args.workers)
         print(f"verified {verified} reference(s)")
     if args.record_expected:
         changed = record_expected(result, args.workers)
         print(f"ran the references: {changed} vector(s) filled or corrected from their outputs")
+    if args.sample_vectors:
+        from benchmarks.importers.sampling import sample_vectors
+
+        got = sample_vectors(result, args.sample_vectors, args.seed, args.workers)
+        print(f"sampled vectors for {got} task(s)")
     if args.int_width is not None:
         from benchmarks.importers.common import fitted_int_width
 

@@ -1,0 +1,50 @@
+"""Sampled test vectors for tasks without any: drawn inputs kept only where Dafny proves the requires, outputs
+from the reference's own run, the same draw for the same seed."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from benchmarks.importers.sampling import Unsampleable, draw_value
+from pipeline.cli import main as p2s
+from pipeline.task import load_task
+from pipeline.types import parse_type
+from tests.support import needs_dafny
+
+DATA = Path(__file__).parent / "data" / "import" / "sampling"
+
+
+def test_drawn_values_fit_their_types_and_bounds():
+    rng = random.Random(1)
+    for _ in range(200):
+        assert draw_value(parse_type("nat"), rng, 16) >= 0
+        arr = draw_value(parse_type("array<int>"), rng, 3)
+        assert isinstance(arr, list) and len(arr) <= 3 and all(isinstance(v, int) for v in arr)
+        assert draw_value(parse_type("char"), rng, 16) in "abcde"
+        assert isinstance(draw_value(parse_type("bool"), rng, 16), bool)
+    with pytest.raises(Unsampleable, match="array2<int>"):
+        draw_value(parse_type("array2<int>"), rng, 16)
+
+
+@needs_dafny
+def test_sampled_vectors_meet_the_requires_and_carry_the_reference_outputs(tmp_path, capsys):
+    outs = []
+    for run in ("a", "b"):
+        code = p2s(["import", "dafnybench", str(DATA), "--out", str(tmp_path / run), "--sample-vectors", "3"])
+        assert code == 0
+        outs.append(capsys.readouterr().out)
+    task = load_task(tmp_path / "a" / "first_at_least.yaml")
+    assert len(task.tests) == 3
+    for vec in task.tests:
+        a, key = vec.inputs["a"], vec.inputs["key"]
+        assert len(a) > 1 and a == sorted(a) and key > 3  # the requires, checked here independently
+        assert vec.expected == {"k": next((i for i, v in enumerate(a) if v >= key), len(a))}
+    assert task.metadata["vectors_from"].startswith("sampled:")
+    again = load_task(tmp_path / "b" / "first_at_least.yaml")
+    assert again.tests == task.tests  # same seed, same vectors
+    never = load_task(tmp_path / "a" / "never.yaml")
+    assert never.tests == [] and "vectors_from" not in never.metadata
+    assert "never: no sampled vectors: none of 9 drawn inputs provably meets the requires" in outs[0]
