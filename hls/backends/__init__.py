@@ -16,12 +16,14 @@ BACKENDS: Registry[type[HlsBackend]] = Registry(
     "--hls",
     targets={
         "circt": "hls.backends.circt:Circt",
+        "static": "hls.backends.static:Static",
         "bambu": "hls.backends.bambu:Bambu",
         "vitis": "hls.backends.vitis:Vitis",
         "vivado": "hls.backends.vivado:Vivado",
     },
     help={
         "circt": "circt  CIRCT HLS flow in the project's HLS environment (the default)",
+        "static": "static  our static scheduler: FSM + datapath, ap_ctrl and ap_memory ports (in-process)",
         "bambu": "bambu  PandA Bambu",
         "vitis": "vitis  AMD Vitis HLS",
         "vivado": "vivado  Vivado HLS (2020.1 or older)",

@@ -19,6 +19,7 @@ from hls.launchers import Launcher, get_launcher
 from hls.render import write_if_changed
 from hls.rtl_result import RtlInterface, RtlResult
 from pipeline.errors import UserError
+from pipeline.process import CommandResult
 
 
 @dataclass
@@ -114,7 +115,7 @@ class HlsBackend:
         if launcher.note:
             with ctx.log_path.open("a") as fh:
                 fh.write(f"# {launcher.note}\n")
-        result = launcher.run(tool, args, cwd=ctx.work, timeout=options.timeout, log_path=ctx.log_path)
+        result = self._run_tool(ctx, launcher, tool, args)
         ctx.extra["result"] = result
         ctx.extra["launcher"] = launcher.name
         if result.timed_out:
@@ -170,6 +171,10 @@ class HlsBackend:
 
     def _build_command(self, ctx: BuildContext) -> tuple[str, list[str]]:
         raise NotImplementedError
+
+    def _run_tool(self, ctx: BuildContext, launcher: Launcher, tool: str, args: list[str]) -> CommandResult:
+        """Run the backend's tool (a backend written in Python may do its work here, in-process)."""
+        return launcher.run(tool, args, cwd=ctx.work, timeout=ctx.options.timeout, log_path=ctx.log_path)
 
     def _collect_verilog(self, ctx: BuildContext) -> list[Path]:
         raise NotImplementedError

@@ -1,0 +1,387 @@
+"""The scheduled regions written as one Verilog module: an FSM (a state per region cycle), a datapath of wires
+(one per operation, as the schedule chained them), registers only where a value crosses a cycle or a region,
+and the ``ap_ctrl_hs`` block protocol with ``ap_memory`` ports, named as Vitis HLS names them.
+
+The first cycle of the entry region is the idle state itself, taken when ``ap_start`` is high: a function
+without loops finishes in the cycle it starts. ``ap_done`` (and ``ap_ready``) rise in the cycle a ``return``
+exit is taken, with ``ap_return`` and the result ports valid in that cycle; results passed through pointers
+come out on ``<name>`` with ``<name>_ap_vld``. Datapath registers have no reset (every one is written before it
+is read); only the state register is reset.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from hls.c_to_mlir import MlirModule
+from hls.static.ir import Function, Operation, memref_shape, width
+from hls.static.schedule import RegionSchedule
+
+
+@dataclass
+class Memory:
+    """An array the design accesses: a C parameter (ports) or a local array (inside the module)."""
+
+    name: str  # the Verilog base name
+    depth: int
+    dims: list[int]
+    width: int
+    local: bool
+    ports: dict[int, list[tuple[str, str, str, str]]] = field(default_factory=dict)  # port -> (cond, addr, we, d)
+
+    @property
+    def addr_width(self) -> int:
+        return max(1, (self.depth - 1).bit_length())
+
+
+def _literal(value: int, w: int) -> str:
+    return f"{w}'d{value & ((1 << w) - 1)}"
+
+
+def constant_value(func: Function, name: str, cache: dict[str, int]) -> int:
+    """The value of a constant (an ``arith.constant`` or a cast of one), as a Python int of its type."""
+    if name in cache:
+        return cache[name]
+    op = next(o for b in func.blocks.values() for o in b.ops if o.result == name)
+    if op.name == "arith.constant":
+        value = int(op.attr)
+    else:
+        src = constant_value(func, op.operands[0], cache)
+        sw, dw = width(op.source_type), width(op.type)
+        raw = src & ((1 << sw) - 1)
+        if op.name.endswith(("extsi", "index_cast")) and raw >> (sw - 1) & 1:
+            raw -= 1 << sw
+        value = raw & ((1 << dw) - 1)
+    cache[name] = value
+    return value
+
+
+class ModuleWriter:
+    """Collects the module's declarations and logic while resolving every read (see :meth:`ref`)."""
+
+    def __init__(self, func: Function, module: MlirModule, scheds: list[RegionSchedule], constants: set[str],
+                 untouched: list[Memory]) -> None:
+        self.func, self.module, self.scheds = func, module, scheds
+        self.untouched = untouched
+        self.types = func.types()
+        self.constants = constants
+        self.const_cache: dict[str, int] = {}
+        self.start_of = {s.region.start: i for i, s in enumerate(scheds)}
+        self.states: dict[tuple[int, int], int] = {(0, 0): 0}
+        for r, s in enumerate(scheds):
+            for c in range(s.length):
+                self.states.setdefault((r, c), len(self.states))
+        self.def_block = {name: b.id for b in func.blocks.values() for name, _ in b.params}
+        self.def_block.update({op.result: b.id for b in func.blocks.values() for op in b.ops if op.result})
+        self.args = {name: a for (name, _), a in zip(func.args, module.args, strict=True)}
+        self.decls: list[str] = []
+        self.wires: list[str] = []
+        self.local_regs: set[tuple[int, str]] = set()
+        self.global_regs: set[str] = set()
+        self.writes: list[tuple[str, str, str]] = []  # (condition, register, value)
+        self.memories = self._memories()
+
+    # ------------------------------------------------------------------------------------------ names
+
+    def _memories(self) -> dict[str, Memory]:
+        mems = {}
+        for name, typ in self.func.args:
+            if typ.startswith("memref"):
+                dims, elem = memref_shape(typ)
+                mems[name] = Memory(self.args[name].name, math.prod(dims), dims, width(elem), False)
+        for b in self.func.blocks.values():
+            for op in b.ops:
+                if op.name == "memref.alloca":
+                    dims, elem = memref_shape(op.type)
+                    mems[op.memory] = Memory(f"m_{op.memory[1:]}", math.prod(dims), dims, width(elem), True)
+        return mems
+
+    def width_of(self, name: str) -> int:
+        if name.startswith("^"):
+            return 1
+        return width(self.types[name])
+
+    def cond(self, r: int, c: int) -> str:
+        """The condition of being in cycle ``c`` of region ``r``."""
+        if (r, c) == (0, 0):
+            return "(state == 0 && ap_start)"
+        return f"(state == {self.states[(r, c)]})"
+
+    @staticmethod
+    def _id(name: str) -> str:
+        return name.lstrip("%^").replace("#", "_")
+
+    def wire(self, r: int, name: str) -> str:
+        return f"r{r}_{self._id(name)}"
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    def ref(self, r: int, name: str, cycle: int) -> str:
+        """The expression that reads ``name`` in cycle ``cycle`` of region ``r``: a literal, an input port, the
+        wire of this cycle, a local register (computed earlier in this region) or a global one."""
+        if name in self.constants:
+            return _literal(constant_value(self.func, name, self.const_cache), self.width_of(name))
+        if name in self.args and not self.types[name].startswith("memref"):
+            return self.args[name].name
+        slot = self.signal_slot(r, name)
+        if slot is None:
+            self.global_regs.add(name)
+            return f"q_{self._id(name)}"
+        if slot.cycle == cycle:
+            return self.wire(r, name)
+        assert slot.cycle < cycle, (name, slot, cycle)
+        self.local_regs.add((r, name))
+        return f"l{self.wire(r, name)}"
+
+    def signal_slot(self, r: int, name: str):
+        s = self.scheds[r]
+        if name.startswith("^p"):
+            return s.preds[int(name[2:])]
+        if name.startswith("^e"):
+            b, i = name[2:].split("_")
+            return s.edges[(int(b), int(i))]
+        return s.values.get(name)
+
+    # ------------------------------------------------------------------------------------------ build
+
+    def build(self) -> str:
+        for r, s in enumerate(self.scheds):
+            self.region(r, s)
+        for r, s in enumerate(self.scheds):
+            self.exits(r, s)
+        self.global_writes()
+        return self.text()
+
+    def region(self, r: int, s: RegionSchedule) -> None:
+        region = s.region
+        for b in region.blocks:
+            block = self.func.blocks[b]
+            self.predicate(r, s, b)
+            incoming = region.preds[b] if b != region.start else []
+            for k, (name, typ) in enumerate(block.params):
+                if b == region.start or not incoming:
+                    continue
+                at = s.values[name].cycle
+                choices = [(self.ref(r, f"^e{e[0]}_{e[1]}", at), self.ref(r, self._arg(e, k), at)) for e in incoming]
+                expr = choices[-1][1]
+                for c, v in reversed(choices[:-1]):
+                    expr = f"({c} ? {v} : {expr})"
+                self.assign(r, name, width(typ), expr)
+            for op in block.ops:
+                if op.result in self.constants or op.name == "memref.alloca":
+                    continue
+                if op.name not in ("memref.load", "memref.store"):
+                    assert op.result is not None
+                    at = s.values[op.result].cycle
+                    refs = [self.ref(r, x, at) for x in op.operands]
+                    self.assign(r, op.result, width(op.type), self.expression(op, refs))
+        for a in s.accesses:
+            self.access(r, a)
+
+    def _arg(self, edge: tuple[int, int], k: int) -> str:
+        term = self.func.blocks[edge[0]].term
+        assert term is not None
+        return term.edges[edge[1]].args[k]
+
+    def predicate(self, r: int, s: RegionSchedule, b: int) -> None:
+        region = s.region
+        incoming = region.preds[b] if b != region.start else []
+        at = s.preds[b].cycle
+        expr = " | ".join(self.ref(r, f"^e{e[0]}_{e[1]}", at) for e in incoming) if incoming else "1'b1"
+        self.assign(r, f"^p{b}", 1, expr)
+        term = self.func.blocks[b].term
+        assert term is not None
+        if term.kind == "cond_br":
+            at = s.edges[(b, 0)].cycle
+            p, c = self.ref(r, f"^p{b}", at), self.ref(r, term.cond, at)
+            self.assign(r, f"^e{b}_0", 1, f"({p} & {c})")
+            self.assign(r, f"^e{b}_1", 1, f"({p} & ~{c})")
+        elif term.kind == "br":
+            self.assign(r, f"^e{b}_0", 1, self.wire(r, f"^p{b}"))
+
+    def assign(self, r: int, name: str, w: int, expr: str) -> None:
+        rng = f"[{w - 1}:0] " if w > 1 else ""
+        self.decls.append(f"  wire {rng}{self.wire(r, name)};")
+        self.wires.append(f"  assign {self.wire(r, name)} = {expr};")
+
+    def expression(self, op: Operation, a: list[str]) -> str:
+        kind = op.name.split(".")[-1]
+        s = [f"$signed({x})" for x in a]
+        binary = {"addi": "+", "subi": "-", "muli": "*", "andi": "&", "ori": "|", "xori": "^", "shli": "<<",
+                  "shrui": ">>", "divui": "/", "remui": "%"}
+        if kind in binary:
+            return f"({a[0]} {binary[kind]} {a[1]})"
+        if kind in ("divsi", "remsi"):
+            return f"({s[0]} {'/' if kind == 'divsi' else '%'} {s[1]})"
+        if kind == "shrsi":
+            return f"({s[0]} >>> {a[1]})"
+        if kind == "cmpi":
+            pred = op.attr
+            ops = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+            sym = ops[pred[1:]] if pred[0] in "su" else ops[pred]
+            x = s if pred[0] == "s" else a
+            return f"({x[0]} {sym} {x[1]})"
+        if kind == "select":
+            return f"({a[0]} ? {a[1]} : {a[2]})"
+        if kind in ("extsi", "index_cast"):
+            return s[0]
+        if kind in ("extui", "trunci"):
+            return a[0]
+        if kind in ("maxsi", "minsi", "maxui", "minui"):
+            x = s if kind[3] == "s" else a
+            return f"(({x[0]} {'>' if kind.startswith('max') else '<'} {x[1]}) ? {a[0]} : {a[1]})"
+        raise AssertionError(op.name)
+
+    def access(self, r: int, a) -> None:
+        op: Operation = a.op
+        mem = self.memories[op.memory]
+        idx = op.operands[1:] if op.name == "memref.store" else op.operands
+        refs = [self.ref(r, x, a.cycle) for x in idx]
+        flat = refs[0]
+        for d, x in zip(mem.dims[1:], refs[1:], strict=True):
+            flat = f"({flat} * 32'd{d} + {x})"
+        cond = self.cond(r, a.cycle)
+        if op.name == "memref.store":
+            we = f"{cond} && {self.ref(r, f'^p{a.block}', a.cycle)}"
+            mem.ports.setdefault(0, []).append((cond, flat, we, self.ref(r, op.operands[0], a.cycle)))
+        else:
+            mem.ports.setdefault(a.port, []).append((cond, flat, "", ""))
+            assert op.result is not None
+            self.assign(r, op.result, width(op.type), f"{mem.name}_q{a.port}")
+
+    def exits(self, r: int, s: RegionSchedule) -> None:
+        last = s.exit_cycle()
+        here = self.cond(r, last)
+        self.returns: list[tuple[str, list[str]]] = getattr(self, "returns", [])
+        self.next_state: list[tuple[str, int]] = getattr(self, "next_state", [])
+        for c in range(last):
+            self.next_state.append((self.cond(r, c), self.states[(r, c + 1)]))
+        for ex in s.region.exits:
+            term = self.func.blocks[ex.block].term
+            assert term is not None
+            taken = self.ref(r, f"^p{ex.block}" if ex.index < 0 else f"^e{ex.block}_{ex.index}", last)
+            if ex.target is None:
+                self.returns.append((f"{here} && {taken}", [self.ref(r, v, last) for v in term.values]))
+                self.next_state.append((f"{here} && {taken}", 0))
+                continue
+            target = self.func.blocks[ex.target]
+            edge = term.edges[ex.index]
+            for (pname, _), value in zip(target.params, edge.args, strict=True):
+                self.writes.append((f"{here} && {taken}", f"q_{self._id(pname)}", self.ref(r, value, last)))
+                self.global_regs.add(pname)
+            self.next_state.append((f"{here} && {taken}", self.states[(self.start_of[ex.target], 0)]))
+
+    def global_writes(self) -> None:
+        """Each value another region reads is written, under its block's predicate, where it is computed; each
+        value read in a later cycle of its own region, where it is computed."""
+        for name in sorted(self.global_regs):
+            for r, s in enumerate(self.scheds):
+                if name in s.values and name not in dict(self.func.blocks[s.region.start].params):
+                    b = self.def_block[name]
+                    at = max(s.values[name].cycle, s.preds[b].cycle)
+                    cond = f"{self.cond(r, at)} && {self.ref(r, f'^p{b}', at)}"
+                    self.writes.append((cond, f"q_{self._id(name)}", self.ref(r, name, at)))
+        for r, name in sorted(self.local_regs):
+            slot = self.signal_slot(r, name)
+            self.writes.append((self.cond(r, slot.cycle), f"l{self.wire(r, name)}", self.wire(r, name)))
+
+    # ------------------------------------------------------------------------------------------ text
+
+    def text(self) -> str:
+        m = self.module
+        ports = ["input wire ap_clk", "input wire ap_rst", "input wire ap_start", "output wire ap_done",
+                 "output wire ap_idle", "output wire ap_ready"]
+        for name, typ in self.func.args:
+            arg = self.args[name]
+            if name in self.memories:
+                mem = self.memories[name]
+                used = sorted(mem.ports) or [0]
+                for p in used:
+                    ports += [f"output wire [{mem.addr_width - 1}:0] {mem.name}_address{p}",
+                              f"output wire {mem.name}_ce{p}", f"input wire [{mem.width - 1}:0] {mem.name}_q{p}"]
+                    if any(we for _, _, we, _ in mem.ports.get(p, [])):
+                        ports += [f"output wire {mem.name}_we{p}", f"output wire [{mem.width - 1}:0] {mem.name}_d{p}"]
+            else:
+                ports.append(f"input wire [{width(typ) - 1}:0] {arg.name}")
+        for mem in self.untouched:  # the C names it, the design never reads it: ports that stay idle
+            ports += [f"output wire [{mem.addr_width - 1}:0] {mem.name}_address0", f"output wire {mem.name}_ce0",
+                      f"input wire [{mem.width - 1}:0] {mem.name}_q0"]
+        for res, typ in zip(m.results, self.func.results, strict=True):
+            w = width(typ)
+            if res.name == "return":
+                ports.append(f"output wire [{w - 1}:0] ap_return")
+            else:
+                ports += [f"output wire [{w - 1}:0] {res.name}", f"output wire {res.name}_ap_vld"]
+        nstates = len(self.states)
+        sw = max(1, (nstates - 1).bit_length())
+        lines = [f"// Generated by Proof2Silicon's static-scheduled backend: {nstates} states.",
+                 f"module {m.top} (", ",\n".join(f"  {p}" for p in ports), ");",
+                 f"  reg [{sw - 1}:0] state = 0;"]
+        for name in sorted(self.global_regs):
+            w = self.width_of(name)
+            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}q_{self._id(name)};")
+        for r, name in sorted(self.local_regs):
+            w = self.width_of(name)
+            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}l{self.wire(r, name)};")
+        lines += self.decls
+        lines += [f"  assign {m.name}_address0 = 0;\n  assign {m.name}_ce0 = 1'b0;" for m in self.untouched]
+        lines += self._memory_logic()
+        lines += self.wires
+        done = " || ".join(f"({c})" for c, _ in self.returns) or "1'b0"
+        lines += [f"  assign ap_done = {done};", "  assign ap_ready = ap_done;", "  assign ap_idle = (state == 0);"]
+        for k, (res, typ) in enumerate(zip(m.results, self.func.results, strict=True)):
+            w = width(typ)
+            expr = _literal(0, w)
+            for c, values in reversed(self.returns):
+                expr = f"({c}) ? {values[k]} : {expr}"
+            port = "ap_return" if res.name == "return" else res.name
+            lines.append(f"  assign {port} = {expr};")
+            if res.name != "return":
+                lines.append(f"  assign {res.name}_ap_vld = ap_done;")
+        lines += ["  always @(posedge ap_clk) begin", "    if (ap_rst) state <= 0;", "    else begin"]
+        lines += [f"      if ({c}) state <= {target};" for c, target in self.next_state]
+        lines += ["    end"]
+        lines += [f"    if ({c}) {reg} <= {value};" for c, reg, value in self.writes]
+        lines += ["  end", "endmodule", ""]
+        return "\n".join(lines)
+
+    def _memory_logic(self) -> list[str]:
+        """Each memory port's address, enable, write enable and data, multiplexed by state; a local array's
+        storage with its registered read data (the same one-cycle latency as an external block RAM)."""
+        lines = []
+        for mem in self.memories.values():
+            net = "wire " if mem.local else "assign "  # a local port is an internal net, an external one a port
+            if mem.local:
+                lines.append(f"  reg [{mem.width - 1}:0] {mem.name} [0:{mem.depth - 1}];")
+            for p in sorted(mem.ports) or [0]:
+                uses = mem.ports.get(p, [])
+                addr, ce = "32'd0", " || ".join(c for c, _, _, _ in uses) or "1'b0"
+                for c, a, _, _ in reversed(uses):
+                    addr = f"{c} ? {a} : {addr}"
+                aw = f"[{mem.addr_width - 1}:0] " if mem.local else ""
+                lines += [f"  wire [31:0] {mem.name}_addr{p} = {addr};",
+                          f"  {net}{aw}{mem.name}_address{p} = {mem.name}_addr{p}[{mem.addr_width - 1}:0];",
+                          f"  {net}{mem.name}_ce{p} = {ce};"]
+                stores = [(we, d) for _, _, we, d in uses if we]
+                if stores:
+                    d = _literal(0, mem.width)
+                    for w, v in reversed(stores):
+                        d = f"({w}) ? {v} : {d}"
+                    dw = f"[{mem.width - 1}:0] " if mem.local else ""
+                    lines += [f"  {net}{mem.name}_we{p} = {' || '.join(f'({w})' for w, _ in stores)};",
+                              f"  {net}{dw}{mem.name}_d{p} = {d};"]
+                if mem.local:
+                    lines += [f"  reg [{mem.width - 1}:0] {mem.name}_q{p};",
+                              f"  always @(posedge ap_clk) if ({mem.name}_ce{p}) begin"]
+                    if stores:
+                        lines.append(f"    if ({mem.name}_we{p}) {mem.name}[{mem.name}_address{p}] <= {mem.name}_d{p};")
+                    lines += [f"    {mem.name}_q{p} <= {mem.name}[{mem.name}_address{p}];", "  end"]
+        return lines
+
+
+def write_module(func: Function, module: MlirModule, scheds: list[RegionSchedule], constants: set[str],
+                 untouched: list[Memory] = ()) -> str:
+    """The Verilog text of the scheduled function; ``untouched``: array parameters the MLIR dropped (never
+    accessed), which still get their ports."""
+    return ModuleWriter(func, module, scheds, constants, list(untouched)).build()

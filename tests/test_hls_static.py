@@ -1,0 +1,111 @@
+"""The static-scheduled backend: regions of the control-flow graph, the schedule's chaining and memory rules, and
+every hand-written C program through the backend and Icarus against its vectors."""
+
+from __future__ import annotations
+
+import pytest
+
+from hls.backends import HlsOptions, get_backend
+from hls.c_to_mlir import CToMlir
+from hls.cfront import parse_c
+from hls.cosim import run_cosim
+from hls.static.ir import read_function
+from hls.static.regions import build_regions, natural_loops
+from hls.static.schedule import constant_values, schedule_region
+from hls.vectors import port_vectors
+from pipeline.errors import UserError
+from tests.hls_data.helpers import all_programs, program
+from tests.support import needs_iverilog
+
+LOOP_WITH_IF = """
+#include <stdint.h>
+int32_t f(int32_t n, int32_t a[16]) {
+    int32_t s = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (a[i] > 0) { s = s + a[i]; } else { s = s - 1; }
+    }
+    return s;
+}
+"""
+
+CHAIN = """
+#include <stdint.h>
+int32_t g(int32_t x, int32_t y) {
+    int32_t t = x + y;
+    t = t + x;
+    t = t + y;
+    return t + 1;
+}
+"""
+
+STORE_THEN_LOAD = """
+#include <stdint.h>
+int32_t h(int32_t a[16]) {
+    a[0] = 5;
+    return a[0];
+}
+"""
+
+
+def function(source: str, top: str):
+    program_ = parse_c(source)
+    module = CToMlir(program_.functions, top).lower(program_.pragmas)
+    return read_function(module.text, top)
+
+
+def schedules(source: str, top: str, clock: float = 10.0):
+    func = function(source, top)
+    constants = constant_values(func)
+    return [schedule_region(func, r, clock, constants) for r in build_regions(func)]
+
+
+def test_a_loop_body_with_branches_is_one_region_and_its_ifs_become_predicates():
+    func = function(LOOP_WITH_IF, "f")
+    loops = natural_loops(func)
+    assert len(loops) == 1
+    regions = build_regions(func)
+    assert [r.start for r in regions][0] == 0 and set(loops) <= {r.start for r in regions}
+    loop = next(r for r in regions if r.start in loops)
+    assert len(loop.blocks) > 3  # the if's two arms and their join are inside the loop's region
+    assert any(e.target == loop.start for e in loop.exits)  # the back edge is an exit to its own start
+    assert any(e.target is None for r in regions for e in r.exits)  # and some region returns
+
+
+def test_chained_additions_share_a_cycle_until_the_clock_budget_splits_them():
+    (fast,) = schedules(CHAIN, "g", clock=10.0)
+    assert fast.length == 1  # four 32-bit adds fit in 10 ns
+    (slow,) = schedules(CHAIN, "g", clock=3.0)
+    assert slow.length == 4  # one add per cycle at 3 ns
+
+
+def test_a_load_after_a_store_to_the_same_memory_waits_a_cycle():
+    (sched,) = schedules(STORE_THEN_LOAD, "h")
+    store = next(a for a in sched.accesses if a.op.name == "memref.store")
+    load = next(a for a in sched.accesses if a.op.name == "memref.load")
+    assert load.cycle > store.cycle
+    assert sched.values[load.op.result].cycle == load.cycle + 1  # the data comes a cycle after the address
+
+
+def test_mlir_outside_the_subset_names_the_line():
+    with pytest.raises(UserError, match="line 3 is outside the subset"):
+        read_function("module {\nfunc.func @f(%arg0: i32) -> (i32) {\n  %v0 = math.absi %arg0 : i32\n"
+                      "  return %v0 : i32\n}\n}\n", "f")
+
+
+@needs_iverilog
+def test_every_program_through_the_static_backend_and_icarus(tmp_path):
+    """Loops, branches, arrays read and written, local arrays, several outputs, helpers, 2-D, bool, i8 and i64:
+    every vector matches; the deliberately wrong program is caught."""
+    results = {}
+    for name in all_programs():
+        p = program(name)
+        rtl = get_backend("static").synthesize(p.source, p.top, HlsOptions(), tmp_path / name)
+        assert rtl.interface.protocol == "ap_ctrl"
+        vectors = port_vectors(p.hw, p.inputs, p.expected)
+        results[name] = run_cosim(rtl, p.hw, vectors, tmp_path / name / "cosim", max_cycles=50_000)
+    failed = {n: r.summary() for n, r in results.items() if not r.passed}
+    assert set(failed) == {"max_array_wrong"}, failed
+    assert "expected 9" in results["max_array_wrong"].vectors[0].mismatches[0]
+    gcd = results["gcd"]
+    assert max(gcd.cycles) <= 6  # a few iterations of one remainder each: no handshake buffers in the way
+    assert results["divmod"].cycles == [3] * len(results["divmod"].cycles)  # no loop: fixed latency
