@@ -54,14 +54,14 @@ def context(backend, tmp_path: Path, options: HlsOptions | None = None) -> Build
 
 
 def test_registry_names_and_classes():
-    assert BACKENDS.names() == ["bambu", "circt", "vitis", "vivado"] and DEFAULT_BACKEND in BACKENDS
+    assert BACKENDS.names() == ["bambu", "circt", "static", "vitis", "vivado"] and DEFAULT_BACKEND in BACKENDS
     for name in BACKENDS:
         backend = get_backend(name)
         assert type(backend).__name__.lower() == name and backend.name == name
 
 
 def test_unknown_backend_lists_the_valid_ones():
-    valid = r"unknown HLS backend 'quartus' \(for --hls\); valid: bambu, circt, vitis, vivado"
+    valid = r"unknown HLS backend 'quartus' \(for --hls\); valid: bambu, circt, static, vitis, vivado"
     with pytest.raises(UserError, match=valid):
         get_backend("quartus")
 
