@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hls.backends.base import HlsOptions
+from pipeline.hw_interface import HwInterface
 from pipeline.stage import RunContext
 
 
@@ -24,4 +25,22 @@ def hls_options(ctx: RunContext) -> HlsOptions:
     merged = {**data, **task_hls, **cli}
     options = HlsOptions.from_mapping({k: v for k, v in merged.items() if k != "settings"})
     options.settings = {**task_settings, **options.settings, **cli_settings}
+    if "interface" in ctx.artifacts:
+        options.input_ranges = input_ranges(HwInterface.load(ctx.artifacts["interface"]))
     return options
+
+
+def input_ranges(hw: HwInterface) -> dict[str, tuple[int, int]]:
+    """The ranges the interface promises for scalar inputs: a length port (``len``, ``rows``, ``cols``) is at
+    most its array's extent, a ``nat`` input is not negative."""
+    arrays = {p.name: p for p in hw.ports if p.role in ("array", "array_out")}
+    out: dict[str, tuple[int, int]] = {}
+    for p in hw.ports:
+        top = (1 << (p.width - 1)) - 1 if p.signed else (1 << p.width) - 1
+        if p.role in ("len", "rows", "cols") and p.of in arrays:
+            dims = arrays[p.of].dims or [arrays[p.of].depth]
+            extent = {"len": arrays[p.of].depth, "rows": dims[0], "cols": dims[-1]}[p.role]
+            out[p.name] = (0, min(extent, top))
+        elif p.role == "in" and p.dafny_type == "nat":
+            out[p.name] = (0, top)
+    return out

@@ -35,6 +35,8 @@ class HlsOptions:
         image: container image override for the backend's tool.
         timeout: wall-clock limit of the tool run in seconds.
         settings: backend-specific settings, declared by each backend's ``SETTINGS``.
+        input_ranges: what the interface promises about scalar inputs (C parameter -> ``[lo, hi]``: a length
+            port is at most its array's depth, a ``nat`` is not negative); a backend may size its datapath by it.
     """
 
     clock_period_ns: float = 10.0
@@ -45,6 +47,7 @@ class HlsOptions:
     image: str | None = None
     timeout: float = 1800.0
     settings: dict[str, Any] = field(default_factory=dict)
+    input_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> HlsOptions:

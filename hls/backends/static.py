@@ -21,6 +21,7 @@ from hls.cfront import parse_c
 from hls.launchers import Launcher
 from hls.rtl_result import RtlInterface
 from hls.static.ir import read_function
+from hls.static.ranges import value_ranges
 from hls.static.regions import build_regions
 from hls.static.schedule import constant_values, schedule_region
 from hls.static.verilog import Memory, write_module
@@ -53,7 +54,9 @@ class Static(HlsBackend):
         used = {a.name for a in module.args}
         untouched = [Memory(p.name, math.prod(p.dims), p.dims, p.ctype.width, False)
                      for p in ctx.signature.params if p.kind == "array" and p.name not in used]
-        (ctx.build / f"{ctx.top}.v").write_text(write_module(func, module, scheds, constants, untouched))
+        known = {a.name: n for (n, _), a in zip(func.args, module.args, strict=True)}
+        ranges = value_ranges(func, {known[k]: tuple(v) for k, v in ctx.options.input_ranges.items() if k in known})
+        (ctx.build / f"{ctx.top}.v").write_text(write_module(func, module, scheds, constants, untouched, ranges))
         summary = {"regions": [{"start": s.region.start, "blocks": len(s.region.blocks), "cycles": s.length}
                                for s in scheds],
                    "states": sum(s.length for s in scheds)}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from hls.c_to_mlir import MlirModule
 from hls.static.ir import Function, Operation, memref_shape, width
+from hls.static.ranges import bits_for
 from hls.static.schedule import RegionSchedule
 
 
@@ -61,8 +62,9 @@ class ModuleWriter:
     """Collects the module's declarations and logic while resolving every read (see :meth:`ref`)."""
 
     def __init__(self, func: Function, module: MlirModule, scheds: list[RegionSchedule], constants: set[str],
-                 untouched: list[Memory]) -> None:
+                 untouched: list[Memory], ranges: dict[str, tuple[int, int]]) -> None:
         self.func, self.module, self.scheds = func, module, scheds
+        self.ranges = ranges
         self.untouched = untouched
         self.types = func.types()
         self.constants = constants
@@ -80,7 +82,10 @@ class ModuleWriter:
         self.local_regs: set[tuple[int, str]] = set()
         self.global_regs: set[str] = set()
         self.writes: list[tuple[str, str, str]] = []  # (condition, register, value)
+        self.returns: list[tuple[str, list[str]]] = []  # (condition, the returned values)
+        self.next_state: list[tuple[str, int]] = []  # (condition, state)
         self.memories = self._memories()
+        self.stable = [self._stable(s) for s in scheds]
 
     # ------------------------------------------------------------------------------------------ names
 
@@ -94,8 +99,37 @@ class ModuleWriter:
             for op in b.ops:
                 if op.name == "memref.alloca":
                     dims, elem = memref_shape(op.type)
-                    mems[op.memory] = Memory(f"m_{op.memory[1:]}", math.prod(dims), dims, width(elem), True)
+                    mems[op.memory] = Memory(f"p2s_m_{op.memory[1:]}", math.prod(dims), dims, width(elem), True)
         return mems
+
+    def _stable(self, s: RegionSchedule) -> set[str]:
+        """Signals of a region that hold their value in every cycle of it: computed, through no load, from the
+        registers the region starts with (which change only as it exits), the inputs and constants. Such a
+        signal is read as its wire in any later cycle: recomputing it costs nothing, a register would."""
+        region = s.region
+        out: set[str] = set()
+
+        def steady(name: str) -> bool:
+            return name in out or not name.startswith("^") and name not in s.values
+
+        for b in region.blocks:
+            block = self.func.blocks[b]
+            incoming = region.preds[b] if b != region.start else []
+            edges = [f"^e{e[0]}_{e[1]}" for e in incoming]
+            if all(steady(e) for e in edges):
+                out.add(f"^p{b}")
+                if incoming:
+                    for k, (name, _) in enumerate(block.params):
+                        if all(steady(self._arg(e, k)) for e in incoming):
+                            out.add(name)
+            for op in block.ops:
+                if op.result and op.name != "memref.load" and all(steady(x) for x in op.operands):
+                    out.add(op.result)
+            term = block.term
+            assert term is not None
+            if f"^p{b}" in out and (term.kind != "cond_br" or steady(term.cond)):
+                out |= {f"^e{b}_{i}" for i in range(len(term.edges))}
+        return out
 
     def width_of(self, name: str) -> int:
         if name.startswith("^"):
@@ -105,15 +139,20 @@ class ModuleWriter:
     def cond(self, r: int, c: int) -> str:
         """The condition of being in cycle ``c`` of region ``r``."""
         if (r, c) == (0, 0):
-            return "(state == 0 && ap_start)"
-        return f"(state == {self.states[(r, c)]})"
+            return "(p2s_state == 0 && ap_start)"
+        return f"(p2s_state == {self.states[(r, c)]})"
 
     @staticmethod
     def _id(name: str) -> str:
         return name.lstrip("%^").replace("#", "_")
 
     def wire(self, r: int, name: str) -> str:
-        return f"r{r}_{self._id(name)}"
+        """The wire of ``name`` in region ``r`` (every internal name starts with ``p2s_``: no C name clashes)."""
+        return f"p2s_r{r}_{self._id(name)}"
+
+    def local(self, r: int, name: str) -> str:
+        """The register holding ``name`` for the later cycles of region ``r``."""
+        return f"p2s_lr{r}_{self._id(name)}"
 
     # ------------------------------------------------------------------------------------------ reads
 
@@ -127,12 +166,32 @@ class ModuleWriter:
         slot = self.signal_slot(r, name)
         if slot is None:
             self.global_regs.add(name)
-            return f"q_{self._id(name)}"
-        if slot.cycle == cycle:
+            return self.extend(f"p2s_q_{self._id(name)}", name)
+        if slot.cycle == cycle or name in self.stable[r]:
             return self.wire(r, name)
         assert slot.cycle < cycle, (name, slot, cycle)
         self.local_regs.add((r, name))
-        return f"l{self.wire(r, name)}"
+        return self.extend(self.local(r, name), name)
+
+    def reg_bits(self, name: str) -> tuple[int, bool]:
+        """How many bits the register of ``name`` needs (its range's, at most its type's) and whether they are
+        read as signed."""
+        w = self.width_of(name)
+        rng = self.ranges.get(name)
+        if rng is not None:
+            bits, signed = bits_for(rng)
+            if bits < w:
+                return bits, signed
+        return w, False
+
+    def extend(self, reg: str, name: str) -> str:
+        """Read a narrowed register back at its type's width (sign- or zero-extended)."""
+        w = self.width_of(name)
+        bits, signed = self.reg_bits(name)
+        if bits == w:
+            return reg
+        top = f"{reg}[{bits - 1}]" if signed else "1'b0"
+        return f"{{{{{w - bits}{{{top}}}}}, {reg}}}"
 
     def signal_slot(self, r: int, name: str):
         s = self.scheds[r]
@@ -253,8 +312,6 @@ class ModuleWriter:
     def exits(self, r: int, s: RegionSchedule) -> None:
         last = s.exit_cycle()
         here = self.cond(r, last)
-        self.returns: list[tuple[str, list[str]]] = getattr(self, "returns", [])
-        self.next_state: list[tuple[str, int]] = getattr(self, "next_state", [])
         for c in range(last):
             self.next_state.append((self.cond(r, c), self.states[(r, c + 1)]))
         for ex in s.region.exits:
@@ -268,7 +325,7 @@ class ModuleWriter:
             target = self.func.blocks[ex.target]
             edge = term.edges[ex.index]
             for (pname, _), value in zip(target.params, edge.args, strict=True):
-                self.writes.append((f"{here} && {taken}", f"q_{self._id(pname)}", self.ref(r, value, last)))
+                self.writes.append((f"{here} && {taken}", f"p2s_q_{self._id(pname)}", self.ref(r, value, last)))
                 self.global_regs.add(pname)
             self.next_state.append((f"{here} && {taken}", self.states[(self.start_of[ex.target], 0)]))
 
@@ -281,10 +338,10 @@ class ModuleWriter:
                     b = self.def_block[name]
                     at = max(s.values[name].cycle, s.preds[b].cycle)
                     cond = f"{self.cond(r, at)} && {self.ref(r, f'^p{b}', at)}"
-                    self.writes.append((cond, f"q_{self._id(name)}", self.ref(r, name, at)))
+                    self.writes.append((cond, f"p2s_q_{self._id(name)}", self.ref(r, name, at)))
         for r, name in sorted(self.local_regs):
             slot = self.signal_slot(r, name)
-            self.writes.append((self.cond(r, slot.cycle), f"l{self.wire(r, name)}", self.wire(r, name)))
+            self.writes.append((self.cond(r, slot.cycle), self.local(r, name), self.wire(r, name)))
 
     # ------------------------------------------------------------------------------------------ text
 
@@ -317,19 +374,19 @@ class ModuleWriter:
         sw = max(1, (nstates - 1).bit_length())
         lines = [f"// Generated by Proof2Silicon's static-scheduled backend: {nstates} states.",
                  f"module {m.top} (", ",\n".join(f"  {p}" for p in ports), ");",
-                 f"  reg [{sw - 1}:0] state = 0;"]
+                 f"  reg [{sw - 1}:0] p2s_state = 0;"]
         for name in sorted(self.global_regs):
-            w = self.width_of(name)
-            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}q_{self._id(name)};")
+            w = self.reg_bits(name)[0]
+            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}p2s_q_{self._id(name)};")
         for r, name in sorted(self.local_regs):
-            w = self.width_of(name)
-            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}l{self.wire(r, name)};")
+            w = self.reg_bits(name)[0]
+            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}{self.local(r, name)};")
         lines += self.decls
         lines += [f"  assign {m.name}_address0 = 0;\n  assign {m.name}_ce0 = 1'b0;" for m in self.untouched]
         lines += self._memory_logic()
         lines += self.wires
         done = " || ".join(f"({c})" for c, _ in self.returns) or "1'b0"
-        lines += [f"  assign ap_done = {done};", "  assign ap_ready = ap_done;", "  assign ap_idle = (state == 0);"]
+        lines += [f"  assign ap_done = {done};", "  assign ap_ready = ap_done;", "  assign ap_idle = (p2s_state == 0);"]
         for k, (res, typ) in enumerate(zip(m.results, self.func.results, strict=True)):
             w = width(typ)
             expr = _literal(0, w)
@@ -339,8 +396,8 @@ class ModuleWriter:
             lines.append(f"  assign {port} = {expr};")
             if res.name != "return":
                 lines.append(f"  assign {res.name}_ap_vld = ap_done;")
-        lines += ["  always @(posedge ap_clk) begin", "    if (ap_rst) state <= 0;", "    else begin"]
-        lines += [f"      if ({c}) state <= {target};" for c, target in self.next_state]
+        lines += ["  always @(posedge ap_clk) begin", "    if (ap_rst) p2s_state <= 0;", "    else begin"]
+        lines += [f"      if ({c}) p2s_state <= {target};" for c, target in self.next_state]
         lines += ["    end"]
         lines += [f"    if ({c}) {reg} <= {value};" for c, reg, value in self.writes]
         lines += ["  end", "endmodule", ""]
@@ -381,7 +438,8 @@ class ModuleWriter:
 
 
 def write_module(func: Function, module: MlirModule, scheds: list[RegionSchedule], constants: set[str],
-                 untouched: list[Memory] = ()) -> str:
+                 untouched: list[Memory] = (), ranges: dict[str, tuple[int, int]] | None = None) -> str:
     """The Verilog text of the scheduled function; ``untouched``: array parameters the MLIR dropped (never
-    accessed), which still get their ports."""
-    return ModuleWriter(func, module, scheds, constants, list(untouched)).build()
+    accessed), which still get their ports; ``ranges``: value ranges (:mod:`hls.static.ranges`) that size
+    the registers."""
+    return ModuleWriter(func, module, scheds, constants, list(untouched), ranges or {}).build()

@@ -1,0 +1,270 @@
+"""Value ranges of the scheduled function, so that registers are only as wide as what they can hold.
+
+A sound interval analysis over the SSA form: every value gets ``[lo, hi]`` (its signed reading), starting from what
+the caller knows of the inputs (a length port is at most its array's depth, a ``nat`` is not negative) and the
+types' own bounds. Branches refine what they test: on the edge where ``i < n`` holds, ``i`` is at most ``hi(n) -
+1``, also through the boolean block arguments the C lowering threads conditions through. Loops iterate to a fixed
+point; a bound still growing after a few rounds is widened to the next landmark (a constant of the program or an
+input's bound, give or take one; else the type's bound), so the analysis ends. Any operation it does not model gets
+its type's full range: a register is never narrower than what the program can store in it.
+"""
+
+from __future__ import annotations
+
+from hls.static.ir import Function, Operation, width
+
+Interval = tuple[int, int]
+ROUNDS = 6  # fixpoint rounds before widening
+
+
+def type_range(typ: str) -> Interval:
+    w = width(typ)
+    return (0, 1) if w == 1 else (-(1 << (w - 1)), (1 << (w - 1)) - 1)
+
+
+def signed_value(value: int, w: int) -> int:
+    value &= (1 << w) - 1
+    return value - (1 << w) if w > 1 and value >> (w - 1) else value
+
+
+def bits_for(rng: Interval) -> tuple[int, bool]:
+    """The fewest bits holding every value of ``rng``, and whether they are read as signed."""
+    lo, hi = rng
+    if lo >= 0:
+        return max(1, hi.bit_length()), False
+    return max((-lo - 1).bit_length(), hi.bit_length()) + 1, True
+
+
+def _clip(rng: Interval, typ: str) -> Interval:
+    tlo, thi = type_range(typ)
+    lo, hi = rng
+    return (lo, hi) if tlo <= lo and hi <= thi else (tlo, thi)
+
+
+def _join(a: Interval | None, b: Interval | None) -> Interval | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return (min(a[0], b[0]), max(a[1], b[1]))
+
+
+class RangeAnalysis:
+    """Ranges of every value of ``func`` (see the module docstring); ``inputs``: argument name -> range."""
+
+    def __init__(self, func: Function, inputs: dict[str, Interval]) -> None:
+        self.func = func
+        self.types = func.types()
+        self.defs: dict[str, Operation] = {op.result: op for b in func.blocks.values() for op in b.ops if op.result}
+        self.param_of = {name: (b.id, k) for b in func.blocks.values() for k, (name, _) in enumerate(b.params)}
+        self.preds: dict[int, list[tuple[int, int]]] = {b: [] for b in func.blocks}
+        for b in func.blocks.values():
+            assert b.term is not None
+            for i, e in enumerate(b.term.edges):
+                self.preds[e.target].append((b.id, i))
+        self.ranges: dict[str, Interval] = {}
+        for name, typ in func.args:
+            if not typ.startswith("memref"):
+                self.ranges[name] = _clip(inputs.get(name, type_range(typ)), typ)
+        self.entry_facts: dict[int, dict[str, Interval]] = {}
+        marks = {signed_value(int(op.attr), width(op.type)) for op in self.defs.values() if op.name == "arith.constant"}
+        marks |= {v for name, rng in self.ranges.items() for v in rng}
+        self.thresholds = sorted({m + d for m in marks for d in (-1, 0, 1)})
+
+    def run(self) -> dict[str, Interval]:
+        rounds = 0
+        while True:  # each value is widened at most once: this ends
+            before = dict(self.ranges)
+            for b in sorted(self.func.blocks):
+                self.block(b)
+            if self.ranges == before:
+                return self.ranges
+            rounds += 1
+            if rounds >= ROUNDS:  # still growing: widen what changed to the next landmark
+                for name, rng in self.ranges.items():
+                    old = before.get(name)
+                    if old != rng:
+                        self.ranges[name] = self.widen(old, rng, self.types[name])
+
+    def widen(self, old: Interval | None, new: Interval, typ: str) -> Interval:
+        """``new`` with each bound that moved pushed to the next threshold (a constant of the program or an
+        input's bound, give or take one) or to the type's bound: finitely many steps, so the analysis ends."""
+        tlo, thi = type_range(typ)
+        lo, hi = new
+        if old is None or lo < old[0]:
+            lo = max([t for t in self.thresholds if t <= lo] + [tlo])
+        if old is None or hi > old[1]:
+            hi = min([t for t in self.thresholds if t >= hi] + [thi])
+        return (lo, hi)
+
+    def value(self, name: str, facts: dict[str, Interval]) -> Interval | None:
+        if name in facts:
+            return facts[name]
+        if name in self.ranges:
+            return self.ranges[name]
+        op = self.defs.get(name)
+        if op is not None and op.name == "arith.constant":
+            return (signed_value(int(op.attr), width(op.type)),) * 2  # type: ignore[return-value]
+        return None  # not reached yet in this round
+
+    def block(self, b: int) -> None:
+        block = self.func.blocks[b]
+        facts: dict[str, Interval] = {}
+        if b != 0:
+            incoming = [(e, self.edge_facts(e)) for e in self.preds[b]]
+            incoming = [(e, f) for e, f in incoming if f is not None]
+            for k, (name, typ) in enumerate(block.params):
+                got = None
+                for (src, i), f in incoming:
+                    arg = self._arg(src, i, k)
+                    got = _join(got, self.value(arg, f))
+                if got is not None:
+                    self.ranges[name] = _clip(_join(self.ranges.get(name), got), typ)
+            names = set.intersection(*(set(f) for _, f in incoming)) if incoming else set()
+            for n in names:
+                joined = None
+                for _, f in incoming:
+                    joined = _join(joined, f[n])
+                facts[n] = joined  # type: ignore[assignment]
+        self.entry_facts[b] = facts
+        for op in block.ops:
+            if op.result and op.name not in ("arith.constant", "memref.alloca"):
+                rng = self.transfer(op, facts)
+                if rng is not None:
+                    self.ranges[op.result] = _clip(_join(self.ranges.get(op.result), rng), op.type)
+
+    def _arg(self, src: int, i: int, k: int) -> str:
+        term = self.func.blocks[src].term
+        assert term is not None
+        return term.edges[i].args[k]
+
+    def edge_facts(self, edge: tuple[int, int]) -> dict[str, Interval] | None:
+        """What holds along ``edge``: the source's facts refined by its branch; None if it cannot be taken."""
+        src, i = edge
+        facts = dict(self.entry_facts.get(src, {}))
+        term = self.func.blocks[src].term
+        assert term is not None
+        if term.kind == "cond_br":
+            got = self.refine(term.cond, i == 0, facts, src, 4)
+            if got is None:
+                return None
+            facts.update(got)
+        return facts
+
+    def refine(self, cond: str, truth: bool, facts: dict[str, Interval], block: int,
+               depth: int) -> dict[str, Interval] | None:
+        """Ranges implied by ``cond == truth`` (None: impossible); ``block`` is where ``cond`` is read."""
+        rng = self.value(cond, facts)
+        if rng is not None and rng[0] == rng[1] and bool(rng[0]) != truth:
+            return None
+        if depth <= 0:
+            return {}
+        op = self.defs.get(cond)
+        if op is not None and op.name == "arith.cmpi":
+            return self._compare(op, truth, facts)
+        if op is not None and op.name == "arith.xori" and any(self._is_true(x) for x in op.operands):
+            other = next(x for x in op.operands if not self._is_true(x))
+            return self.refine(other, not truth, facts, block, depth - 1)
+        if op is not None and op.name == "arith.andi" and truth:
+            out: dict[str, Interval] = {}
+            for x in op.operands:
+                got = self.refine(x, True, {**facts, **out}, block, depth - 1)
+                if got is None:
+                    return None
+                out.update(got)
+            return out
+        if cond in self.param_of and self.param_of[cond][0] == block:
+            b, k = self.param_of[cond]
+            merged: dict[str, Interval] | None = None
+            possible = 0
+            for e in self.preds[b]:
+                ef = self.edge_facts(e) if e[0] != b else None
+                if ef is None:
+                    continue
+                got = self.refine(self._arg(e[0], e[1], k), truth, ef, e[0], depth - 1)
+                if got is None:
+                    continue
+                possible += 1
+                full = {**ef, **got}
+                merged = full if merged is None else {n: _join(merged[n], full[n]) for n in set(merged) & set(full)}  # type: ignore[misc]
+            if possible == 0:
+                return None
+            return {n: r for n, r in (merged or {}).items() if r is not None}
+        return {}
+
+    def _is_true(self, name: str) -> bool:
+        op = self.defs.get(name)
+        return op is not None and op.name == "arith.constant" and op.type == "i1" and op.attr == "1"
+
+    def _compare(self, op: Operation, truth: bool, facts: dict[str, Interval]) -> dict[str, Interval]:
+        pred = op.attr
+        if not truth:
+            pred = {"eq": "ne", "ne": "eq", "slt": "sge", "sge": "slt", "sle": "sgt", "sgt": "sle",
+                    "ult": "uge", "uge": "ult", "ule": "ugt", "ugt": "ule"}[pred]
+        x, y = op.operands
+        rx, ry = self.value(x, facts), self.value(y, facts)
+        if rx is None or ry is None:
+            return {}
+        if pred[0] == "u":  # unsigned compares refine only values known not to be negative
+            if rx[0] < 0 or ry[0] < 0:
+                return {}
+            pred = "s" + pred[1:]
+        out: dict[str, Interval] = {}
+        if pred == "slt":
+            out[x], out[y] = (rx[0], min(rx[1], ry[1] - 1)), (max(ry[0], rx[0] + 1), ry[1])
+        elif pred == "sle":
+            out[x], out[y] = (rx[0], min(rx[1], ry[1])), (max(ry[0], rx[0]), ry[1])
+        elif pred == "sgt":
+            out[x], out[y] = (max(rx[0], ry[0] + 1), rx[1]), (ry[0], min(ry[1], rx[1] - 1))
+        elif pred == "sge":
+            out[x], out[y] = (max(rx[0], ry[0]), rx[1]), (ry[0], min(ry[1], rx[1]))
+        elif pred == "eq":
+            both = (max(rx[0], ry[0]), min(rx[1], ry[1]))
+            out[x] = out[y] = both
+        return {n: r for n, r in out.items() if r[0] <= r[1] and n not in self._constants()}
+
+    def _constants(self) -> set[str]:
+        return {n for n, op in self.defs.items() if op.name == "arith.constant"}
+
+    def transfer(self, op: Operation, facts: dict[str, Interval]) -> Interval | None:
+        kind = op.name.split(".")[-1]
+        args = [self.value(x, facts) for x in op.operands]
+        if kind == "load":
+            return type_range(op.type)
+        if any(a is None for a in args):
+            return None
+        a = args  # type: ignore[assignment]
+        if kind == "cmpi":
+            return (0, 1)
+        if kind in ("index_cast", "extsi"):
+            return a[0]
+        if kind == "extui":
+            return a[0] if a[0][0] >= 0 else (0, (1 << width(op.source_type)) - 1)
+        if kind == "trunci":
+            return a[0] if type_range(op.type)[0] <= a[0][0] and a[0][1] <= type_range(op.type)[1] else \
+                type_range(op.type)
+        if kind == "addi":
+            return (a[0][0] + a[1][0], a[0][1] + a[1][1])
+        if kind == "subi":
+            return (a[0][0] - a[1][1], a[0][1] - a[1][0])
+        if kind == "muli":
+            ends = [x * y for x in a[0] for y in a[1]]
+            return (min(ends), max(ends))
+        if kind == "select":
+            return _join(a[1], a[2])
+        if kind == "andi" and (a[0][0] >= 0 or a[1][0] >= 0):
+            return (0, min(x[1] for x in a if x[0] >= 0))
+        if kind in ("ori", "xori") and a[0][0] >= 0 and a[1][0] >= 0:
+            return (0, (1 << max(a[0][1], a[1][1]).bit_length()) - 1)
+        if kind in ("remsi", "remui") and a[1][0] > 0 and a[0][0] >= 0:
+            return (0, min(a[0][1], a[1][1] - 1))
+        if kind in ("shrui", "shrsi") and a[0][0] >= 0 and a[1][0] >= 0:
+            return (a[0][0] >> a[1][1], a[0][1] >> a[1][0])
+        if kind in ("divsi", "divui") and a[0][0] >= 0 and a[1][0] > 0:
+            return (a[0][0] // a[1][1], a[0][1] // a[1][0])
+        return type_range(op.type)
+
+
+def value_ranges(func: Function, inputs: dict[str, Interval]) -> dict[str, Interval]:
+    """Every value's range (see :class:`RangeAnalysis`)."""
+    return RangeAnalysis(func, inputs).run()
