@@ -21,9 +21,10 @@ from hls.cfront import parse_c
 from hls.launchers import Launcher
 from hls.rtl_result import RtlInterface
 from hls.static.ir import read_function
+from hls.static.prefetch import plan
 from hls.static.ranges import value_ranges
 from hls.static.regions import build_regions
-from hls.static.schedule import constant_values, schedule_region
+from hls.static.schedule import constant_values
 from hls.static.verilog import Memory, write_module
 from hls.verilog_ports import read_ports_from_files
 from pipeline.process import CommandResult
@@ -50,15 +51,15 @@ class Static(HlsBackend):
         func = read_function(module.text, ctx.top)
         constants = constant_values(func)
         regions = build_regions(func)
-        scheds = [schedule_region(func, r, ctx.options.clock_period_ns, constants) for r in regions]
+        scheds, _ = plan(func, regions, ctx.options.clock_period_ns, constants)
         used = {a.name for a in module.args}
         untouched = [Memory(p.name, math.prod(p.dims), p.dims, p.ctype.width, False)
                      for p in ctx.signature.params if p.kind == "array" and p.name not in used]
         known = {a.name: n for (n, _), a in zip(func.args, module.args, strict=True)}
         ranges = value_ranges(func, {known[k]: tuple(v) for k, v in ctx.options.input_ranges.items() if k in known})
         (ctx.build / f"{ctx.top}.v").write_text(write_module(func, module, scheds, constants, untouched, ranges))
-        summary = {"regions": [{"start": s.region.start, "blocks": len(s.region.blocks), "cycles": s.length}
-                               for s in scheds],
+        summary = {"regions": [{"start": s.region.start, "blocks": len(s.region.blocks), "cycles": s.length,
+                                "prefetched": len(s.prefetched)} for s in scheds],
                    "states": sum(s.length for s in scheds)}
         ctx.extra["schedule"] = summary
         with ctx.log_path.open("a") as fh:

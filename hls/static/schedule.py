@@ -76,6 +76,7 @@ class RegionSchedule:
     preds: dict[int, Slot] = field(default_factory=dict)  # block -> its predicate
     edges: dict[tuple[int, int], Slot] = field(default_factory=dict)  # (block, edge index) -> edge predicate
     accesses: list[Access] = field(default_factory=list)
+    prefetched: dict[str, int] = field(default_factory=dict)  # load result -> the read port its data is on
     length: int = 1
 
     def exit_cycle(self) -> int:
@@ -85,8 +86,10 @@ class RegionSchedule:
 class _Placer:
     """The ASAP placement of one region (see the module docstring)."""
 
-    def __init__(self, func: Function, region: Region, budget: float, constants: set[str]) -> None:
+    def __init__(self, func: Function, region: Region, budget: float, constants: set[str],
+                 prefetched: dict[str, int]) -> None:
         self.func = func
+        self.prefetched = prefetched
         self.types = func.types()
         self.budget = budget
         self.constants = constants
@@ -166,6 +169,11 @@ class _Placer:
         return 0.0 if len(op.operands) <= 1 or op.name == "memref.store" and len(op.operands) <= 2 else 4.0
 
     def load(self, op: Operation, b: int, inputs: list[Slot | None]) -> None:
+        assert op.result is not None
+        if op.result in self.prefetched:  # read as the region was entered: the data is there in cycle 0
+            self.s.prefetched[op.result] = self.prefetched[op.result]
+            self.s.values[op.result] = Slot(0, CLOCK_TO_Q)
+            return
         addr = self.place(inputs, self._address_cost(op), earliest=self.last_store.get(op.memory, -1) + 1)
         cycle = addr.cycle
         while True:
@@ -212,6 +220,8 @@ def constant_values(func: Function) -> set[str]:
     return out
 
 
-def schedule_region(func: Function, region: Region, clock_period_ns: float, constants: set[str]) -> RegionSchedule:
-    """Place ``region``'s operations (see the module docstring)."""
-    return _Placer(func, region, clock_period_ns * (1 - CLOCK_UNCERTAINTY), constants).run()
+def schedule_region(func: Function, region: Region, clock_period_ns: float, constants: set[str],
+                    prefetched: dict[str, int] | None = None) -> RegionSchedule:
+    """Place ``region``'s operations (see the module docstring); ``prefetched``: loads read while entering the
+    region (:mod:`hls.static.prefetch`), by result, with the port their data is on."""
+    return _Placer(func, region, clock_period_ns * (1 - CLOCK_UNCERTAINTY), constants, prefetched or {}).run()

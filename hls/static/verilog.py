@@ -84,6 +84,7 @@ class ModuleWriter:
         self.writes: list[tuple[str, str, str]] = []  # (condition, register, value)
         self.returns: list[tuple[str, list[str]]] = []  # (condition, the returned values)
         self.next_state: list[tuple[str, int]] = []  # (condition, state)
+        self.prefetch_wires: set[str] = set()
         self.memories = self._memories()
         self.stable = [self._stable(s) for s in scheds]
 
@@ -208,6 +209,7 @@ class ModuleWriter:
         for r, s in enumerate(self.scheds):
             self.region(r, s)
         for r, s in enumerate(self.scheds):
+            self.prefetches(r, s)
             self.exits(r, s)
         self.global_writes()
         return self.text()
@@ -296,10 +298,7 @@ class ModuleWriter:
         op: Operation = a.op
         mem = self.memories[op.memory]
         idx = op.operands[1:] if op.name == "memref.store" else op.operands
-        refs = [self.ref(r, x, a.cycle) for x in idx]
-        flat = refs[0]
-        for d, x in zip(mem.dims[1:], refs[1:], strict=True):
-            flat = f"({flat} * 32'd{d} + {x})"
+        flat = self._flat(mem, [self.ref(r, x, a.cycle) for x in idx])
         cond = self.cond(r, a.cycle)
         if op.name == "memref.store":
             we = f"{cond} && {self.ref(r, f'^p{a.block}', a.cycle)}"
@@ -308,6 +307,54 @@ class ModuleWriter:
             mem.ports.setdefault(a.port, []).append((cond, flat, "", ""))
             assert op.result is not None
             self.assign(r, op.result, width(op.type), f"{mem.name}_q{a.port}")
+
+    @staticmethod
+    def _flat(mem: Memory, refs: list[str]) -> str:
+        """The word address of an access with one index per dimension (row-major)."""
+        flat = refs[0]
+        for d, x in zip(mem.dims[1:], refs[1:], strict=True):
+            flat = f"({flat} * 32'd{d} + {x})"
+        return flat
+
+    def prefetches(self, r: int, s: RegionSchedule) -> None:
+        """Each load region ``r`` reads as it is entered: its data on the port's output in cycle 0, its address
+        driven by every region entering ``r`` in its last cycle, computed there from the values it passes."""
+        from hls.static.prefetch import entries
+
+        regions = [x.region for x in self.scheds]
+        loads = {op.result: op for b in s.region.blocks for op in self.func.blocks[b].ops if op.result}
+        for k, (name, port) in enumerate(sorted(s.prefetched.items())):
+            op = loads[name]
+            mem = self.memories[op.memory]
+            self.assign(r, name, width(op.type), f"{mem.name}_q{port}")
+            for j, e in enumerate(entries(regions, r)):
+                src = self.scheds[e.source]
+                last = src.exit_cycle()
+                term = self.func.blocks[e.exit.block].term
+                assert term is not None
+                env = {p: self.ref(e.source, v, last) for (p, _), v in
+                       zip(self.func.blocks[s.region.start].params, term.edges[e.exit.index].args, strict=True)}
+                tag = f"p2s_pf{r}_{k}_{j}_"
+                flat = self._flat(mem, [self._entered(e.source, last, loads, x, env, tag) for x in op.operands])
+                taken = self.ref(e.source, f"^e{e.exit.block}_{e.exit.index}", last)
+                mem.ports.setdefault(port, []).append((f"{self.cond(e.source, last)} && {taken}", flat, "", ""))
+
+    def _entered(self, src: int, last: int, ops: dict[str, Operation], name: str, env: dict[str, str],
+                 tag: str) -> str:
+        """``name`` as it will be once the region is entered, computed in region ``src``'s last cycle."""
+        if name in env:
+            return env[name]
+        op = ops.get(name)
+        if op is None or name in self.constants:
+            return self.ref(src, name, last)  # a constant or an input
+        wire = tag + self._id(name)
+        if wire not in self.prefetch_wires:
+            self.prefetch_wires.add(wire)
+            refs = [self._entered(src, last, ops, x, env, tag) for x in op.operands]
+            w = width(op.type)
+            self.decls.append(f"  wire {f'[{w - 1}:0] ' if w > 1 else ''}{wire};")
+            self.wires.append(f"  assign {wire} = {self.expression(op, refs)};")
+        return wire
 
     def exits(self, r: int, s: RegionSchedule) -> None:
         last = s.exit_cycle()
