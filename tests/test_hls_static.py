@@ -10,6 +10,7 @@ from hls.c_to_mlir import CToMlir
 from hls.cfront import parse_c
 from hls.cosim import run_cosim
 from hls.static.ir import read_function
+from hls.static.prefetch import plan
 from hls.static.regions import build_regions, natural_loops
 from hls.static.schedule import constant_values, schedule_region
 from hls.vectors import port_vectors
@@ -84,6 +85,44 @@ def test_a_load_after_a_store_to_the_same_memory_waits_a_cycle():
     load = next(a for a in sched.accesses if a.op.name == "memref.load")
     assert load.cycle > store.cycle
     assert sched.values[load.op.result].cycle == load.cycle + 1  # the data comes a cycle after the address
+
+
+SUM = """
+#include <stdint.h>
+int32_t s(int32_t a[16], int32_t n) {
+    int32_t t = 0;
+    for (int32_t i = 0; i < n; i++) { t = t + a[i]; }
+    return t;
+}
+"""
+
+INCREMENT = """
+#include <stdint.h>
+void inc(int32_t a[16], int32_t n) {
+    for (int32_t i = 0; i < n; i++) { a[i] = a[i] + 1; }
+}
+"""
+
+
+def planned(source: str, top: str):
+    func = function(source, top)
+    constants = constant_values(func)
+    return plan(func, build_regions(func), 10.0, constants)
+
+
+def test_a_loop_reads_its_next_element_as_it_loops_back_one_cycle_per_element():
+    scheds, ports = planned(SUM, "s")
+    loop = next(s for s in scheds if s.region.start != 0)
+    assert len(loop.prefetched) == 1 and loop.length == 1
+    assert not loop.accesses  # the load is issued by the regions entering the loop, not in it
+
+
+def test_no_read_ahead_where_the_entering_cycle_stores_to_the_same_memory():
+    scheds, ports = planned(INCREMENT, "inc")
+    loop = next(s for s in scheds if s.region.start != 0)
+    store = next(a for a in loop.accesses if a.op.name == "memref.store")
+    assert store.cycle == loop.exit_cycle()  # the back edge leaves from the storing cycle
+    assert not loop.prefetched  # a read there would miss the write
 
 
 def test_mlir_outside_the_subset_names_the_line():
