@@ -350,6 +350,10 @@ def build_batch(tasks: list[Task]) -> tuple[str, dict[tuple[int, int], tuple[int
 
 def parse_printed(text: str, typ: DafnyType) -> Any:
     """Turn Dafny's printed form of a value back into the task format's value."""
+    if typ.kind in ("char", "string") or typ.elem is not None and typ.elem.kind == "char" \
+            and not text.lstrip().startswith("["):  # printed as themselves: a space is a value, not layout
+        text = text.rstrip("\r\n")
+        return text if typ.kind in ("char", "string") else list(text)
     text = text.strip()
     if typ.kind == "bool":
         return {"true": True, "false": False}.get(text, text)
@@ -358,11 +362,7 @@ def parse_printed(text: str, typ: DafnyType) -> Any:
             return int(text)
         except ValueError:
             return text
-    if typ.kind in ("char", "string"):
-        return text
     assert typ.elem is not None
-    if typ.elem.kind == "char" and not text.startswith("["):
-        return list(text)
     if typ.kind == "array2":
         inner = text[1:-1].strip()
         rows = re.findall(r"\[([^\[\]]*)\]", inner)

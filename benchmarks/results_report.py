@@ -14,7 +14,8 @@ Each page is made from one folder of records under ``benchmarks/results/``:
 * ``generation/`` -> ``generation.md``: decoding with and without the task's grammar (``eval-*/episodes.jsonl``);
 * ``dafnybench/records.jsonl`` -> ``dafnybench.md``: :mod:`benchmarks.dafnybench_verify`'s records;
 * ``public/<suite>.jsonl`` -> ``public-funnel.md``: :mod:`benchmarks.public_funnel`'s records (the bench
-  result lines of each public suite).
+  result lines of each public suite);
+* ``qor/records.jsonl`` -> ``qor.md``: :mod:`benchmarks.qor`'s records (kernels x backends against hand designs).
 
 Every table names the command that produced its records and the commit they were measured at: the commit the
 record names where it names one, else the one in ``committed_at.txt`` beside the records (the commit that
@@ -358,9 +359,35 @@ def public_funnel_page(folder: Path) -> str | None:
               "   # resumable; --rerun-failed after a fix", "```", "",
               "Each suite imported from `../shared/data` (CloverBench and MBPP-DFY dev with `--record-expected "
               "--int-width fit`: vectors from their published tests, expectations checked against the references' "
-              "own runs, input ports as wide as the vectors need) and run with `p2s bench --llm reference`. "
+              "own runs, input ports as wide as the vectors need; DafnyBench-dev, which has no tests, with "
+              "`--sample-vectors 4`: drawn inputs kept where Dafny proves the requires, outputs from the "
+              "reference's run) and run with `p2s bench --llm reference`. "
               "Each record names the commit it was measured at.", ""]
     return "\n".join(lines) + "\n" + report(folder, names)
+
+
+# ============================================================================================ QoR
+
+
+def qor_page(folder: Path) -> str | None:
+    """Generated designs against hand-written ones: :mod:`benchmarks.qor`'s table of its records."""
+    from benchmarks.qor import BACKENDS, report
+
+    records = folder / "records.jsonl"
+    if not records.is_file():
+        return None
+    from pipeline.journal import Journal
+
+    rows = Journal(records).records()
+    backends = [b for b in BACKENDS if any(r["backend"] == b for r in rows)]
+    lines = header("Quality of results: generated designs against hand-written ones", f"`{rel(records)}`")
+    lines += ["```bash", ".venv/bin/python -m benchmarks.qor --fmax   # resumable; --rerun after a change", "```", "",
+              "Each kernel is a core task; `hand` is the design in `benchmarks/qor/` (the same algorithm written "
+              "by hand, `ap_ctrl_hs` with `ap_memory` ports). Every design runs the task's own vectors in the same "
+              "co-simulation and goes through the same yosys `synth_ice40` (and nextpnr-ice40 for Fmax). A ratio "
+              "is the backend's figure over the hand design's (cycles: the mean over the vectors); a kernel whose "
+              "hand design has no flip-flops has no FF ratio.", ""]
+    return "\n".join(lines) + "\n" + report(rows, backends)
 
 
 # ============================================================================================ pages
@@ -372,6 +399,7 @@ PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
     "generation.md": ("generation", generation_page),
     "dafnybench.md": ("dafnybench", dafnybench_page),
     "public-funnel.md": ("public", public_funnel_page),
+    "qor.md": ("qor", qor_page),
 }
 
 
