@@ -48,3 +48,12 @@ def test_sampled_vectors_meet_the_requires_and_carry_the_reference_outputs(tmp_p
     never = load_task(tmp_path / "a" / "never.yaml")
     assert never.tests == [] and "vectors_from" not in never.metadata
     assert "never: no sampled vectors: none of 9 drawn inputs provably meets the requires" in outs[0]
+
+
+def test_a_printed_space_is_a_value():
+    from benchmarks.check_suite import parse_printed
+
+    assert parse_printed(" ", parse_type("char")) == " "
+    assert parse_printed(" a b ", parse_type("string")) == " a b "
+    assert parse_printed(" ab", parse_type("seq<char>")) == [" ", "a", "b"]
+    assert parse_printed(" [1, 2] ", parse_type("seq<int>")) == [1, 2]
