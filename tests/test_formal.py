@@ -248,3 +248,28 @@ def test_array_arguments_get_free_contents_a_bounded_length_and_unrolled_quantif
 
         arr = ArraySignal(Signal("n", 32, True), ("e0",), ("i0",), Signal("", 32, True))
         clause_to_verilog("forall i :: 0 <= i < k ==> a[i] > 0", Scope({"k": Signal("k", 32, True)}, {"a": arr}))
+
+
+STATIC_COMPARE = "assign p2s_r0_v2 = ($signed(a) >= $signed(b));"
+
+
+@needs_dafny
+@needs_yosys
+def test_the_static_backends_ap_ctrl_design_is_proven_and_its_mutant_caught(tmp_path):
+    """The harness drives the ap_ctrl protocol too: start held until done, results captured on done."""
+    if shutil.which("yosys-smtbmc") is None or shutil.which("z3") is None:
+        pytest.skip("yosys-smtbmc or z3 is not installed (apt-get install yosys z3)")
+    from pipeline.api import RunOptions, run_pipeline
+
+    task = load_task(EXAMPLES / "max2.yaml")
+    run = tmp_path / "max2"
+    report = run_pipeline(task, out_dir=run, options=RunOptions(hls="static"),
+                          stages=["python", "c", "rtl", "cosim", "formal"])
+    formal = next(s for s in report.stages if s.stage == "formal")
+    assert formal.status.value == "pass" and formal.detail.startswith("proven"), formal.detail
+    mutant, _ = _mutated(run, tmp_path, STATIC_COMPARE, STATIC_COMPARE.replace(">=", "<="))
+    result = _stage_on(mutant, task)
+    assert result.status.value == "fail" and result.detail.startswith("counterexample:"), result.detail
+    [vector] = __import__("yaml").safe_load((mutant / "formal" / "counterexample.yaml").read_text())
+    a, b = vector["inputs"]["a"], vector["inputs"]["b"]
+    assert a != b and not _cosim(mutant, task, [vector["inputs"]], [{"m": max(a, b)}]).passed

@@ -3,8 +3,9 @@ when the results come out, and a bound on when they must.
 
 The harness drives the design through its real interface, as the co-simulation testbench does, but with
 every argument a free constant (``anyconst``) instead of a vector's value, so the solver checks every input
-the ports and the requires allow. Only scalar interfaces are modelled so far: a design with array ports
-raises :class:`NotModelled` (the stage then says so), as does the ``ap_ctrl`` protocol.
+the ports and the requires allow (array contents free too). Both protocols are modelled: ``handshake``
+(CIRCT's channels) and ``ap_ctrl`` with ``ap_memory`` ports (the static backend, Vitis, Bambu); array results
+and 2-D arrays raise :class:`NotModelled` (the stage then says so).
 """
 
 from __future__ import annotations
@@ -71,10 +72,10 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
     """The harness for ``rtl`` (its ports read from the Verilog), checking ``task``'s pinned clauses.
 
     Raises:
-        NotModelled: array ports, or a protocol other than ``handshake``.
+        NotModelled: array results, 2-D arrays, or a protocol other than ``handshake`` and ``ap_ctrl``.
     """
     iface = rtl.interface
-    if iface.protocol != "handshake":
+    if iface.protocol not in ("handshake", "ap_ctrl"):
         raise NotModelled(f"the {iface.protocol} protocol is not modelled by the formal harness yet")
     results = [p.name for p in hw.ports if p.role == "array_out"]
     if results:
@@ -84,31 +85,72 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         raise NotModelled("two-dimensional arrays are not modelled by the formal harness yet")
     ports = read_ports_from_files(rtl.verilog_files, rtl.top_module)
     widths = {p.name: p.width for p in ports}
-    dafny_of = {p.name: p for p in hw.ports}
-    signals: dict[str, Signal] = {}
-    lengths: dict[str, Signal] = {}
-    args, inputs, outputs, connections = [], [], [], []
-    tied: list[str] = []
-    driven: dict[str, str] = {}
-    for p in iface.of_kind("in", "ctrl_in"):
-        inputs.append({"valid": p.signals["valid"], "ready": p.signals["ready"]})
-        if "data" not in p.signals:
-            continue
-        data = p.signals["data"]
-        if p.arg.endswith("__in"):  # the input half of an in/out result pointer: 0, as in the testbench
-            driven[data] = f"{widths[data]}'d0"
-            continue
-        hp = dafny_of[p.arg]
+    io = _ap_ctrl_io(iface, hw, widths) if iface.protocol == "ap_ctrl" else _handshake_io(iface, hw, widths)
+    mem = _memories(rtl, hw, widths, io.lengths)
+    reset_on = iface.reset_active_high
+    connections = [{"port": port.name, "signal": io.driven.get(port.name, port.name)} for port in ports]
+    wires = [{"name": p.name, "range": _range(p.width)} for p in ports if p.direction != "input"]
+    clauses = _clauses(task, Scope(io.signals, mem.arrays), hw) + mem.length_clauses
+    assumptions = [{"text": c.verilog, "label": c.label} for c in clauses
+                   if c.kind in ("requires", "type") and c.verilog is not None]
+    checks = [{"text": c.verilog, "label": c.label} for c in clauses if c.kind == "ensures" and c.verilog]
+    context: dict[str, Any] = {
+        "top": rtl.top_module, "task": task.id, "clock": iface.clock, "reset": iface.reset,
+        "reset_expr": "p2s_step < 16'd3" if reset_on else "p2s_step >= 16'd3",
+        "args": io.args, "wires": wires, "connections": connections,
+        "assumptions": assumptions, "checks": checks, "depth": depth + mem.drain, "functions": EUCLID_FUNCTIONS,
+        "memory_decls": mem.decls, "memory_logic": mem.logic, "drain": mem.drain, **io.context,
+    }
+    text = render(f"formal/{iface.protocol}_formal.sv.j2", **context)
+    lines = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if "assert (" in line:
+            lines[n] = line.split("//", 1)[1].strip() if "//" in line else line.strip()
+    return Harness(text, depth + mem.drain, clauses, lines, {a["name"]: a["dafny"] for a in io.args},
+                   {name: (a.length.name, list(a.inits)) for name, a in mem.arrays.items()})
+
+
+@dataclass
+class _Io:
+    """How the harness drives a design's arguments and reads its results: the free argument registers, what
+    drives each input port, the results and lengths as the clauses see them, the template's own variables."""
+
+    args: list[dict[str, str]] = field(default_factory=list)
+    driven: dict[str, str] = field(default_factory=dict)
+    signals: dict[str, Signal] = field(default_factory=dict)
+    lengths: dict[str, Signal] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def argument(self, hw: HwInterface, arg: str, data: str, width: int) -> None:
+        """A free register driving input ``data``, the port of task parameter (or length) ``arg``."""
+        if arg.endswith("__in"):  # the input half of an in/out result pointer: 0, as in the testbench
+            self.driven[data] = f"{width}'d0"
+            return
+        hp = next(p for p in hw.ports if p.name == arg)
         if hp.role == "len":
             reg = f"p2s_len_{hp.of}"
-            args.append({"name": reg, "range": _range(widths[data]), "dafny": f"|{hp.of}|"})
-            driven[data] = reg
-            lengths[hp.of] = Signal(reg, widths[data], hp.signed)
-            continue
-        reg = f"p2s_arg_{hp.dafny_name or p.arg}"
-        args.append({"name": reg, "range": _range(widths[data]), "dafny": hp.dafny_name or p.arg})
-        driven[data] = reg
-        signals[hp.dafny_name or p.arg] = _signal(reg, widths[data], hp)
+            self.args.append({"name": reg, "range": _range(width), "dafny": f"|{hp.of}|"})
+            self.lengths[hp.of or ""] = Signal(reg, width, hp.signed)
+        else:
+            reg = f"p2s_arg_{hp.dafny_name or arg}"
+            self.args.append({"name": reg, "range": _range(width), "dafny": hp.dafny_name or arg})
+            self.signals[hp.dafny_name or arg] = _signal(reg, width, hp)
+        self.driven[data] = reg
+
+    def result(self, hw: HwInterface, arg: str, capture: str, width: int) -> None:
+        hp = hw.return_port if arg == "return" else next((p for p in hw.ports if p.name == arg), None)
+        if hp is not None and hp.dafny_name:
+            self.signals[hp.dafny_name] = _signal(capture, width, hp)
+
+
+def _handshake_io(iface: Any, hw: HwInterface, widths: dict[str, int]) -> _Io:
+    """Every argument token offered once after reset; every result token taken (ready tied high)."""
+    io = _Io()
+    inputs, outputs, tied = [], [], []
+    for p in iface.of_kind("in", "ctrl_in"):
+        inputs.append({"valid": p.signals["valid"], "ready": p.signals["ready"]})
+        if "data" in p.signals:
+            io.argument(hw, p.arg, p.signals["data"], widths[p.signals["data"]])
     for i, p in enumerate(iface.of_kind("out", "ctrl_out")):
         data = p.signals.get("data", "")
         tied.append(p.signals["ready"])
@@ -117,39 +159,31 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
         outputs.append({"valid": p.signals["valid"], "data": data, "capture": capture, "got": got,
                         "range": _range(width)})
         if p.arg:
-            hp = hw.return_port if p.arg == "return" else dafny_of.get(p.arg)
-            if hp is not None and hp.dafny_name:
-                signals[hp.dafny_name] = _signal(capture, width, hp)
-    mem = _memories(rtl, hw, widths, lengths)
-    reset_on = iface.reset_active_high
-    for port in ports:
-        if port.name == iface.clock:
-            connections.append({"port": port.name, "signal": iface.clock})
-        elif port.name == iface.reset:
-            connections.append({"port": port.name, "signal": iface.reset})
-        else:
-            connections.append({"port": port.name, "signal": driven.get(port.name, port.name)})
-    wires = [{"name": p.name, "range": _range(p.width)} for p in ports
-             if p.direction != "input"]
-    clauses = _clauses(task, Scope(signals, mem.arrays), hw) + mem.length_clauses
-    assumptions = [{"text": c.verilog, "label": c.label} for c in clauses
-                   if c.kind in ("requires", "type") and c.verilog is not None]
-    checks = [{"text": c.verilog, "label": c.label} for c in clauses if c.kind == "ensures" and c.verilog]
-    context: dict[str, Any] = {
-        "top": rtl.top_module, "task": task.id, "clock": iface.clock, "reset": iface.reset,
-        "reset_expr": "p2s_step < 16'd3" if reset_on else "p2s_step >= 16'd3",
-        "args": args, "inputs": inputs, "outputs": outputs, "tied_high": tied, "wires": wires,
-        "connections": connections, "all_got": " && ".join(o["got"] for o in outputs) or "1'b1",
-        "assumptions": assumptions, "checks": checks, "depth": depth + mem.drain, "functions": EUCLID_FUNCTIONS,
-        "memory_decls": mem.decls, "memory_logic": mem.logic, "drain": mem.drain,
-    }
-    text = render("formal/handshake_formal.sv.j2", **context)
-    lines = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if "assert (" in line:
-            lines[n] = line.split("//", 1)[1].strip() if "//" in line else line.strip()
-    return Harness(text, depth + mem.drain, clauses, lines, {a["name"]: a["dafny"] for a in args},
-                   {name: (a.length.name, list(a.inits)) for name, a in mem.arrays.items()})
+            io.result(hw, p.arg, capture, width)
+    for s in inputs:
+        io.driven[s["valid"]] = s["valid"]
+    io.context = {"inputs": inputs, "outputs": outputs, "tied_high": tied,
+                  "all_got": " && ".join(o["got"] for o in outputs) or "1'b1"}
+    return io
+
+
+def _ap_ctrl_io(iface: Any, hw: HwInterface, widths: dict[str, int]) -> _Io:
+    """``ap_start`` held from reset until ``ap_done``; results captured on their strobe (or on done)."""
+    io = _Io()
+    done = iface.control["done"]
+    for p in iface.of_kind("in"):
+        io.argument(hw, p.arg, p.signals["data"], widths[p.signals["data"]])
+    outputs = []
+    for i, p in enumerate(iface.of_kind("out", "return")):
+        data = p.signals["data"]
+        capture, got = f"p2s_res{i}", f"p2s_got{i}"
+        outputs.append({"strobe": p.signals.get("vld") or done, "data": data, "capture": capture, "got": got,
+                        "range": _range(widths[data])})
+        io.result(hw, p.arg, capture, widths[data])
+    io.driven[iface.control["start"]] = "p2s_start"
+    io.context = {"outputs": outputs, "done": done,
+                  "all_got": " && ".join(["p2s_got_done"] + [o["got"] for o in outputs])}
+    return io
 
 
 @dataclass
@@ -178,6 +212,36 @@ def _memories(rtl: RtlResult, hw: HwInterface, widths: dict[str, int], lengths: 
             out.decls.append(f"(* anyconst *) reg [{m['width'] - 1}:0] p2s_init_{name}_{k};")
             out.decls.append(f"reg [{m['width'] - 1}:0] p2s_mem_{name}_{k};")
             out.logic.append(f"if ({iface.reset}) p2s_mem_{name}_{k} <= p2s_init_{name}_{k};")
+    if iface.protocol == "ap_ctrl":
+        _ap_memory_ports(iface, layout, widths, out)
+    else:
+        _handshake_memory_channels(iface, layout, widths, out)
+    _array_views(hw, layout, lengths, out)
+    return out
+
+
+def _ap_memory_ports(iface: Any, layout: dict, widths: dict[str, int], out: _Memories) -> None:
+    """``ap_memory`` ports served as the co-simulation serves them: on ``ce``, write on ``we`` and read into
+    ``q`` (one cycle of latency; a read in the writing cycle sees the old word)."""
+    stores = False
+    for p in iface.of_kind("mem"):
+        sig, m = p.signals, layout[p.arg]
+        if "q" in sig:
+            out.decls.append(f"reg [{widths[sig['q']] - 1}:0] {sig['q']} = 0;")
+        out.logic.append(f"if (!{iface.reset} && {sig['ce']}) begin")
+        if sig.get("we"):
+            stores = True
+            words = " ".join(f"{k}: p2s_mem_{p.arg}_{k} <= {sig['d']};" for k in range(m["depth"]))
+            out.logic.append(f"  if ({sig['we']}) case ({sig['address']}) {words} default: ; endcase")
+        if "q" in sig:
+            words = " ".join(f"{k}: {sig['q']} <= p2s_mem_{p.arg}_{k};" for k in range(m["depth"]))
+            out.logic.append(f"  case ({sig['address']}) {words} default: {sig['q']} <= 0; endcase")
+        out.logic.append("end")
+    out.drain = DRAIN if stores else 0
+
+
+def _handshake_memory_channels(iface: Any, layout: dict, widths: dict[str, int], out: _Memories) -> None:
+    """Load and store channels: loads answer one cycle after the address, stores write and acknowledge."""
     for p in iface.of_kind("load"):
         sig, m = p.signals, layout[p.arg]
         w = widths[sig["data"]]
@@ -196,6 +260,10 @@ def _memories(rtl: RtlResult, hw: HwInterface, widths: dict[str, int], lengths: 
         out.logic += _channel(iface.reset, f"{sig['valid']} && {sig['ready']}",
                               f"case ({sig['addr']}) {words} default: ; endcase", sig["done_valid"], sig["done_ready"])
     out.drain = DRAIN if stores else 0
+
+
+def _array_views(hw: HwInterface, layout: dict, lengths: dict[str, Signal], out: _Memories) -> None:
+    """Each array parameter as the clauses see it (its length and words), and its length's assumption."""
     for name, m in layout.items():
         for sl in m["slices"]:
             port = next(p for p in hw.ports if p.name == sl["arg"])
@@ -214,7 +282,6 @@ def _memories(rtl: RtlResult, hw: HwInterface, widths: dict[str, int], lengths: 
             text = f"|{port.dafny_name or port.name}| <= {sl['depth']} (the buffer)"
             out.length_clauses.append(Clause("type", 0, text, f"($signed({length.name}) >= 0 && "
                                                               f"$signed({length.name}) <= {sl['depth']})"))
-    return out
 
 
 def _channel(reset: str, request: str, action: str, valid: str, ready: str) -> list[str]:

@@ -10,8 +10,8 @@ Z3 checks it (:mod:`hls.formal.smtbmc`). Verdicts:
 * fail, **counterexample**: the inputs (written to ``formal/counterexample.yaml`` as a test vector to add to
   the task, with ``counterexample.vcd``), and which ensures failed, or that the results had not come out
   by the bound;
-* skipped: nothing to check or no verdict (arrays or the ``ap_ctrl`` protocol, which the harness does not
-  model yet; a requires it cannot express, which would let the solver pick inputs the task excludes; no
+* skipped: nothing to check or no verdict (array results and 2-D arrays, which the harness does not model
+  yet; a requires it cannot express, which would let the solver pick inputs the task excludes; no
   ensures it can express; the solver's time limit), with the reason.
 
 Clauses the translator cannot express (a function call, a quantifier) are listed as unchecked in the detail
