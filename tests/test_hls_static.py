@@ -148,3 +148,15 @@ def test_every_program_through_the_static_backend_and_icarus(tmp_path):
     gcd = results["gcd"]
     assert max(gcd.cycles) <= 6  # a few iterations of one remainder each: no handshake buffers in the way
     assert results["divmod"].cycles == [3] * len(results["divmod"].cycles)  # no loop: fixed latency
+
+
+def test_ranges_bound_a_counter_by_its_length_input_and_leave_an_accumulator_wide():
+    from hls.static.ranges import bits_for, value_ranges
+
+    func = function(SUM, "s")
+    ranges = value_ranges(func, {"%arg1": (0, 16)})  # n: the length of a, at most its 16 elements
+    loop = next(b for b in func.blocks.values() if b.params and b.id != 0)
+    got = {name: bits_for(ranges[name]) for name, _ in loop.params}
+    assert sorted(got.values()) == [(5, False), (32, True)]  # i in [0, 16]; the sum may be anything
+    wide = value_ranges(func, {})  # without the interface's promise the counter stays wide
+    assert min(bits_for(wide[name])[0] for name, _ in loop.params) >= 31
