@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from pipeline.runner import run_dafny_file, write_report
-from pipeline.stage import RunOptions, Status
+from pipeline.stage import DEFAULT_HLS, RunOptions, Status
 from pipeline.task import load_task
 
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="+", help="task YAML files")
     parser.add_argument("--out", default="runs/synth-suite", help="folder for the run folders")
-    parser.add_argument("--hls", default="circt")
+    parser.add_argument("--hls", default=DEFAULT_HLS)
     parser.add_argument("--fmax", action="store_true", help="also place and route (nextpnr-ice40)")
     args = parser.parse_args(argv)
     out = Path(args.out)

@@ -28,7 +28,7 @@ from typing import Any
 
 from pipeline.journal import Journal
 from pipeline.runner import STAGE_ORDER, holds, run_dafny_file
-from pipeline.stage import RunContext, RunOptions
+from pipeline.stage import DEFAULT_HLS, RunContext, RunOptions
 from pipeline.task import Task, load_task
 
 FUNNEL = ["generate", *STAGE_ORDER]
@@ -45,7 +45,7 @@ class BatchConfig:
     agent: str = "none"
     attempts: int = 1
     checkpoint: str | None = None
-    hls: str = "circt"
+    hls: str = DEFAULT_HLS
     runner: str = "local"
     workers: int = 1
     seed: int = 0

@@ -66,6 +66,7 @@ class StageResult:
 
 
 FORMAL_MODES = ("auto", "bmc", "prove", "off")  # the formal stage: see hls.formal.stage
+DEFAULT_HLS = "circt"  # the HLS backend every command and record defaults to (hls.backends.BACKENDS)
 
 
 @dataclass
@@ -75,7 +76,7 @@ class RunOptions:
     Precedence is CLI > task YAML > these defaults.
     """
 
-    hls: str = "circt"
+    hls: str = DEFAULT_HLS
     runner: str = "local"
     simulator: str = "icarus"
     verify_timeout: float = 60.0

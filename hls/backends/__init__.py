@@ -10,6 +10,7 @@ from __future__ import annotations
 from hls.backends.base import HlsBackend, HlsOptions
 from hls.launchers import Launcher
 from pipeline.registry import Registry
+from pipeline.stage import DEFAULT_HLS
 
 BACKENDS: Registry[type[HlsBackend]] = Registry(
     "HLS backend",
@@ -29,7 +30,7 @@ BACKENDS: Registry[type[HlsBackend]] = Registry(
         "vivado": "vivado  Vivado HLS (2020.1 or older)",
     },
 )
-DEFAULT_BACKEND = "circt"
+DEFAULT_BACKEND = DEFAULT_HLS
 
 
 def get_backend(name: str, launcher: Launcher | None = None) -> HlsBackend:

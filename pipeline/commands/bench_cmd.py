@@ -6,7 +6,7 @@ import argparse
 import time
 
 from agents.env import DEFAULT_BUDGET
-from pipeline.commands.hw_args import add_formal_argument
+from pipeline.commands.hw_args import add_formal_argument, add_hls_argument
 from pipeline.commands.llm_args import add_grammar_argument, add_llm_call_arguments, llm_call_options
 
 HELP = "run a suite of tasks in batch (resumable) and write summary.json and report.md"
@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attempts", type=int, default=None,
                    help=f"attempt budget per task (default {DEFAULT_BUDGET}; none uses one)")
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
-    p.add_argument("--hls", default="circt", help="HLS backend (circt, bambu, vitis, vivado)")
+    add_hls_argument(p)
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
     p.add_argument("--seed", type=int, default=None, help="sampling seed of a single run (default 0)")

@@ -1,10 +1,17 @@
-"""Options of the hardware chain that ``p2s run`` and ``p2s bench`` share."""
+"""Options of the hardware chain that ``p2s run``, ``p2s bench`` and ``p2s synth`` share."""
 
 from __future__ import annotations
 
 import argparse
 
-from pipeline.stage import FORMAL_MODES
+from pipeline.stage import DEFAULT_HLS, FORMAL_MODES
+
+
+def add_hls_argument(p: argparse.ArgumentParser) -> None:
+    from hls.backends import BACKENDS
+
+    p.add_argument("--hls", default=DEFAULT_HLS, choices=BACKENDS.names(),
+                   help=f"HLS backend (default {DEFAULT_HLS}; static: our scheduler, FSM + datapath)")
 
 
 def add_formal_argument(p: argparse.ArgumentParser) -> None:

@@ -17,11 +17,11 @@ and one folder per stage. Exit status 0 only when every stage passed.
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from hls.backends import BACKENDS, DEFAULT_BACKEND
+    from pipeline.commands.hw_args import add_hls_argument
 
     p.add_argument("file", metavar="FILE.dfy", help="the Dafny program")
     p.add_argument("--task", required=True, help="task YAML file (signature, pinned spec, test vectors)")
-    p.add_argument("--hls", default=DEFAULT_BACKEND, choices=BACKENDS.names(), help="HLS backend")
+    add_hls_argument(p)
     p.add_argument("--runner", default="local", choices=["local", "docker"],
                    help="run HLS tools locally or in their container image (falls back to local without an engine)")
     p.add_argument("--simulator", default="icarus", choices=["icarus", "verilator"], help="RTL simulator")
