@@ -160,3 +160,26 @@ def test_ranges_bound_a_counter_by_its_length_input_and_leave_an_accumulator_wid
     assert sorted(got.values()) == [(5, False), (32, True)]  # i in [0, 16]; the sum may be anything
     wide = value_ranges(func, {})  # without the interface's promise the counter stays wide
     assert min(bits_for(wide[name])[0] for name, _ in loop.params) >= 31
+
+
+EUCLID = """
+#include <stdint.h>
+int32_t m(int32_t x, int32_t y) {
+    int32_t r = x % y;
+    if (r < 0) { r = r + y; }
+    return r;
+}
+"""
+
+
+def test_a_fix_up_the_ranges_rule_out_is_folded_away():
+    from hls.static.fold import fold_decided
+    from hls.static.ranges import value_ranges
+
+    func = function(EUCLID, "m")
+    nat = (0, (1 << 31) - 1)
+    folded = fold_decided(func, value_ranges(func, {"%arg0": nat, "%arg1": (1, nat[1])}))
+    assert len(folded.blocks) < len(func.blocks)
+    assert not any(op.name == "arith.addi" for b in folded.blocks.values() for op in b.ops)
+    kept = fold_decided(func, value_ranges(func, {}))  # x may be negative: the fix-up stays
+    assert any(op.name == "arith.addi" for b in kept.blocks.values() for op in b.ops)

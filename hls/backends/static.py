@@ -20,6 +20,7 @@ from hls.c_to_mlir import CToMlir
 from hls.cfront import parse_c
 from hls.launchers import Launcher
 from hls.rtl_result import RtlInterface
+from hls.static.fold import fold_decided
 from hls.static.ir import read_function
 from hls.static.prefetch import plan
 from hls.static.ranges import value_ranges
@@ -49,14 +50,15 @@ class Static(HlsBackend):
         start = time.monotonic()
         module = ctx.extra["mlir"]
         func = read_function(module.text, ctx.top)
+        known = {a.name: n for (n, _), a in zip(func.args, module.args, strict=True)}
+        ranges = value_ranges(func, {known[k]: tuple(v) for k, v in ctx.options.input_ranges.items() if k in known})
+        func = fold_decided(func, ranges)
         constants = constant_values(func)
         regions = build_regions(func)
         scheds, _ = plan(func, regions, ctx.options.clock_period_ns, constants)
         used = {a.name for a in module.args}
         untouched = [Memory(p.name, math.prod(p.dims), p.dims, p.ctype.width, False)
                      for p in ctx.signature.params if p.kind == "array" and p.name not in used]
-        known = {a.name: n for (n, _), a in zip(func.args, module.args, strict=True)}
-        ranges = value_ranges(func, {known[k]: tuple(v) for k, v in ctx.options.input_ranges.items() if k in known})
         (ctx.build / f"{ctx.top}.v").write_text(write_module(func, module, scheds, constants, untouched, ranges))
         summary = {"regions": [{"start": s.region.start, "blocks": len(s.region.blocks), "cycles": s.length,
                                 "prefetched": len(s.prefetched)} for s in scheds],

@@ -67,6 +67,7 @@ class RangeAnalysis:
             if not typ.startswith("memref"):
                 self.ranges[name] = _clip(inputs.get(name, type_range(typ)), typ)
         self.entry_facts: dict[int, dict[str, Interval]] = {}
+        self.reachable: set[int] = {0}  # blocks some input can reach (grows to a fixed point)
         marks = {signed_value(int(op.attr), width(op.type)) for op in self.defs.values() if op.name == "arith.constant"}
         marks |= {v for name, rng in self.ranges.items() for v in rng}
         self.thresholds = sorted({m + d for m in marks for d in (-1, 0, 1)})
@@ -74,11 +75,13 @@ class RangeAnalysis:
     def run(self) -> dict[str, Interval]:
         rounds = 0
         while True:  # each value is widened at most once: this ends
-            before = dict(self.ranges)
+            before, reached = dict(self.ranges), set(self.reachable)
             for b in sorted(self.func.blocks):
                 self.block(b)
-            if self.ranges == before:
-                return self.ranges
+            if self.ranges == before and self.reachable == reached:
+                constants = {n: (signed_value(int(op.attr), width(op.type)),) * 2 for n, op in self.defs.items()
+                             if op.name == "arith.constant"}
+                return {**constants, **self.ranges}  # type: ignore[dict-item]
             rounds += 1
             if rounds >= ROUNDS:  # still growing: widen what changed to the next landmark
                 for name, rng in self.ranges.items():
@@ -113,6 +116,9 @@ class RangeAnalysis:
         if b != 0:
             incoming = [(e, self.edge_facts(e)) for e in self.preds[b]]
             incoming = [(e, f) for e, f in incoming if f is not None]
+            if not incoming:
+                return  # no input reaches it (yet): its values and its branches stay out
+            self.reachable.add(b)
             for k, (name, typ) in enumerate(block.params):
                 got = None
                 for (src, i), f in incoming:
@@ -141,6 +147,8 @@ class RangeAnalysis:
     def edge_facts(self, edge: tuple[int, int]) -> dict[str, Interval] | None:
         """What holds along ``edge``: the source's facts refined by its branch; None if it cannot be taken."""
         src, i = edge
+        if src not in self.reachable:
+            return None
         facts = dict(self.entry_facts.get(src, {}))
         term = self.func.blocks[src].term
         assert term is not None
@@ -196,7 +204,7 @@ class RangeAnalysis:
         op = self.defs.get(name)
         return op is not None and op.name == "arith.constant" and op.type == "i1" and op.attr == "1"
 
-    def _compare(self, op: Operation, truth: bool, facts: dict[str, Interval]) -> dict[str, Interval]:
+    def _compare(self, op: Operation, truth: bool, facts: dict[str, Interval]) -> dict[str, Interval] | None:
         pred = op.attr
         if not truth:
             pred = {"eq": "ne", "ne": "eq", "slt": "sge", "sge": "slt", "sle": "sgt", "sgt": "sle",
@@ -221,7 +229,13 @@ class RangeAnalysis:
         elif pred == "eq":
             both = (max(rx[0], ry[0]), min(rx[1], ry[1]))
             out[x] = out[y] = both
-        return {n: r for n, r in out.items() if r[0] <= r[1] and n not in self._constants()}
+        elif pred == "ne":  # only a bound equal to the other side's single value moves
+            for a, ra, rb in ((x, rx, ry), (y, ry, rx)):
+                if rb[0] == rb[1]:
+                    out[a] = (ra[0] + (ra[0] == rb[0]), ra[1] - (ra[1] == rb[0]))
+        if any(r[0] > r[1] for r in out.values()):
+            return None  # no value the ranges allow makes the compare come out this way: the edge is never taken
+        return {n: r for n, r in out.items() if n not in self._constants()}
 
     def _constants(self) -> set[str]:
         return {n for n, op in self.defs.items() if op.name == "arith.constant"}
@@ -268,3 +282,20 @@ class RangeAnalysis:
 def value_ranges(func: Function, inputs: dict[str, Interval]) -> dict[str, Interval]:
     """Every value's range (see :class:`RangeAnalysis`)."""
     return RangeAnalysis(func, inputs).run()
+
+
+def decided(op: Operation, ranges: dict[str, Interval]) -> bool | None:
+    """The value of compare ``op`` where the operands' ranges decide it (``x < 0`` for ``x >= 0``), else None."""
+    if op.name != "arith.cmpi" or any(x not in ranges for x in op.operands):
+        return None
+    (alo, ahi), (blo, bhi) = (ranges[x] for x in op.operands)
+    pred = op.attr
+    if pred[0] == "u":
+        if alo < 0 or blo < 0:
+            return None
+        pred = "s" + pred[1:]
+    table = {"slt": (ahi < blo, alo >= bhi), "sle": (ahi <= blo, alo > bhi), "sgt": (alo > bhi, ahi <= blo),
+             "sge": (alo >= bhi, ahi < blo), "eq": (alo == ahi == blo == bhi, ahi < blo or bhi < alo),
+             "ne": (ahi < blo or bhi < alo, alo == ahi == blo == bhi)}
+    true, false = table[pred]
+    return True if true else False if false else None

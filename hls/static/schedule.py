@@ -1,15 +1,15 @@
-"""Each region's operations placed in clock cycles: as soon as their operands are ready, chained within a cycle
-while the estimated delay stays under the clock budget, memory accesses limited per port and kept in program
-order.
+"""Each region's operations placed in clock cycles: as soon as their operands are ready, chained within a cycle while
+the estimated delay stays under the clock budget, memory accesses limited per port and kept in program order.
 
-The delays are a coarse model of a mid-range FPGA (nanoseconds; adders and compares grow with the width, a
-divider is far longer than a cycle and gets one to itself). Placement is the classic ASAP list schedule:
-visiting a region's blocks in topological order, every node (an operation, a block's predicate, an edge's
-predicate, a multiplexer for a block argument) lands in the earliest cycle where its inputs exist; an input
-from an earlier cycle comes from a register (ready at the cycle's start), one from the same cycle is chained
-(its delay adds up). A memory has two ports: port 0 reads and writes, port 1 only reads; a load's data comes
-out one cycle after its address (``ap_memory`` read latency). Within a region, a load after a store to the same
-memory goes to a later cycle; a store never precedes, in cycles, an access before it in the program.
+The delays are a coarse model of a mid-range FPGA (nanoseconds; adders and compares grow with the width, a divider
+is far longer than a cycle). Where one operation alone is slower than the clock, the cycles may chain up to it
+(:func:`chaining_budget`): the design cannot be clocked faster than that operation anyway. Placement is the classic
+ASAP list schedule: visiting a region's blocks in topological order, every node (an operation, a block's predicate,
+an edge's predicate, a multiplexer for a block argument) lands in the earliest cycle where its inputs exist; an
+input from an earlier cycle comes from a register (ready at the cycle's start), one from the same cycle is chained
+(its delay adds up). A memory has two ports: port 0 reads and writes, port 1 only reads; a load's data comes out
+one cycle after its address (``ap_memory`` read latency). Within a region, a load after a store to the same memory
+goes to a later cycle; a store never precedes, in cycles, an access before it in the program.
 """
 
 from __future__ import annotations
@@ -220,8 +220,18 @@ def constant_values(func: Function) -> set[str]:
     return out
 
 
+def chaining_budget(func: Function, clock_period_ns: float) -> float:
+    """The delay one cycle may chain: the clock period less its uncertainty, or, where one operation alone is
+    slower (a combinational divider), that operation and the multiplexer in front of a register: the clock
+    cannot be faster than that operation, so filling its cycle up to it costs no frequency."""
+    types = func.types()
+    slowest = max((delay(op, types) for b in func.blocks.values() for op in b.ops
+                   if op.result and not op.type.startswith("memref")), default=0.0)
+    return max(clock_period_ns * (1 - CLOCK_UNCERTAINTY), slowest + MUX)
+
+
 def schedule_region(func: Function, region: Region, clock_period_ns: float, constants: set[str],
                     prefetched: dict[str, int] | None = None) -> RegionSchedule:
     """Place ``region``'s operations (see the module docstring); ``prefetched``: loads read while entering the
     region (:mod:`hls.static.prefetch`), by result, with the port their data is on."""
-    return _Placer(func, region, clock_period_ns * (1 - CLOCK_UNCERTAINTY), constants, prefetched or {}).run()
+    return _Placer(func, region, chaining_budget(func, clock_period_ns), constants, prefetched or {}).run()
