@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hls.formal.expr import EUCLID_FUNCTIONS, Signal, Untranslatable, clause_to_verilog
+from pipeline.stage import RunOptions
 from pipeline.task import load_task
 from tests.hls_data.helpers import require_circt
 from tests.support import EXAMPLES, needs_dafny, needs_iverilog, needs_yosys
@@ -83,7 +84,8 @@ def max2_run(tmp_path_factory):
 
     task = load_task(EXAMPLES / "max2.yaml")
     out = tmp_path_factory.mktemp("max2")
-    report = run_pipeline(task, out_dir=out, stages=["verify", "python", "c", "rtl", "cosim", "formal"])
+    report = run_pipeline(task, out_dir=out, options=RunOptions(hls="circt"),
+                          stages=["verify", "python", "c", "rtl", "cosim", "formal"])
     return task, out, report
 
 
@@ -221,7 +223,7 @@ def max_array_rtl(tmp_path_factory):
 
     task = load_task(EXAMPLES / "max_array.yaml")
     out = tmp_path_factory.mktemp("max_array")
-    run_pipeline(task, out_dir=out, stages=["verify", "python", "c", "rtl"])
+    run_pipeline(task, out_dir=out, options=RunOptions(hls="circt"), stages=["verify", "python", "c", "rtl"])
     return task, out
 
 
@@ -259,7 +261,7 @@ def test_the_static_backends_ap_ctrl_design_is_proven_and_its_mutant_caught(tmp_
     """The harness drives the ap_ctrl protocol too: start held until done, results captured on done."""
     if shutil.which("yosys-smtbmc") is None or shutil.which("z3") is None:
         pytest.skip("yosys-smtbmc or z3 is not installed (apt-get install yosys z3)")
-    from pipeline.api import RunOptions, run_pipeline
+    from pipeline.api import run_pipeline
 
     task = load_task(EXAMPLES / "max2.yaml")
     run = tmp_path / "max2"

@@ -24,7 +24,7 @@ def context(tmp_path: Path, name: str = "max_array", **options) -> RunContext:
     c_dir.mkdir(parents=True)
     (c_dir / "design.c").write_text(p.source)
     p.hw.save(c_dir / "interface.json")
-    ctx = RunContext(task, tmp_path, RunOptions(**options))
+    ctx = RunContext(task, tmp_path, RunOptions(**{"hls": "circt", **options}))
     ctx.artifacts.update({"c": str(c_dir / "design.c"), "interface": str(c_dir / "interface.json")})
     return ctx
 

@@ -40,7 +40,7 @@ def test_synth_max_array_end_to_end(tmp_path, capsys):
     require_circt()
     out = tmp_path / "run"
     code = main(["synth", str(EXAMPLES / "max_array.dfy"), "--task", str(EXAMPLES / "max_array.yaml"),
-                 "--out", str(out), "--no-fmax"])
+                 "--out", str(out), "--no-fmax", "--hls", "circt"])
     report = json.loads((out / "report.json").read_text())
     stages = {s["stage"]: s for s in report["stages"]}
     assert code == 0, {k: (s["status"], s["detail"]) for k, s in stages.items()}
