@@ -1,4 +1,4 @@
-"""The ``rtl`` stage: HLS C → Verilog with the run's backend (``RunOptions.hls``, default circt).
+"""The ``rtl`` stage: HLS C → Verilog with the run's backend (``RunOptions.hls``, default static).
 
 Reads ``c`` and ``interface``; writes ``verilog`` (the file with the top module), ``verilog_files`` (a JSON
 list) and ``rtl_json`` (the :class:`~hls.rtl_result.RtlResult`, including how to drive the design).

@@ -66,7 +66,7 @@ class StageResult:
 
 
 FORMAL_MODES = ("auto", "bmc", "prove", "off")  # the formal stage: see hls.formal.stage
-DEFAULT_HLS = "circt"  # the HLS backend every command and record defaults to (hls.backends.BACKENDS)
+DEFAULT_HLS = "static"  # the HLS backend every command and record defaults to (hls.backends.BACKENDS)
 
 
 @dataclass

@@ -23,8 +23,8 @@ BACKENDS: Registry[type[HlsBackend]] = Registry(
         "vivado": "hls.backends.vivado:Vivado",
     },
     help={
-        "circt": "circt  CIRCT HLS flow in the project's HLS environment (the default)",
-        "static": "static  our static scheduler: FSM + datapath, ap_ctrl and ap_memory ports (in-process)",
+        "circt": "circt  CIRCT HLS flow in the project's HLS environment",
+        "static": "static  our static scheduler: FSM + datapath, ap_ctrl and ap_memory ports (the default)",
         "bambu": "bambu  PandA Bambu",
         "vitis": "vitis  AMD Vitis HLS",
         "vivado": "vivado  Vivado HLS (2020.1 or older)",
