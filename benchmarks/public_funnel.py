@@ -145,9 +145,11 @@ def report(records: Path, names: list[str]) -> str:
             verified, passed = verified + counts[0], passed + counts[-1]
             counted.append(name)
         commits = Counter((r.get("commit") or "?")[:7] for r in rows)
+        backends = sorted({str((r.get("metrics") or {}).get("rtl.backend")) for r in rows} - {"None"})
         lines += [f"## {name} ({len(rows)} tasks)", "",
                   f"Command: `python -m benchmarks.public_funnel --suites {name}`, measured at "
-                  f"{', '.join(f'commit `{c}` ({k})' for c, k in commits.most_common())}.", "",
+                  f"{', '.join(f'commit `{c}` ({k})' for c, k in commits.most_common())}"
+                  f"{', HLS backend ' + ', '.join(backends) if backends else ''}.", "",
                   "| " + " | ".join(suite.stages) + " |", "|" + " --- |" * len(suite.stages),
                   "| " + " | ".join(str(c) for c in counts) + " |", ""]
         if counts and counts[0] and suite.sample:
