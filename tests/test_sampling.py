@@ -57,3 +57,9 @@ def test_a_printed_space_is_a_value():
     assert parse_printed(" a b ", parse_type("string")) == " a b "
     assert parse_printed(" ab", parse_type("seq<char>")) == [" ", "a", "b"]
     assert parse_printed(" [1, 2] ", parse_type("seq<int>")) == [1, 2]
+
+
+def test_a_negative_sample_count_is_one_line_exit_2(tmp_path, capsys):
+    assert p2s(["import", "dafnybench", str(DATA), "--out", str(tmp_path / "o"), "--sample-vectors", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("p2s: error: --sample-vectors -1") and err.count("\n") == 1
