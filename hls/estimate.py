@@ -5,6 +5,9 @@ iCE40-HX8K for an Fmax figure (optional and time-limited: place and route is the
 uses ``synth_xilinx`` (7-series cells); ``generic`` uses ``synth`` and maps to 4-input LUTs with abc.
 The counts are estimates of the logic the design needs, not a vendor tool's post-implementation report.
 
+An estimate is cached in ``$P2S_HOME/estimate-cache`` by the hash of the RTL text, top, family and whether it
+was placed and routed: the same design is not synthesized twice (``EstimateResult.cached`` says so).
+
 The tools are classes in :mod:`hls.estimators` (:class:`~hls.estimators.yosys.Yosys`,
 :class:`~hls.estimators.nextpnr.NextpnrIce40`); :func:`estimate` picks them from the family and the Fmax
 flag, the choice the ``estimate`` stage and ``p2s synth --family/--no-fmax`` offer.
@@ -12,12 +15,17 @@ flag, the choice the ``estimate`` stage and ``p2s synth --family/--no-fmax`` off
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import replace
 from pathlib import Path
 
 from hls.estimators import ESTIMATORS, EstimateResult
 from hls.estimators.nextpnr import ICE40_HX8K_LUTS
 from hls.estimators.yosys import FAMILIES, parse_stat, resources
 from hls.launchers import Launcher, LocalLauncher
+from pipeline.home import p2s_home
 
 __all__ = ["FAMILIES", "ICE40_HX8K_LUTS", "EstimateResult", "estimate", "parse_stat", "resources"]
 
@@ -49,10 +57,52 @@ def estimate(
     work.mkdir(parents=True, exist_ok=True)
     log = work / "estimate.log"
     log.write_text("")
+    key = cache_key(verilog_files, top, family, fmax)
+    cached = _cached(key)
+    if cached is not None:
+        log.write_text(f"# the estimate of this exact RTL, flow and family, from {cache_file(key)}\n")
+        return replace(cached, log_path=str(log), cached=True)
     if family == "ice40" and fmax:
-        return ESTIMATORS.get("nextpnr-ice40")(launcher, synth=synth, pnr_timeout=fmax_timeout).estimate(
+        result = ESTIMATORS.get("nextpnr-ice40")(launcher, synth=synth, pnr_timeout=fmax_timeout).estimate(
             verilog_files, top, work, timeout, log)
-    result = synth.estimate(verilog_files, top, work, timeout, log)
-    if family == "ice40":
-        result.fmax_note = "place and route not requested"
+    else:
+        result = synth.estimate(verilog_files, top, work, timeout, log)
+        if family == "ice40":
+            result.fmax_note = "place and route not requested"
+    _store(key, result)
     return result
+
+
+CACHE_VERSION = "1"  # bump when the flow's scripts change what an estimate counts
+
+
+def cache_key(verilog_files: list[str], top: str, family: str, fmax: bool) -> str:
+    """The estimate's identity: the RTL text, the top, the family, whether it was placed and routed, the flow."""
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{top}|{family}|{fmax}".encode())
+    for f in verilog_files:
+        digest.update(b"\0" + Path(f).read_bytes())
+    return digest.hexdigest()
+
+
+def cache_file(key: str) -> Path:
+    return p2s_home() / "estimate-cache" / key[:2] / f"{key}.json"
+
+
+def _cached(key: str) -> EstimateResult | None:
+    try:
+        data = json.loads(cache_file(key).read_text())
+        return EstimateResult(**{k: v for k, v in data.items() if k in EstimateResult.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _store(key: str, result: EstimateResult) -> None:
+    """Keep a finished estimate (written whole, then renamed: a reader never sees half a file)."""
+    path = cache_file(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result.to_dict()))
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written costs time, not correctness

@@ -33,7 +33,10 @@ def estimate_stage(ctx: RunContext) -> StageResult:
     path = out / "estimate.json"
     path.write_text(json.dumps(result.to_dict(), indent=2))
     metrics = {"family": family, "lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram": result.bram,
-               "fmax_mhz": result.fmax_mhz}
+               "fmax_mhz": result.fmax_mhz, "place_and_route": bool(result.fmax_mhz) or "not requested"
+               not in result.fmax_note, "cached": result.cached}
     fmax = f", Fmax {result.fmax_mhz:.1f} MHz" if result.fmax_mhz else f" (Fmax: {result.fmax_note})"
     detail = f"{family}: {result.lut} LUT, {result.ff} FF, {result.dsp} DSP, {result.bram} BRAM{fmax}"
+    if result.cached:
+        detail += " (cached: the same RTL was estimated before)"
     return StageResult(STAGE, Status.PASS, detail=detail, artifacts={"estimate_json": str(path)}, metrics=metrics)

@@ -11,6 +11,7 @@ from pipeline.errors import ToolMissingError, UserError
 from tests.hls_data.helpers import DATA
 
 RTL = DATA / "rtl" / "vitis_MaxArray.v"
+pytestmark = pytest.mark.usefixtures("private_p2s_home")  # each test runs yosys: no estimate cache from before
 needs_yosys = pytest.mark.skipif(shutil.which("yosys") is None, reason="yosys not installed (apt-get install yosys)")
 
 
@@ -66,3 +67,15 @@ def test_stat_json_parsing_and_resource_mapping():
     assert resources(xil, "xilinx") == (4, 5, 1, 3)
     assert resources({"$lut": 7, "$_DFF_P_": 2, "$_SDFFE_PP0P_": 3}, "generic") == (7, 5, 0, 0)
     assert parse_stat({"design": {"num_cells_by_type": {"$lut": 1}}}, "x") == {"$lut": 1}
+
+
+@needs_yosys
+def test_the_same_rtl_is_estimated_once_and_any_change_runs_again(tmp_path):
+    first = estimate([str(RTL)], "MaxArray", tmp_path / "a", family="ice40", fmax=False)
+    again = estimate([str(RTL)], "MaxArray", tmp_path / "b", family="ice40", fmax=False)
+    assert not first.cached and again.cached and (again.lut, again.ff) == (first.lut, first.ff)
+    assert not (tmp_path / "b" / "synth.ys").exists()  # yosys did not run
+    changed = tmp_path / "changed.v"
+    changed.write_text(RTL.read_text() + "\n// a comment changes the text\n")
+    assert not estimate([str(changed)], "MaxArray", tmp_path / "c", family="ice40", fmax=False).cached
+    assert not estimate([str(RTL)], "MaxArray", tmp_path / "d", family="generic", fmax=False).cached

@@ -38,6 +38,7 @@ class EstimateResult:
     fmax_note: str = ""
     seconds: float = 0.0
     log_path: str = ""
+    cached: bool = False  # taken from the estimate cache (the same RTL, family and flow), not run again
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
