@@ -48,6 +48,10 @@ class NextpnrIce40(Estimator):
         work = Path(work)
         log = log or work / "estimate.log"
         result = self.synth.estimate(sources, top, work, timeout, log)
+        if result.ff == 0 and result.bram == 0:  # nothing clocked: no register-to-register path to time
+            result.fmax_note = "combinational design: no clocked path, no Fmax"
+            result.seconds = time.monotonic() - start
+            return result
         pnr_timeout = timeout if self.pnr_timeout is None else self.pnr_timeout
         result.fmax_mhz, result.fmax_note = self.place_and_route(work, max(result.lut, result.ff), pnr_timeout, log)
         result.seconds = time.monotonic() - start
