@@ -381,7 +381,8 @@ def qor_page(folder: Path) -> str | None:
     rows = Journal(records).records()
     backends = [b for b in BACKENDS if any(r["backend"] == b for r in rows)]
     lines = header("Quality of results: generated designs against hand-written ones", f"`{rel(records)}`")
-    lines += ["## Eight core kernels, each backend against a hand-written design", "", "```bash", ".venv/bin/python -m benchmarks.qor   # resumable; --fmax adds nextpnr-ice40's Fmax, "
+    lines += ["## Eight core kernels, each backend against a hand-written design", "", "```bash",
+              ".venv/bin/python -m benchmarks.qor --fmax   # resumable; --fmax adds nextpnr-ice40's Fmax, "
               "--rerun measures again", "```", "",
               "Each kernel is a core task; `hand` is the design in `benchmarks/qor/` (the same algorithm written "
               "by hand, `ap_ctrl_hs` with `ap_memory` ports). Every design runs the task's own vectors in the same "
