@@ -419,7 +419,7 @@ def admissible_vectors(task: Task, source: str | None = None, timeout: float = 2
     outside = [msg for line, msg in errs if not any(lo <= line <= hi for lo, hi in spans.values())]
     if outside:
         return f"the precondition check: {outside[0]}"
-    blamed = {k for line, _ in errs for k, (lo, hi) in spans.items() if lo <= line <= hi}
+    blamed = _blamed(errs, spans)
     timed_out = set(re.findall(r"P2S__Test(\d+)[^\n]*time(?:d)? ?out", pre.output, re.I))
     return [k not in blamed and str(k) not in timed_out for k in range(len(task.tests))]
 
@@ -440,8 +440,13 @@ def _compare(task: Task, printed: dict[tuple[str, str], str], tag: str) -> list[
     return problems
 
 
+def _blamed(errs: list[tuple[int, str]], spans: dict[int, tuple[int, int]]) -> set[int]:
+    """The vectors whose test method an error line falls in."""
+    return {k for line, _ in errs for k, (lo, hi) in spans.items() if lo <= line <= hi}
+
+
 def _precondition_problems(errs: list[tuple[int, str]], spans: dict[int, tuple[int, int]]) -> list[str]:
-    blamed = sorted({k for line, _ in errs for k, (lo, hi) in spans.items() if lo <= line <= hi})
+    blamed = sorted(_blamed(errs, spans))
     if not blamed:
         return []
     first = next(msg for line, msg in errs if any(lo <= line <= hi for lo, hi in spans.values()))

@@ -45,26 +45,25 @@ def measure(kernel: str, backend: str, out: Path, fmax: bool) -> dict[str, Any]:
     """Run ``kernel``'s reference to a design with ``backend`` (``hand``: the design in ``benchmarks/qor/``),
     co-simulate it and size it; the record of the measurement."""
     from pipeline.runner import prepare_run, run_stages
-    from pipeline.stage import RunOptions
+    from pipeline.stage import DEFAULT_HLS, RunOptions, Status
     from pipeline.suites import load_suite
 
     task = next(t for t in load_suite("core") if t.id == kernel)
-    options = RunOptions(hls="circt" if backend == "hand" else backend, extra={"fmax": fmax})
+    options = RunOptions(hls=DEFAULT_HLS if backend == "hand" else backend, extra={"fmax": fmax})
     ctx = prepare_run(task, out / backend / kernel, options)
     candidate = ctx.out_dir / "candidate.dfy"
     candidate.write_text(task.reference or "")
     ctx.artifacts["dafny"] = str(candidate)
-    stages = ["python", "c"] + (["rtl"] if backend != "hand" else [])
-    results = run_stages(ctx, stages)
-    if backend == "hand" and results[-1].status.value == "pass":
-        _hand_rtl(ctx, kernel)
-    results += run_stages(ctx, ["cosim", "estimate"]) if all(r.status.value == "pass" for r in results) else []
-    row: dict[str, Any] = {"kernel": kernel, "backend": backend, "commit": _commit(),
-                           "passed": bool(results) and all(r.status.value == "pass" for r in results)}
-    for r in results:
-        if r.status.value != "pass":
-            row["failed"] = f"{r.stage}: {r.detail}"[:300]
-            break
+    results = run_stages(ctx, ["python", "c"] + (["rtl"] if backend != "hand" else []))
+    failed = next((r for r in results if r.status is not Status.PASS), None)
+    if failed is None:
+        if backend == "hand":
+            _hand_rtl(ctx, kernel)
+        results += run_stages(ctx, ["cosim", "estimate"])
+        failed = next((r for r in results if r.status is not Status.PASS), None)
+    row: dict[str, Any] = {"kernel": kernel, "backend": backend, "commit": _commit(), "passed": failed is None}
+    if failed is not None:
+        row["failed"] = f"{failed.stage}: {failed.detail}"[:300]
     metrics = {k: v for r in results for k, v in r.metrics.items()}
     for col in COLUMNS:
         row[col] = metrics.get(col)

@@ -22,7 +22,7 @@ from hls.render import render, write_if_changed
 from hls.rtl_result import RtlInterface, RtlResult
 from hls.simulators import DEFAULT_SIMULATOR, Simulator, get_simulator
 from hls.vectors import PortVector, from_bits
-from hls.verilog_ports import read_ports_from_files
+from hls.verilog_ports import bit_range, read_ports_from_files
 from pipeline.errors import UserError
 from pipeline.hw_interface import HwInterface
 
@@ -69,10 +69,6 @@ class CosimResult:
 # --------------------------------------------------------------------------------------------- testbench
 
 
-def _range(width: int) -> str:
-    return f"[{width - 1}:0] " if width > 1 else ""
-
-
 def testbench(rtl: RtlResult, hw: HwInterface, vectors: list[PortVector], max_cycles: int = DEFAULT_MAX_CYCLES) -> str:
     """The Verilog testbench text for ``rtl`` (its protocol chooses the template)."""
     iface = rtl.interface
@@ -82,9 +78,9 @@ def testbench(rtl: RtlResult, hw: HwInterface, vectors: list[PortVector], max_cy
     memories = memory_layout(hw, iface)
     assigned = _assigned_inputs(iface)
     clock_reset = {iface.clock, iface.reset}
-    regs = [{"name": n, "range": _range(widths[n])} for n in widths
+    regs = [{"name": n, "range": bit_range(widths[n])} for n in widths
             if directions[n] == "input" and n not in assigned and n not in clock_reset]
-    wires = [{"name": n, "range": _range(widths[n])} for n in widths if directions[n] != "input" or n in assigned]
+    wires = [{"name": n, "range": bit_range(widths[n])} for n in widths if directions[n] != "input" or n in assigned]
     context: dict[str, Any] = {
         "top": rtl.top_module,
         "clock": iface.clock,

@@ -16,6 +16,11 @@ from pathlib import Path
 from pipeline.errors import UserError
 
 
+def bit_range(width: int) -> str:
+    """A declaration's bit range with its trailing space (``[31:0] ``); nothing for a single bit."""
+    return f"[{width - 1}:0] " if width > 1 else ""
+
+
 @dataclass(frozen=True)
 class VerilogPort:
     name: str

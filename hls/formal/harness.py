@@ -17,7 +17,7 @@ from hls.cosim import memory_layout
 from hls.formal.expr import EUCLID_FUNCTIONS, ArraySignal, Scope, Signal, Untranslatable, clause_to_verilog
 from hls.render import render
 from hls.rtl_result import RtlResult
-from hls.verilog_ports import read_ports_from_files
+from hls.verilog_ports import bit_range, read_ports_from_files
 from pipeline.hw_interface import HwInterface, HwPort
 from pipeline.task import Task
 
@@ -64,10 +64,6 @@ class Harness:
         return [c for c in self.clauses if c.verilog is None]
 
 
-def _range(width: int) -> str:
-    return f"[{width - 1}:0] " if width > 1 else ""
-
-
 def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Harness:
     """The harness for ``rtl`` (its ports read from the Verilog), checking ``task``'s pinned clauses.
 
@@ -89,7 +85,7 @@ def build_harness(rtl: RtlResult, hw: HwInterface, task: Task, depth: int) -> Ha
     mem = _memories(rtl, hw, widths, io.lengths)
     reset_on = iface.reset_active_high
     connections = [{"port": port.name, "signal": io.driven.get(port.name, port.name)} for port in ports]
-    wires = [{"name": p.name, "range": _range(p.width)} for p in ports if p.direction != "input"]
+    wires = [{"name": p.name, "range": bit_range(p.width)} for p in ports if p.direction != "input"]
     clauses = _clauses(task, Scope(io.signals, mem.arrays), hw) + mem.length_clauses
     assumptions = [{"text": c.verilog, "label": c.label} for c in clauses
                    if c.kind in ("requires", "type") and c.verilog is not None]
@@ -129,11 +125,11 @@ class _Io:
         hp = next(p for p in hw.ports if p.name == arg)
         if hp.role == "len":
             reg = f"p2s_len_{hp.of}"
-            self.args.append({"name": reg, "range": _range(width), "dafny": f"|{hp.of}|"})
+            self.args.append({"name": reg, "range": bit_range(width), "dafny": f"|{hp.of}|"})
             self.lengths[hp.of or ""] = Signal(reg, width, hp.signed)
         else:
             reg = f"p2s_arg_{hp.dafny_name or arg}"
-            self.args.append({"name": reg, "range": _range(width), "dafny": hp.dafny_name or arg})
+            self.args.append({"name": reg, "range": bit_range(width), "dafny": hp.dafny_name or arg})
             self.signals[hp.dafny_name or arg] = _signal(reg, width, hp)
         self.driven[data] = reg
 
@@ -157,11 +153,9 @@ def _handshake_io(iface: Any, hw: HwInterface, widths: dict[str, int]) -> _Io:
         capture, got = f"p2s_res{i}", f"p2s_got{i}"
         width = widths.get(data, 1)
         outputs.append({"valid": p.signals["valid"], "data": data, "capture": capture, "got": got,
-                        "range": _range(width)})
+                        "range": bit_range(width)})
         if p.arg:
             io.result(hw, p.arg, capture, width)
-    for s in inputs:
-        io.driven[s["valid"]] = s["valid"]
     io.context = {"inputs": inputs, "outputs": outputs, "tied_high": tied,
                   "all_got": " && ".join(o["got"] for o in outputs) or "1'b1"}
     return io
@@ -178,7 +172,7 @@ def _ap_ctrl_io(iface: Any, hw: HwInterface, widths: dict[str, int]) -> _Io:
         data = p.signals["data"]
         capture, got = f"p2s_res{i}", f"p2s_got{i}"
         outputs.append({"strobe": p.signals.get("vld") or done, "data": data, "capture": capture, "got": got,
-                        "range": _range(widths[data])})
+                        "range": bit_range(widths[data])})
         io.result(hw, p.arg, capture, widths[data])
     io.driven[iface.control["start"]] = "p2s_start"
     io.context = {"outputs": outputs, "done": done,

@@ -33,16 +33,6 @@ def fold_decided(func: Function, ranges: dict[str, Interval]) -> Function:
         if term.kind == "cond_br" and term.cond in known:
             term = Terminator("br", [term.edges[0 if known[term.cond] else 1]])
         blocks[b.id] = replace(b, ops=ops, term=term)
-    return replace(func, blocks={k: v for k, v in blocks.items() if k in _reachable(blocks)})
-
-
-def _reachable(blocks: dict[int, Block]) -> set[int]:
-    seen, work = {0}, [0]
-    while work:
-        term = blocks[work.pop()].term
-        assert term is not None
-        for e in term.edges:
-            if e.target not in seen:
-                seen.add(e.target)
-                work.append(e.target)
-    return seen
+    folded = replace(func, blocks=blocks)
+    reached = set(folded.depth_first()[0])
+    return replace(folded, blocks={k: v for k, v in blocks.items() if k in reached})

@@ -64,6 +64,45 @@ class Function:
     results: list[str]
     blocks: dict[int, Block]
 
+    def edge_arg(self, edge: tuple[int, int], k: int) -> str:
+        """The value edge ``(block, index)`` passes to its target's ``k``-th block argument."""
+        term = self.blocks[edge[0]].term
+        assert term is not None
+        return term.edges[edge[1]].args[k]
+
+    def predecessors(self) -> dict[int, list[tuple[int, int]]]:
+        """Every block's incoming edges, as ``(source block, edge index)``."""
+        out: dict[int, list[tuple[int, int]]] = {b: [] for b in self.blocks}
+        for b in self.blocks.values():
+            assert b.term is not None
+            for i, e in enumerate(b.term.edges):
+                out[e.target].append((b.id, i))
+        return out
+
+    def depth_first(self) -> tuple[list[int], list[tuple[int, int]]]:
+        """A depth-first search from the entry: the blocks it reaches in post-order, and its back edges
+        ``(source, loop header)``."""
+        post: list[int] = []
+        back: list[tuple[int, int]] = []
+        state: dict[int, int] = {0: 1}  # 1 on the stack, 2 done
+        stack: list[tuple[int, int]] = [(0, 0)]
+        while stack:
+            node, k = stack.pop()
+            term = self.blocks[node].term
+            assert term is not None
+            if k < len(term.edges):
+                stack.append((node, k + 1))
+                nxt = term.edges[k].target
+                if state.get(nxt) == 1:
+                    back.append((node, nxt))
+                elif nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                post.append(node)
+        return post, back
+
     def types(self) -> dict[str, str]:
         """Every SSA value's type, by name."""
         out = dict(self.args)
@@ -92,8 +131,7 @@ def _split(text: str) -> list[str]:
     """Split at top-level commas (not inside ``<...>`` or ``[...]``)."""
     parts, depth, cur = [], 0, ""
     for ch in text:
-        depth += ch in "<[(" and 1 or 0
-        depth -= ch in ">])" and 1 or 0
+        depth += (ch in "<[(") - (ch in ">])")
         if ch == "," and depth == 0:
             parts.append(cur.strip())
             cur = ""

@@ -62,15 +62,17 @@ def entries(regions: list[Region], r: int) -> list[Entry]:
     return [Entry(k, ex) for k, reg in enumerate(regions) for ex in reg.exits if ex.target == regions[r].start]
 
 
-def _free_port(memory: str, at: list[tuple[RegionSchedule, int]], taken: dict[tuple[int, str], set[int]],
-               ids: list[int]) -> int | None:
-    """A read port of ``memory`` free in each ``(schedule, cycle)``, where nothing stores to it; None if none."""
+def _free_port(memory: str, sources: list[int], scheds: list[RegionSchedule],
+               taken: dict[tuple[int, str], set[int]]) -> int | None:
+    """A read port of ``memory`` free in the last cycle of each region in ``sources`` (beside what ``taken``
+    already holds there), where nothing stores to it; None if none."""
     busy: set[int] = set()
-    for (s, cycle), sid in zip(at, ids, strict=True):
-        here = [a for a in s.accesses if a.op.memory == memory and a.cycle == cycle]
+    for src in sources:
+        s = scheds[src]
+        here = [a for a in s.accesses if a.op.memory == memory and a.cycle == s.exit_cycle()]
         if any(a.op.name == "memref.store" for a in here):
             return None
-        busy |= {a.port for a in here} | taken.get((sid, memory), set())
+        busy |= {a.port for a in here} | taken.get((src, memory), set())
     return next((p for p in range(LOAD_PORTS) if p not in busy), None)
 
 
@@ -80,16 +82,15 @@ def plan(func: Function, regions: list[Region], clock_period_ns: float,
     wanted = {r: [op.result for op in candidates(func, reg, constants)] if r else []  # the entry has no entry
               for r, reg in enumerate(regions)}
     ports: dict[int, dict[str, int]] = {r: {name: 0 for name in names if name} for r, names in wanted.items()}
+    loads = {op.result: op for b in func.blocks.values() for op in b.ops if op.name == "memref.load"}
     while True:
         scheds = [schedule_region(func, reg, clock_period_ns, constants, ports[r]) for r, reg in enumerate(regions)]
         taken: dict[tuple[int, str], set[int]] = {}
         dropped = False
-        loads = {op.result: op for b in func.blocks.values() for op in b.ops if op.name == "memref.load"}
         for r in range(len(regions)):
             ins = entries(regions, r)
             for name in list(ports[r]):
-                at = [(scheds[e.source], scheds[e.source].exit_cycle()) for e in ins]
-                port = _free_port(loads[name].memory, at, taken, [e.source for e in ins]) if ins else None
+                port = _free_port(loads[name].memory, [e.source for e in ins], scheds, taken) if ins else None
                 if port is None:
                     del ports[r][name]
                     dropped = True

@@ -58,33 +58,31 @@ class RangeAnalysis:
         self.types = func.types()
         self.defs: dict[str, Operation] = {op.result: op for b in func.blocks.values() for op in b.ops if op.result}
         self.param_of = {name: (b.id, k) for b in func.blocks.values() for k, (name, _) in enumerate(b.params)}
-        self.preds: dict[int, list[tuple[int, int]]] = {b: [] for b in func.blocks}
-        for b in func.blocks.values():
-            assert b.term is not None
-            for i, e in enumerate(b.term.edges):
-                self.preds[e.target].append((b.id, i))
+        self.preds = func.predecessors()
+        self.constants: dict[str, Interval] = {  # each constant's value, as a one-point range
+            n: (signed_value(int(op.attr), width(op.type)),) * 2 for n, op in self.defs.items()
+            if op.name == "arith.constant"}
         self.ranges: dict[str, Interval] = {}
         for name, typ in func.args:
             if not typ.startswith("memref"):
                 self.ranges[name] = _clip(inputs.get(name, type_range(typ)), typ)
         self.entry_facts: dict[int, dict[str, Interval]] = {}
         self.reachable: set[int] = {0}  # blocks some input can reach (grows to a fixed point)
-        marks = {signed_value(int(op.attr), width(op.type)) for op in self.defs.values() if op.name == "arith.constant"}
+        marks = {lo for lo, _ in self.constants.values()}
         marks |= {v for name, rng in self.ranges.items() for v in rng}
         self.thresholds = sorted({m + d for m in marks for d in (-1, 0, 1)})
 
     def run(self) -> dict[str, Interval]:
         rounds = 0
-        order = self._reverse_postorder()
+        post, _ = self.func.depth_first()  # predecessors first, but for back edges; then what is not reached
+        order = post[::-1] + sorted(set(self.func.blocks) - set(post))
         while True:  # bounds move through finitely many landmarks, and GIVE_UP caps the rounds: this ends
             before, reached = dict(self.ranges), set(self.reachable)
             facts = {b: dict(f) for b, f in self.entry_facts.items()}
             for b in order:
                 self.block(b)
             if self.ranges == before and self.reachable == reached and self.entry_facts == facts:
-                constants = {n: (signed_value(int(op.attr), width(op.type)),) * 2 for n, op in self.defs.items()
-                             if op.name == "arith.constant"}
-                return {**constants, **self.ranges}  # type: ignore[dict-item]
+                return {**self.constants, **self.ranges}
             rounds += 1
             if rounds >= GIVE_UP:  # no fixed point in sight: claim nothing beyond the types
                 return {n: type_range(t) for n, t in self.types.items() if not t.startswith("memref")}
@@ -93,26 +91,6 @@ class RangeAnalysis:
                     old = before.get(name)
                     if old != rng:
                         self.ranges[name] = self.widen(old, rng, self.types[name])
-
-    def _reverse_postorder(self) -> list[int]:
-        """Blocks in reverse post-order from the entry (predecessors first, but for back edges), then the rest."""
-        seen: set[int] = set()
-        post: list[int] = []
-        stack: list[tuple[int, int]] = [(0, 0)]
-        seen.add(0)
-        while stack:
-            b, k = stack.pop()
-            term = self.func.blocks[b].term
-            assert term is not None
-            if k < len(term.edges):
-                stack.append((b, k + 1))
-                nxt = term.edges[k].target
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append((nxt, 0))
-            else:
-                post.append(b)
-        return post[::-1] + sorted(set(self.func.blocks) - seen)
 
     def widen(self, old: Interval | None, new: Interval, typ: str) -> Interval:
         """``new`` with each bound that moved pushed to the next threshold (a constant of the program or an
@@ -130,10 +108,7 @@ class RangeAnalysis:
             return facts[name]
         if name in self.ranges:
             return self.ranges[name]
-        op = self.defs.get(name)
-        if op is not None and op.name == "arith.constant":
-            return (signed_value(int(op.attr), width(op.type)),) * 2  # type: ignore[return-value]
-        return None  # not reached yet in this round
+        return self.constants.get(name)  # None: not reached yet in this round
 
     def block(self, b: int) -> None:
         block = self.func.blocks[b]
@@ -147,7 +122,7 @@ class RangeAnalysis:
             for k, (name, typ) in enumerate(block.params):
                 got = None
                 for (src, i), f in incoming:
-                    arg = self._arg(src, i, k)
+                    arg = self.func.edge_arg((src, i), k)
                     got = _join(got, self.value(arg, f))
                 if got is not None:
                     self.ranges[name] = _clip(_join(self.ranges.get(name), got), typ)
@@ -163,11 +138,6 @@ class RangeAnalysis:
                 rng = self.transfer(op, facts)
                 if rng is not None:
                     self.ranges[op.result] = _clip(_join(self.ranges.get(op.result), rng), op.type)
-
-    def _arg(self, src: int, i: int, k: int) -> str:
-        term = self.func.blocks[src].term
-        assert term is not None
-        return term.edges[i].args[k]
 
     def edge_facts(self, edge: tuple[int, int]) -> dict[str, Interval] | None:
         """What holds along ``edge``: the source's facts refined by its branch; None if it cannot be taken."""
@@ -214,7 +184,7 @@ class RangeAnalysis:
                 ef = self.edge_facts(e) if e[0] != b else None
                 if ef is None:
                     continue
-                got = self.refine(self._arg(e[0], e[1], k), truth, ef, e[0], depth - 1)
+                got = self.refine(self.func.edge_arg(e, k), truth, ef, e[0], depth - 1)
                 if got is None:
                     continue
                 possible += 1
@@ -260,10 +230,7 @@ class RangeAnalysis:
                     out[a] = (ra[0] + (ra[0] == rb[0]), ra[1] - (ra[1] == rb[0]))
         if any(r[0] > r[1] for r in out.values()):
             return None  # no value the ranges allow makes the compare come out this way: the edge is never taken
-        return {n: r for n, r in out.items() if n not in self._constants()}
-
-    def _constants(self) -> set[str]:
-        return {n for n, op in self.defs.items() if op.name == "arith.constant"}
+        return {n: r for n, r in out.items() if n not in self.constants}
 
     def transfer(self, op: Operation, facts: dict[str, Interval]) -> Interval | None:
         kind = op.name.split(".")[-1]

@@ -35,7 +35,8 @@ class Region:
     start: int
     blocks: list[int]
     exits: list[Exit] = field(default_factory=list)
-    # block -> [(predecessor block, edge index)] for edges inside the region
+    # block -> [(predecessor block, edge index)] for edges inside the region (none into the start: an edge to a
+    # region's start is an exit)
     preds: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
@@ -47,26 +48,8 @@ def successors(block: Block) -> list[int]:
 def natural_loops(func: Function) -> dict[int, set[int]]:
     """Each loop header with the blocks of its loop (those that reach a back edge's source without passing the
     header), from the back edges of a depth-first search from the entry."""
-    back: list[tuple[int, int]] = []
-    state: dict[int, int] = {0: 1}  # 1 on the stack, 2 done
-    stack: list[tuple[int, int]] = [(0, 0)]
-    while stack:
-        node, k = stack.pop()
-        succ = successors(func.blocks[node])
-        if k < len(succ):
-            stack.append((node, k + 1))
-            nxt = succ[k]
-            if state.get(nxt) == 1:
-                back.append((node, nxt))
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, 0))
-        else:
-            state[node] = 2
-    preds: dict[int, list[int]] = {b: [] for b in func.blocks}
-    for b in func.blocks.values():
-        for s in successors(b):
-            preds[s].append(b.id)
+    _, back = func.depth_first()
+    preds = func.predecessors()
     loops: dict[int, set[int]] = {}
     for tail, head in back:
         body = loops.setdefault(head, {head})
@@ -75,7 +58,7 @@ def natural_loops(func: Function) -> dict[int, set[int]]:
             b = work.pop()
             if b not in body:
                 body.add(b)
-                work += preds[b]
+                work += [src for src, _ in preds[b]]
     return loops
 
 

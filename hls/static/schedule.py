@@ -125,15 +125,15 @@ class _Placer:
     def block(self, b: int) -> None:
         region = self.s.region
         block = self.func.blocks[b]
-        incoming = region.preds[b] if b != region.start else []
-        if b == region.start or not incoming:
+        incoming = region.preds[b]
+        if not incoming:  # the start
             self.s.preds[b] = Slot(0, 0.0)
         else:
             ins = [self.s.edges[e] for e in incoming]
             self.s.preds[b] = self.place(ins, GATE if len(ins) > 1 else 0.0)
             for k, (name, _) in enumerate(block.params):
                 sources = [self.s.edges[e] for e in incoming]
-                sources += [self.slot(self._edge_arg(e, k)) for e in incoming]
+                sources += [self.slot(self.func.edge_arg(e, k)) for e in incoming]
                 self.s.values[name] = self.place(sources, MUX * (len(incoming) - 1))
         for op in block.ops:
             self.operation(op, b)
@@ -146,12 +146,6 @@ class _Placer:
                 self.s.edges[(b, i)] = self.place([pred, cond], GATE)
         elif term.kind == "br":
             self.s.edges[(b, 0)] = pred
-
-    def _edge_arg(self, edge: tuple[int, int], k: int) -> str:
-        src, i = edge
-        term = self.func.blocks[src].term
-        assert term is not None
-        return term.edges[i].args[k]
 
     def operation(self, op: Operation, b: int) -> None:
         if op.result in self.constants or op.name == "memref.alloca":

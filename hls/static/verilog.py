@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 from hls.c_to_mlir import MlirModule
 from hls.static.ir import Function, Operation, memref_shape, width
+from hls.static.prefetch import entries
 from hls.static.ranges import bits_for
 from hls.static.schedule import RegionSchedule
+from hls.verilog_ports import bit_range
 
 
 @dataclass
@@ -65,7 +67,6 @@ class ModuleWriter:
                  untouched: list[Memory], ranges: dict[str, tuple[int, int]]) -> None:
         self.func, self.module, self.scheds = func, module, scheds
         self.ranges = ranges
-        self.untouched = untouched
         self.types = func.types()
         self.constants = constants
         self.const_cache: dict[str, int] = {}
@@ -86,6 +87,8 @@ class ModuleWriter:
         self.next_state: list[tuple[str, int]] = []  # (condition, state)
         self.prefetch_wires: set[str] = set()
         self.memories = self._memories()
+        # arrays the C names and the design never reads: their ports stay idle (no access, no enable)
+        self.memories.update({f"untouched:{m.name}": m for m in untouched})
         self.stable = [self._stable(s) for s in scheds]
 
     # ------------------------------------------------------------------------------------------ names
@@ -115,13 +118,13 @@ class ModuleWriter:
 
         for b in region.blocks:
             block = self.func.blocks[b]
-            incoming = region.preds[b] if b != region.start else []
+            incoming = region.preds[b]
             edges = [f"^e{e[0]}_{e[1]}" for e in incoming]
             if all(steady(e) for e in edges):
                 out.add(f"^p{b}")
                 if incoming:
                     for k, (name, _) in enumerate(block.params):
-                        if all(steady(self._arg(e, k)) for e in incoming):
+                        if all(steady(self.func.edge_arg(e, k)) for e in incoming):
                             out.add(name)
             for op in block.ops:
                 if op.result and op.name != "memref.load" and all(steady(x) for x in op.operands):
@@ -151,6 +154,10 @@ class ModuleWriter:
         """The wire of ``name`` in region ``r`` (every internal name starts with ``p2s_``: no C name clashes)."""
         return f"p2s_r{r}_{self._id(name)}"
 
+    def register(self, name: str) -> str:
+        """The register holding ``name`` for other regions (and a region start's argument between passes)."""
+        return f"p2s_q_{self._id(name)}"
+
     def local(self, r: int, name: str) -> str:
         """The register holding ``name`` for the later cycles of region ``r``."""
         return f"p2s_lr{r}_{self._id(name)}"
@@ -167,7 +174,7 @@ class ModuleWriter:
         slot = self.signal_slot(r, name)
         if slot is None:
             self.global_regs.add(name)
-            return self.extend(f"p2s_q_{self._id(name)}", name)
+            return self.extend(self.register(name), name)
         if slot.cycle == cycle or name in self.stable[r]:
             return self.wire(r, name)
         assert slot.cycle < cycle, (name, slot, cycle)
@@ -219,12 +226,13 @@ class ModuleWriter:
         for b in region.blocks:
             block = self.func.blocks[b]
             self.predicate(r, s, b)
-            incoming = region.preds[b] if b != region.start else []
+            incoming = region.preds[b]
             for k, (name, typ) in enumerate(block.params):
-                if b == region.start or not incoming:
+                if not incoming:  # the start's arguments are registers, written as the region is entered
                     continue
                 at = s.values[name].cycle
-                choices = [(self.ref(r, f"^e{e[0]}_{e[1]}", at), self.ref(r, self._arg(e, k), at)) for e in incoming]
+                choices = [(self.ref(r, f"^e{e[0]}_{e[1]}", at), self.ref(r, self.func.edge_arg(e, k), at))
+                           for e in incoming]
                 expr = choices[-1][1]
                 for c, v in reversed(choices[:-1]):
                     expr = f"({c} ? {v} : {expr})"
@@ -240,14 +248,8 @@ class ModuleWriter:
         for a in s.accesses:
             self.access(r, a)
 
-    def _arg(self, edge: tuple[int, int], k: int) -> str:
-        term = self.func.blocks[edge[0]].term
-        assert term is not None
-        return term.edges[edge[1]].args[k]
-
     def predicate(self, r: int, s: RegionSchedule, b: int) -> None:
-        region = s.region
-        incoming = region.preds[b] if b != region.start else []
+        incoming = s.region.preds[b]
         at = s.preds[b].cycle
         expr = " | ".join(self.ref(r, f"^e{e[0]}_{e[1]}", at) for e in incoming) if incoming else "1'b1"
         self.assign(r, f"^p{b}", 1, expr)
@@ -262,8 +264,7 @@ class ModuleWriter:
             self.assign(r, f"^e{b}_0", 1, self.wire(r, f"^p{b}"))
 
     def assign(self, r: int, name: str, w: int, expr: str) -> None:
-        rng = f"[{w - 1}:0] " if w > 1 else ""
-        self.decls.append(f"  wire {rng}{self.wire(r, name)};")
+        self.decls.append(f"  wire {bit_range(w)}{self.wire(r, name)};")
         self.wires.append(f"  assign {self.wire(r, name)} = {expr};")
 
     def expression(self, op: Operation, a: list[str]) -> str:
@@ -319,8 +320,6 @@ class ModuleWriter:
     def prefetches(self, r: int, s: RegionSchedule) -> None:
         """Each load region ``r`` reads as it is entered: its data on the port's output in cycle 0, its address
         driven by every region entering ``r`` in its last cycle, computed there from the values it passes."""
-        from hls.static.prefetch import entries
-
         regions = [x.region for x in self.scheds]
         loads = {op.result: op for b in s.region.blocks for op in self.func.blocks[b].ops if op.result}
         for k, (name, port) in enumerate(sorted(s.prefetched.items())):
@@ -352,7 +351,7 @@ class ModuleWriter:
             self.prefetch_wires.add(wire)
             refs = [self._entered(src, last, ops, x, env, tag) for x in op.operands]
             w = width(op.type)
-            self.decls.append(f"  wire {f'[{w - 1}:0] ' if w > 1 else ''}{wire};")
+            self.decls.append(f"  wire {bit_range(w)}{wire};")
             self.wires.append(f"  assign {wire} = {self.expression(op, refs)};")
         return wire
 
@@ -372,7 +371,7 @@ class ModuleWriter:
             target = self.func.blocks[ex.target]
             edge = term.edges[ex.index]
             for (pname, _), value in zip(target.params, edge.args, strict=True):
-                self.writes.append((f"{here} && {taken}", f"p2s_q_{self._id(pname)}", self.ref(r, value, last)))
+                self.writes.append((f"{here} && {taken}", self.register(pname), self.ref(r, value, last)))
                 self.global_regs.add(pname)
             self.next_state.append((f"{here} && {taken}", self.states[(self.start_of[ex.target], 0)]))
 
@@ -385,7 +384,7 @@ class ModuleWriter:
                     b = self.def_block[name]
                     at = max(s.values[name].cycle, s.preds[b].cycle)
                     cond = f"{self.cond(r, at)} && {self.ref(r, f'^p{b}', at)}"
-                    self.writes.append((cond, f"p2s_q_{self._id(name)}", self.ref(r, name, at)))
+                    self.writes.append((cond, self.register(name), self.ref(r, name, at)))
         for r, name in sorted(self.local_regs):
             slot = self.signal_slot(r, name)
             self.writes.append((self.cond(r, slot.cycle), self.local(r, name), self.wire(r, name)))
@@ -396,21 +395,14 @@ class ModuleWriter:
         m = self.module
         ports = ["input wire ap_clk", "input wire ap_rst", "input wire ap_start", "output wire ap_done",
                  "output wire ap_idle", "output wire ap_ready"]
-        for name, typ in self.func.args:
-            arg = self.args[name]
-            if name in self.memories:
-                mem = self.memories[name]
-                used = sorted(mem.ports) or [0]
-                for p in used:
-                    ports += [f"output wire [{mem.addr_width - 1}:0] {mem.name}_address{p}",
-                              f"output wire {mem.name}_ce{p}", f"input wire [{mem.width - 1}:0] {mem.name}_q{p}"]
-                    if any(we for _, _, we, _ in mem.ports.get(p, [])):
-                        ports += [f"output wire {mem.name}_we{p}", f"output wire [{mem.width - 1}:0] {mem.name}_d{p}"]
-            else:
-                ports.append(f"input wire [{width(typ) - 1}:0] {arg.name}")
-        for mem in self.untouched:  # the C names it, the design never reads it: ports that stay idle
-            ports += [f"output wire [{mem.addr_width - 1}:0] {mem.name}_address0", f"output wire {mem.name}_ce0",
-                      f"input wire [{mem.width - 1}:0] {mem.name}_q0"]
+        ports += [f"input wire [{width(typ) - 1}:0] {self.args[name].name}" for name, typ in self.func.args
+                  if name not in self.memories]
+        for mem in (m for m in self.memories.values() if not m.local):
+            for p in sorted(mem.ports) or [0]:
+                ports += [f"output wire [{mem.addr_width - 1}:0] {mem.name}_address{p}",
+                          f"output wire {mem.name}_ce{p}", f"input wire [{mem.width - 1}:0] {mem.name}_q{p}"]
+                if any(we for _, _, we, _ in mem.ports.get(p, [])):
+                    ports += [f"output wire {mem.name}_we{p}", f"output wire [{mem.width - 1}:0] {mem.name}_d{p}"]
         for res, typ in zip(m.results, self.func.results, strict=True):
             w = width(typ)
             if res.name == "return":
@@ -422,14 +414,9 @@ class ModuleWriter:
         lines = [f"// Generated by Proof2Silicon's static-scheduled backend: {nstates} states.",
                  f"module {m.top} (", ",\n".join(f"  {p}" for p in ports), ");",
                  f"  reg [{sw - 1}:0] p2s_state = 0;"]
-        for name in sorted(self.global_regs):
-            w = self.reg_bits(name)[0]
-            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}p2s_q_{self._id(name)};")
-        for r, name in sorted(self.local_regs):
-            w = self.reg_bits(name)[0]
-            lines.append(f"  reg {f'[{w - 1}:0] ' if w > 1 else ''}{self.local(r, name)};")
+        lines += [f"  reg {bit_range(self.reg_bits(n)[0])}{self.register(n)};" for n in sorted(self.global_regs)]
+        lines += [f"  reg {bit_range(self.reg_bits(n)[0])}{self.local(r, n)};" for r, n in sorted(self.local_regs)]
         lines += self.decls
-        lines += [f"  assign {m.name}_address0 = 0;\n  assign {m.name}_ce0 = 1'b0;" for m in self.untouched]
         lines += self._memory_logic()
         lines += self.wires
         done = " || ".join(f"({c})" for c, _ in self.returns) or "1'b0"
