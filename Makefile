@@ -62,12 +62,14 @@ $(STAMPS)/model: $(STAMPS)/venv $(STAMPS)/llama agents/llm/fetch_model.py
 	@touch $@
 
 # The open HLS flow's CIRCT wheel needs Python >= 3.13 (on 3.11 pip silently picks a 2023 wheel without the
-# handshake passes), so it gets its own environment; hls/ talks to it through a subprocess.
+# handshake passes), so it gets its own environment; hls/ talks to it through a subprocess. Polyphony (the QoR
+# table's open HLS comparison, benchmarks/polyphony_design.py) compiles there too.
 $(STAMPS)/hls-venv:
 	@mkdir -p $(STAMPS)
 	@test -n "$(HLS_PYTHON)" || { echo "Python 3.13 not found: install it (e.g. pyenv install 3.13.0) or set HLS_PYTHON"; exit 1; }
 	@test -x $(HLS_VENV)/bin/python || $(HLS_PYTHON) -m venv $(HLS_VENV)
 	$(HLS_VENV)/bin/python -c "import circt.passmanager" 2>/dev/null || $(HLS_VENV)/bin/pip install -q circt==1.162.0
+	$(HLS_VENV)/bin/python -c "import polyphony" 2>/dev/null || $(HLS_VENV)/bin/pip install -q polyphony==0.4.2
 	@touch $@
 
 FORCE:

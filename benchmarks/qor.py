@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python -m benchmarks.qor [--backends circt,static] [--kernels gcd,clamp,...] [--fmax]
+    .venv/bin/python -m benchmarks.qor [--backends circt,static,polyphony] [--kernels gcd,clamp,...] [--fmax]
                                        [--out runs/qor] [--records benchmarks/results/qor/records.jsonl]
     .venv/bin/python -m benchmarks.qor --report     # the table from the committed records alone
 
@@ -11,7 +11,8 @@ algorithm, the ``ap_ctrl_hs`` protocol, ``ap_memory`` ports). Every design, gene
 through the same steps on the task's own vectors: the co-simulation (cycles from start to done, every output
 checked) and yosys ``synth_ice40`` (LUT, FF, DSP; with ``--fmax`` also nextpnr-ice40's Fmax). The hand designs
 take the generated C's port mapping (``python`` and ``c`` stages of the reference), so their testbench is the
-one a backend's design gets. One record per kernel and backend (resumable: a kernel already measured at this
+one a backend's design gets. ``polyphony`` is Polyphony 0.4.2's design of the scalar kernels, from Python
+written for it (:mod:`benchmarks.polyphony_design`), compared on cycles with each backend. One record per kernel and backend (resumable: a kernel already measured at this
 commit is skipped); the report prints the table, each backend's ratio to hand per kernel and the geometric
 means, the figures of ``docs/results/qor.md``.
 """
@@ -25,13 +26,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.polyphony_design import KERNELS as POLYPHONY_KERNELS
 from pipeline.journal import Journal
 
 REPO = Path(__file__).resolve().parents[1]
 HAND = REPO / "benchmarks" / "qor"
 RECORDS = REPO / "benchmarks" / "results" / "qor" / "records.jsonl"
 KERNELS = ("abs_diff", "clamp", "gcd", "isqrt", "popcount32", "seq_sum", "dot_product", "linear_search")
-BACKENDS = ("circt", "static")
+BACKENDS = ("circt", "static", "polyphony")
+GIVEN = ("hand", "polyphony")  # designs made outside the pipeline's backends
 COLUMNS = ("cycles_max", "cycles_mean", "lut", "ff", "dsp", "fmax_mhz")
 
 
@@ -49,16 +52,17 @@ def measure(kernel: str, backend: str, out: Path, fmax: bool) -> dict[str, Any]:
     from pipeline.suites import load_suite
 
     task = next(t for t in load_suite("core") if t.id == kernel)
-    options = RunOptions(hls=DEFAULT_HLS if backend == "hand" else backend, extra={"fmax": fmax})
+    given = backend in GIVEN
+    options = RunOptions(hls=DEFAULT_HLS if given else backend, extra={"fmax": fmax})
     ctx = prepare_run(task, out / backend / kernel, options)
     candidate = ctx.out_dir / "candidate.dfy"
     candidate.write_text(task.reference or "")
     ctx.artifacts["dafny"] = str(candidate)
-    results = run_stages(ctx, ["python", "c"] + (["rtl"] if backend != "hand" else []))
+    results = run_stages(ctx, ["python", "c"] + ([] if given else ["rtl"]))
     failed = next((r for r in results if r.status is not Status.PASS), None)
     if failed is None:
-        if backend == "hand":
-            _hand_rtl(ctx, kernel)
+        if given:
+            _given_rtl(ctx, kernel, backend)
         results += run_stages(ctx, ["cosim", "estimate"])
         failed = next((r for r in results if r.status is not Status.PASS), None)
     row: dict[str, Any] = {"kernel": kernel, "backend": backend, "commit": _commit(), "passed": failed is None}
@@ -70,8 +74,10 @@ def measure(kernel: str, backend: str, out: Path, fmax: bool) -> dict[str, Any]:
     return row
 
 
-def _hand_rtl(ctx, kernel: str) -> None:
-    """Describe the hand-written design as an HLS backend's result would (``rtl_json``) for the later stages."""
+def _given_rtl(ctx, kernel: str, backend: str) -> None:
+    """Describe a design made outside the pipeline (``hand``: the hand-written one; ``polyphony``: Polyphony's
+    from ``benchmarks/qor/polyphony/``) as an HLS backend's result would (``rtl_json``) for the later stages."""
+    from benchmarks.polyphony_design import compile_kernel
     from hls.ap_ctrl import VITIS_NAMING, ap_ctrl_interface
     from hls.cfront import top_signature
     from hls.rtl_result import RtlResult
@@ -79,15 +85,18 @@ def _hand_rtl(ctx, kernel: str) -> None:
 
     c_source = Path(ctx.artifacts["c"]).read_text()
     top = Path(HAND / f"{kernel}.v").read_text().split("module ", 1)[1].split()[0].strip("(")
+    signature = top_signature(c_source, top)
     out = ctx.stage_dir("rtl")
-    design = out / f"{kernel}.v"
-    shutil.copyfile(HAND / f"{kernel}.v", design)
-    iface = ap_ctrl_interface(top_signature(c_source, top), read_ports_from_files([design], top), VITIS_NAMING,
-                              "hand")
-    rtl = RtlResult(backend="hand", top_module=top, verilog_files=[str(design)], interface=iface, reports={},
-                    log_path=str(out / "none.log"), seconds=0.0)
+    if backend == "polyphony":
+        files = compile_kernel(kernel, out / "polyphony", signature)
+    else:
+        files = [out / f"{kernel}.v"]
+        shutil.copyfile(HAND / f"{kernel}.v", files[0])
+    iface = ap_ctrl_interface(signature, read_ports_from_files(files[:1], top), VITIS_NAMING, backend)
+    rtl = RtlResult(backend=backend, top_module=top, verilog_files=[str(f) for f in files], interface=iface,
+                    reports={}, log_path=str(out / "none.log"), seconds=0.0)
     rtl.save(out / "rtl.json")
-    ctx.artifacts.update({"rtl_json": str(out / "rtl.json"), "verilog": str(design)})
+    ctx.artifacts.update({"rtl_json": str(out / "rtl.json"), "verilog": str(files[0])})
 
 
 def geomean(values: list[float]) -> float | None:
@@ -124,6 +133,7 @@ def report(rows: list[dict[str, Any]], backends: list[str]) -> str:
             fmax = f"{r['fmax_mhz']:.1f}" if r.get("fmax_mhz") else "-"
             lines.append(f"| {k} | {b} | {r['cycles_max']} / {r['cycles_mean']} | {r['lut']} | {r['ff']} | "
                          f"{r['dsp']} | {fmax} | {vs} |")
+    lines += _against_polyphony(by, kernels, backends)
     lines += ["", "Geometric means of the ratios to the hand-written designs:", "",
               "| backend | cycles | LUT | FF | kernels |", "| --- | --- | --- | --- | --- |"]
     for b in backends:
@@ -131,6 +141,31 @@ def report(rows: list[dict[str, Any]], backends: list[str]) -> str:
         lines.append(f"| {b} | " + " | ".join(f"{v:.2f}x" if v else "-" for v in g.values())
                      + f" | {len(ratios[b]['lut'])} |")
     return "\n".join(lines) + "\n"
+
+
+def _against_polyphony(by: dict[tuple[str, str], dict[str, Any]], kernels: list[str],
+                       backends: list[str]) -> list[str]:
+    """Each backend's cycles against Polyphony's on the kernels Polyphony expresses (the scalar ones)."""
+    others = [b for b in backends if b != "polyphony"]
+    shared = [k for k in kernels if by.get((k, "polyphony"), {}).get("passed")]
+    if "polyphony" not in backends or not shared or not others:
+        return []
+    lines = ["", "Cycles (mean over the vectors) against Polyphony 0.4.2's, on the kernels it expresses:", "",
+             "| kernel | polyphony | " + " | ".join(others) + " |", "| --- | --- | " + " | ".join("---" for _ in others)
+             + " |"]
+    for k in shared:
+        poly = by[(k, "polyphony")]["cycles_mean"]
+        cells = []
+        for b in others:
+            r = by.get((k, b))
+            cells.append(f"{r['cycles_mean']} ({r['cycles_mean'] / poly:.2f}x)" if r and r["passed"] else "-")
+        lines.append(f"| {k} | {poly} | " + " | ".join(cells) + " |")
+    for b in others:
+        rows = [by.get((k, b)) for k in shared]
+        ok = sum(1 for k, r in zip(shared, rows, strict=True) if r and r["passed"]
+                 and r["cycles_mean"] <= by[(k, "polyphony")]["cycles_mean"])
+        lines.append(f"\n{b}: cycles no more than Polyphony's on {ok} of {len(shared)} kernels.")
+    return lines
 
 
 def _ratio(row: dict[str, Any], hand: dict[str, Any], col: str) -> float | None:
@@ -161,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         done = {(r["kernel"], r["backend"]) for r in journal.records() if r.get("commit") == commit}
         for k in kernels:
             for b in ["hand", *backends]:
-                if (k, b) in done and not args.rerun:
+                if (k, b) in done and not args.rerun or (b == "polyphony" and k not in POLYPHONY_KERNELS):
                     continue
                 print(f"{k} / {b} ...", file=sys.stderr, flush=True)
                 row = measure(k, b, args.out, args.fmax)

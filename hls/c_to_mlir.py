@@ -79,6 +79,7 @@ class MlirModule:
     results: list[MlirResult]
     pragmas: list[str]
     bank: MemoryBank | None = None
+    no_wrap: set[str] = field(default_factory=set)  # values of signed C `+ - *`: overflow is undefined in C
 
 
 # --------------------------------------------------------------------------------------------- variables
@@ -162,6 +163,7 @@ class CToMlir:
         self.used_memrefs: set[int] = set()
         self.port_count: dict[int, int] = {}  # memref value id -> loads + stores (one port each)
         self.bank = bank
+        self.no_wrap: list[Val] = []  # results of signed `+ - *` (:attr:`MlirModule.no_wrap`)
 
     # ----------------------------------------------------------------------------------------- helpers
 
@@ -279,7 +281,8 @@ class CToMlir:
             arg_vals.append(bank_val)
         args, arg_vals = self.order_memories(args, arg_vals)
         text = self.b.render(self.top, arg_vals, [r.ctype.mlir for r in results])
-        return MlirModule(f"module {{\n{text}\n}}\n", self.top, args, results, pragmas, self.bank)
+        no_wrap = {self.b.names[self.b.resolve(v).id] for v in self.no_wrap if self.b.resolve(v).id in self.b.names}
+        return MlirModule(f"module {{\n{text}\n}}\n", self.top, args, results, pragmas, self.bank, no_wrap)
 
     def multi_port_memories(self, args: list[MlirArg], arg_vals: list[Val]) -> list[str]:
         return [a.name for a, v in zip(args, arg_vals, strict=True)
@@ -664,7 +667,10 @@ class CToMlir:
                 pred = ("s" if t.signed else "u") + pred
             return self.b.op("i1", f"arith.cmpi {pred}, {{}}, {{}} : {t.mlir}", a, b), BOOL
         if op in _ARITH:
-            return self.b.op(t.mlir, f"arith.{_ARITH[op]} {{}}, {{}} : {t.mlir}", a, b), t
+            value = self.b.op(t.mlir, f"arith.{_ARITH[op]} {{}}, {{}} : {t.mlir}", a, b)
+            if t.signed and op in "+-*":  # signed overflow is undefined in C: every C compiler takes it as exact
+                self.no_wrap.append(value)
+            return value, t
         if op == "/" and t.signed:
             return self.signed_div(a, b, t), t
         if op in ("/", "%"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hls.backends.base import HlsOptions
+from hls.hls_c.bounds import requires_bounds
 from pipeline.hw_interface import HwInterface
 from pipeline.stage import RunContext
 
@@ -26,13 +27,16 @@ def hls_options(ctx: RunContext) -> HlsOptions:
     options = HlsOptions.from_mapping({k: v for k, v in merged.items() if k != "settings"})
     options.settings = {**task_settings, **options.settings, **cli_settings}
     if "interface" in ctx.artifacts:
-        options.input_ranges = input_ranges(HwInterface.load(ctx.artifacts["interface"]))
+        options.input_ranges = input_ranges(HwInterface.load(ctx.artifacts["interface"]), ctx.task.requires)
     return options
 
 
-def input_ranges(hw: HwInterface) -> dict[str, tuple[int, int]]:
+def input_ranges(hw: HwInterface, requires: list[str] = ()) -> dict[str, tuple[int, int]]:
     """The ranges the interface promises for scalar inputs: a length port (``len``, ``rows``, ``cols``) is at
-    most its array's extent, a ``nat`` input is not negative."""
+    most its array's extent, a ``nat`` input is not negative, and an input the pinned ``requires`` bounds by
+    constants (``n < 1073741824``) stays within them: the hardware is specified for those inputs alone, as the
+    width proof and the co-simulation's vectors are."""
+    bounds = requires_bounds(list(requires))
     arrays = {p.name: p for p in hw.ports if p.role in ("array", "array_out")}
     out: dict[str, tuple[int, int]] = {}
     for p in hw.ports:
@@ -43,4 +47,11 @@ def input_ranges(hw: HwInterface) -> dict[str, tuple[int, int]]:
             out[p.name] = (0, min(extent, top))
         elif p.role == "in" and p.dafny_type == "nat":
             out[p.name] = (0, top)
+        if p.role == "in" and p.dafny_name in bounds:
+            bottom = -top - 1 if p.signed else 0
+            lo, hi = out.get(p.name, (bottom, top))
+            want_lo, want_hi = bounds[p.dafny_name]
+            lo, hi = max(lo, want_lo if want_lo is not None else lo), min(hi, want_hi if want_hi is not None else hi)
+            if lo <= hi:  # contradictory bounds: no input meets them, nothing is promised
+                out[p.name] = (lo, hi)
     return out

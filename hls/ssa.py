@@ -285,6 +285,7 @@ class SsaBuilder:
         self._binarize_merges(live)
         self._remove_trivial_phis(live)
         names: dict[int, str] = {a.id: f"%arg{i}" for i, a in enumerate(args)}
+        self.names = names  # the rendered name of every value, for what the caller knows of them
         counter = itertools.count()
 
         def nm(v: Val) -> str:

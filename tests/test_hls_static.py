@@ -257,6 +257,7 @@ def test_value_ranges_cover_every_value_the_programs_compute():
     """Soundness against real runs: every program's vectors, interpreted, stay inside the ranges (with the
     interface's promises as the backend gets them)."""
     from hls.options import input_ranges
+    from hls.static.cse import merge_repeated
     from hls.static.ranges import value_ranges
     from hls.vectors import port_vectors
 
@@ -267,7 +268,9 @@ def test_value_ranges_cover_every_value_the_programs_compute():
         module = CToMlir(prog.functions, p.top).lower(prog.pragmas)
         func = read_function(module.text, p.top)
         names = {a.name: n for (n, _), a in zip(func.args, module.args, strict=True)}
-        ranges = value_ranges(func, {names[k]: v for k, v in input_ranges(p.hw).items() if k in names})
+        func, merged = merge_repeated(func)
+        ranges = value_ranges(func, {names[k]: v for k, v in input_ranges(p.hw).items() if k in names},
+                              module.no_wrap - set(merged))
         for vec in port_vectors(p.hw, p.inputs, p.expected):
             args = {}
             for (n, typ), arg in zip(func.args, module.args, strict=True):
@@ -316,3 +319,69 @@ def test_ranges_reach_their_fixed_point_where_a_loop_body_lists_its_blocks_out_o
         for name, values in interpret(func, {"%arg0": list(range(200, 216)), "%arg1": n}).items():
             lo, hi = ranges.get(name, (-(1 << 63), 1 << 63))
             assert all(lo <= v <= hi for v in values), (n, name, (lo, hi), sorted(values))
+
+
+SQUARE_COUNT = """
+#include <stdint.h>
+int32_t q(int32_t n) {
+    int32_t r = 0;
+    while (((r + 1) * (r + 1)) <= n) { r = (r + 1); }
+    return r;
+}
+"""
+
+
+def lowered(source: str, top: str):
+    program_ = parse_c(source)
+    return CToMlir(program_.functions, top).lower(program_.pragmas)
+
+
+def test_repeated_operations_merge_into_the_dominating_one():
+    """``(r + 1) * (r + 1)`` and the body's ``r + 1`` are one adder; the literals one constant each."""
+    from hls.static.cse import merge_repeated
+
+    func = function(SQUARE_COUNT, "q")
+    merged, names = merge_repeated(func)
+    adds = [op for b in merged.blocks.values() for op in b.ops if op.name == "arith.addi"]
+    assert len(adds) == 1 and len([op for b in func.blocks.values() for op in b.ops if op.name == "arith.addi"]) == 3
+    mul = next(op for b in merged.blocks.values() for op in b.ops if op.name == "arith.muli")
+    assert mul.operands == [adds[0].result] * 2
+    assert set(names.values()) <= {op.result for b in merged.blocks.values() for op in b.ops}
+
+
+def test_a_signed_square_bounds_its_root_and_narrowing_wins_back_the_widened_counter():
+    """From ``(r + 1)^2 <= n`` with ``n < 2^30``, ``r`` fits 15 bits, but only because signed C overflow is
+    undefined (the square cannot wrap) and the loop's widened bound is narrowed again; without the promise that
+    ``+`` and ``*`` do not wrap, ``r`` stays 32 bits wide."""
+    from hls.static.cse import merge_repeated
+    from hls.static.ranges import bits_for, value_ranges
+
+    module = lowered(SQUARE_COUNT, "q")
+    func, merged = merge_repeated(read_function(module.text, "q"))
+    n = {"%arg0": (0, (1 << 30) - 1)}
+    loop = next(b for b in func.blocks.values() if b.params)
+    exact = value_ranges(func, n, module.no_wrap - set(merged))
+    assert exact[loop.params[0][0]] == (0, 32767)
+    assert bits_for(value_ranges(func, n)[loop.params[0][0]])[0] >= 31
+    for x in (0, 1, 17, (1 << 30) - 1):  # sound on real runs
+        for name, values in interpret(func, {"%arg0": x}).items():
+            lo, hi = exact.get(name, (-(1 << 63), 1 << 63))
+            assert all(lo <= v <= hi for v in values), (x, name, (lo, hi), sorted(values))
+
+
+def test_unsigned_arithmetic_wraps_so_it_is_not_taken_as_exact():
+    module = lowered(SQUARE_COUNT.replace("int32_t", "uint32_t"), "q")
+    assert module.no_wrap == set()
+    assert lowered(SQUARE_COUNT, "q").no_wrap
+
+
+def test_input_ranges_take_the_constant_bounds_of_the_requires():
+    from hls.options import input_ranges
+    from pipeline.hw_interface import HwInterface, HwPort
+
+    hw = HwInterface("f", [HwPort("n", "in", "int32_t", 32, True, dafny_name="n", dafny_type="nat"),
+                           HwPort("k", "in", "int32_t", 32, True, dafny_name="k", dafny_type="int"),
+                           HwPort("j", "in", "int32_t", 32, True, dafny_name="j", dafny_type="int")])
+    got = input_ranges(hw, ["n < 1073741824", "-5 <= k", "j > 3 || j < 0"])
+    assert got == {"n": (0, (1 << 30) - 1), "k": (-5, (1 << 31) - 1)}  # a disjunction promises nothing
+    assert input_ranges(hw, ["k > 5 && k < 2"]) == {"n": (0, (1 << 31) - 1)}  # contradictory: nothing promised

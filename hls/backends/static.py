@@ -20,6 +20,7 @@ from hls.c_to_mlir import CToMlir
 from hls.cfront import parse_c
 from hls.launchers import Launcher
 from hls.rtl_result import RtlInterface
+from hls.static.cse import merge_repeated
 from hls.static.fold import fold_decided
 from hls.static.ir import read_function
 from hls.static.prefetch import plan
@@ -49,13 +50,15 @@ class Static(HlsBackend):
     def _run_tool(self, ctx: BuildContext, launcher: Launcher, tool: str, args: list[str]) -> CommandResult:
         start = time.monotonic()
         module = ctx.extra["mlir"]
-        func = read_function(module.text, ctx.top)
+        func, merged = merge_repeated(read_function(module.text, ctx.top))
         known = {a.name: n for (n, _), a in zip(func.args, module.args, strict=True)}
-        ranges = value_ranges(func, {known[k]: tuple(v) for k, v in ctx.options.input_ranges.items() if k in known})
+        no_wrap = {n for n in module.no_wrap if n not in merged}
+        ranges = value_ranges(func, {known[k]: tuple(v) for k, v in ctx.options.input_ranges.items() if k in known},
+                              no_wrap)
         func = fold_decided(func, ranges)
         constants = constant_values(func)
         regions = build_regions(func)
-        scheds, _ = plan(func, regions, ctx.options.clock_period_ns, constants)
+        scheds, _ = plan(func, regions, ctx.options.clock_period_ns, constants, ranges)
         used = {a.name for a in module.args}
         untouched = [Memory(p.name, math.prod(p.dims), p.dims, p.ctype.width, False)
                      for p in ctx.signature.params if p.kind == "array" and p.name not in used]

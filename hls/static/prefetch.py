@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hls.static.ir import Function, Operation
+from hls.static.ranges import Interval
 from hls.static.regions import Exit, Region
 from hls.static.schedule import LOAD_PORTS, RegionSchedule, schedule_region
 
@@ -76,15 +77,16 @@ def _free_port(memory: str, sources: list[int], scheds: list[RegionSchedule],
     return next((p for p in range(LOAD_PORTS) if p not in busy), None)
 
 
-def plan(func: Function, regions: list[Region], clock_period_ns: float,
-         constants: set[str]) -> tuple[list[RegionSchedule], dict[int, dict[str, int]]]:
-    """The schedules with the prefetches that hold on them: per region index, load result -> read port."""
+def plan(func: Function, regions: list[Region], clock_period_ns: float, constants: set[str],
+         ranges: dict[str, Interval] | None = None) -> tuple[list[RegionSchedule], dict[int, dict[str, int]]]:
+    """The schedules with the prefetches that hold on them: per region index, load result -> read port
+    (``ranges``: the value ranges, for the operators' delays)."""
     wanted = {r: [op.result for op in candidates(func, reg, constants)] if r else []  # the entry has no entry
               for r, reg in enumerate(regions)}
     ports: dict[int, dict[str, int]] = {r: {name: 0 for name in names if name} for r, names in wanted.items()}
     loads = {op.result: op for b in func.blocks.values() for op in b.ops if op.name == "memref.load"}
     while True:
-        scheds = [schedule_region(func, reg, clock_period_ns, constants, ports[r]) for r, reg in enumerate(regions)]
+        scheds = [schedule_region(func, reg, clock_period_ns, constants, ports[r], ranges) for r, reg in enumerate(regions)]
         taken: dict[tuple[int, str], set[int]] = {}
         dropped = False
         for r in range(len(regions)):

@@ -3,18 +3,24 @@
 A sound interval analysis over the SSA form: every value gets ``[lo, hi]`` (its signed reading), starting from what
 the caller knows of the inputs (a length port is at most its array's depth, a ``nat`` is not negative) and the
 types' own bounds. Branches refine what they test: on the edge where ``i < n`` holds, ``i`` is at most ``hi(n) -
-1``, also through the boolean block arguments the C lowering threads conditions through. Loops iterate to a fixed
-point; a bound still growing after a few rounds is widened to the next landmark (a constant of the program or an
-input's bound, give or take one; else the type's bound), so the analysis ends. Any operation it does not model gets
+1``, also through the boolean block arguments the C lowering threads conditions through. A refined value passes its
+bound back through what computed it where that is exact (``i + 1 < n`` bounds ``i``; ``r * r <= n`` bounds ``r``
+when the product cannot overflow). Loops iterate to a fixed point; a bound still growing after a few rounds is
+widened to the next landmark (a constant of the program or an input's bound, give or take one; else the type's
+bound), so the analysis ends; then a few narrowing rounds recompute every range from the others without the join,
+which wins back what widening overshot (a loop bounded only by its exit test). Any operation it does not model gets
 its type's full range: a register is never narrower than what the program can store in it.
 """
 
 from __future__ import annotations
 
+import math
+
 from hls.static.ir import Function, Operation, width
 
 Interval = tuple[int, int]
 ROUNDS = 6  # fixpoint rounds before widening
+NARROWING = 3  # rounds recomputing the ranges from a fixed point (each one stays sound)
 GIVE_UP = 80  # rounds after which the analysis claims nothing (never reached on the suite)
 
 
@@ -42,6 +48,15 @@ def _clip(rng: Interval, typ: str) -> Interval:
     return (lo, hi) if tlo <= lo and hi <= thi else (tlo, thi)
 
 
+def _meet(old: Interval | None, new: Interval) -> Interval:
+    """``new`` kept within ``old``: a narrowing round never widens a range."""
+    return new if old is None else (max(old[0], new[0]), min(old[1], new[1]))
+
+
+def _isqrt_floor(n: int) -> int:
+    return math.isqrt(n) if n >= 0 else -1
+
+
 def _join(a: Interval | None, b: Interval | None) -> Interval | None:
     if a is None:
         return b
@@ -51,10 +66,13 @@ def _join(a: Interval | None, b: Interval | None) -> Interval | None:
 
 
 class RangeAnalysis:
-    """Ranges of every value of ``func`` (see the module docstring); ``inputs``: argument name -> range."""
+    """Ranges of every value of ``func`` (see the module docstring); ``inputs``: argument name -> range;
+    ``no_wrap``: values whose operation never wraps around on an input the program is defined for (a signed C
+    ``+ - *``, whose overflow C leaves undefined), so their range is the exact one, within their type."""
 
-    def __init__(self, func: Function, inputs: dict[str, Interval]) -> None:
+    def __init__(self, func: Function, inputs: dict[str, Interval], no_wrap: set[str] = frozenset()) -> None:
         self.func = func
+        self.no_wrap = no_wrap
         self.types = func.types()
         self.defs: dict[str, Operation] = {op.result: op for b in func.blocks.values() for op in b.ops if op.result}
         self.param_of = {name: (b.id, k) for b in func.blocks.values() for k, (name, _) in enumerate(b.params)}
@@ -82,6 +100,9 @@ class RangeAnalysis:
             for b in order:
                 self.block(b)
             if self.ranges == before and self.reachable == reached and self.entry_facts == facts:
+                for _ in range(NARROWING):
+                    for b in order:
+                        self.block(b, narrowing=True)
                 return {**self.constants, **self.ranges}
             rounds += 1
             if rounds >= GIVE_UP:  # no fixed point in sight: claim nothing beyond the types
@@ -110,8 +131,15 @@ class RangeAnalysis:
             return self.ranges[name]
         return self.constants.get(name)  # None: not reached yet in this round
 
-    def block(self, b: int) -> None:
+    def block(self, b: int, narrowing: bool = False) -> None:
+        """Update the ranges of ``b``'s values: joined with what they held while iterating up to the fixed
+        point, recomputed and kept within it while ``narrowing``."""
         block = self.func.blocks[b]
+
+        def update(name: str, rng: Interval, typ: str) -> None:
+            old = self.ranges.get(name)
+            self.ranges[name] = _meet(old, _clip(rng, typ)) if narrowing else _clip(_join(old, rng), typ)
+
         facts: dict[str, Interval] = {}
         if b != 0:
             incoming = [(e, self.edge_facts(e)) for e in self.preds[b]]
@@ -125,7 +153,7 @@ class RangeAnalysis:
                     arg = self.func.edge_arg((src, i), k)
                     got = _join(got, self.value(arg, f))
                 if got is not None:
-                    self.ranges[name] = _clip(_join(self.ranges.get(name), got), typ)
+                    update(name, got, typ)
             names = set.intersection(*(set(f) for _, f in incoming)) if incoming else set()
             for n in names:
                 joined = None
@@ -137,7 +165,7 @@ class RangeAnalysis:
             if op.result and op.name not in ("arith.constant", "memref.alloca"):
                 rng = self.transfer(op, facts)
                 if rng is not None:
-                    self.ranges[op.result] = _clip(_join(self.ranges.get(op.result), rng), op.type)
+                    update(op.result, rng, op.type)
 
     def edge_facts(self, edge: tuple[int, int]) -> dict[str, Interval] | None:
         """What holds along ``edge``: the source's facts refined by its branch; None if it cannot be taken."""
@@ -228,9 +256,40 @@ class RangeAnalysis:
             for a, ra, rb in ((x, rx, ry), (y, ry, rx)):
                 if rb[0] == rb[1]:
                     out[a] = (ra[0] + (ra[0] == rb[0]), ra[1] - (ra[1] == rb[0]))
+        for name in list(out):
+            self._backward(name, out, facts, 3)
         if any(r[0] > r[1] for r in out.values()):
             return None  # no value the ranges allow makes the compare come out this way: the edge is never taken
         return {n: r for n, r in out.items() if n not in self.constants}
+
+    def _backward(self, name: str, out: dict[str, Interval], facts: dict[str, Interval], depth: int) -> None:
+        """Pass ``out[name]`` back to the operand that computed it, where the operation is exact (cannot wrap)
+        over the operand's range: ``a + c``, ``a - c`` with ``c`` constant, ``a * a`` with ``a >= 0``, casts."""
+        op = self.defs.get(name)
+        rng = out[name]
+        if depth <= 0 or op is None or rng[0] > rng[1] or not op.operands:
+            return
+        kind = op.name.split(".")[-1]
+        a = op.operands[0]
+        ra = out.get(a) or self.value(a, facts)
+        if ra is None or a in self.constants:
+            return
+        got: Interval | None = None
+        exact = name in self.no_wrap
+        tlo, thi = type_range(op.type)
+        if kind in ("addi", "subi") and op.operands[1] in self.constants:
+            c = self.constants[op.operands[1]][0] * (1 if kind == "addi" else -1)
+            if exact or (tlo <= ra[0] + c and ra[1] + c <= thi):
+                got = (rng[0] - c, rng[1] - c)
+        elif kind == "muli" and op.operands[1] == a and ra[0] >= 0 and (exact or ra[1] * ra[1] <= thi):
+            root = _isqrt_floor(rng[1])
+            lo = _isqrt_floor(rng[0] - 1) + 1 if rng[0] > 0 else 0
+            got = (lo, root)
+        elif kind in ("extsi", "index_cast") or (kind == "extui" and ra[0] >= 0):
+            got = rng
+        if got is not None:
+            out[a] = (max(ra[0], got[0]), min(ra[1], got[1]))
+            self._backward(a, out, facts, depth - 1)
 
     def transfer(self, op: Operation, facts: dict[str, Interval]) -> Interval | None:
         kind = op.name.split(".")[-1]
@@ -249,13 +308,20 @@ class RangeAnalysis:
         if kind == "trunci":
             return a[0] if type_range(op.type)[0] <= a[0][0] and a[0][1] <= type_range(op.type)[1] else \
                 type_range(op.type)
-        if kind == "addi":
-            return (a[0][0] + a[1][0], a[0][1] + a[1][1])
-        if kind == "subi":
-            return (a[0][0] - a[1][1], a[0][1] - a[1][0])
-        if kind == "muli":
-            ends = [x * y for x in a[0] for y in a[1]]
-            return (min(ends), max(ends))
+        if kind in ("addi", "subi", "muli"):
+            if kind == "addi":
+                rng = (a[0][0] + a[1][0], a[0][1] + a[1][1])
+            elif kind == "subi":
+                rng = (a[0][0] - a[1][1], a[0][1] - a[1][0])
+            else:
+                ends = [x * y for x in a[0] for y in a[1]]
+                rng = (min(ends), max(ends))
+            if op.result in self.no_wrap:  # exact: what lies beyond the type is never computed
+                tlo, thi = type_range(op.type)
+                rng = (max(rng[0], tlo), min(rng[1], thi))
+                if rng[0] > rng[1]:
+                    rng = (tlo, thi)
+            return rng
         if kind == "select":
             return _join(a[1], a[2])
         if kind == "andi" and (a[0][0] >= 0 or a[1][0] >= 0):
@@ -271,9 +337,10 @@ class RangeAnalysis:
         return type_range(op.type)
 
 
-def value_ranges(func: Function, inputs: dict[str, Interval]) -> dict[str, Interval]:
+def value_ranges(func: Function, inputs: dict[str, Interval],
+                 no_wrap: set[str] = frozenset()) -> dict[str, Interval]:
     """Every value's range (see :class:`RangeAnalysis`)."""
-    return RangeAnalysis(func, inputs).run()
+    return RangeAnalysis(func, inputs, no_wrap).run()
 
 
 def decided(op: Operation, ranges: dict[str, Interval]) -> bool | None:

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from hls.static.ir import Function, Operation, width
+from hls.static.ranges import Interval, bits_for
 from hls.static.regions import Region
 
 # ------------------------------------------------------------------------------------ the delay model (ns)
@@ -28,10 +29,22 @@ CLOCK_TO_Q = 0.6  # a memory's registered read data
 LOAD_PORTS = 2  # port 0 and port 1 read; only port 0 writes
 
 
-def delay(op: Operation, types: dict[str, str]) -> float:
+def operator_width(op: Operation, ranges: dict[str, Interval]) -> int:
+    """The bits ``op``'s operator really has: its type's, or fewer where the value ranges of its operands and its
+    result need fewer (the written registers are that narrow, and synthesis trims bits that stay constant)."""
+    w = width(op.source_type or op.type) if not op.type.startswith("memref") else 32
+    names = [x for x in [*op.operands, op.result] if x]
+    if op.name.endswith(".muli"):  # a multiplier's size is its operands'
+        names = list(op.operands)
+    if not names or any(x not in ranges for x in names):
+        return w
+    return min(w, max(bits_for(ranges[x])[0] for x in names))
+
+
+def delay(op: Operation, types: dict[str, str], ranges: dict[str, Interval] | None = None) -> float:
     """The estimated combinational delay of ``op``."""
     kind = op.name.split(".")[-1]
-    w = width(op.source_type or op.type) if not op.type.startswith("memref") else 32
+    w = operator_width(op, ranges or {})
     if kind in ("constant", "index_cast", "extui", "extsi", "trunci"):
         return 0.0
     if kind in ("addi", "subi", "cmpi", "maxsi", "minsi", "maxui", "minui"):
@@ -87,8 +100,9 @@ class _Placer:
     """The ASAP placement of one region (see the module docstring)."""
 
     def __init__(self, func: Function, region: Region, budget: float, constants: set[str],
-                 prefetched: dict[str, int]) -> None:
+                 prefetched: dict[str, int], ranges: dict[str, Interval]) -> None:
         self.func = func
+        self.ranges = ranges
         self.prefetched = prefetched
         self.types = func.types()
         self.budget = budget
@@ -157,7 +171,7 @@ class _Placer:
             self.store(op, b, inputs + [self.s.preds[b]])
         else:
             assert op.result is not None
-            self.s.values[op.result] = self.place(inputs, delay(op, self.types))
+            self.s.values[op.result] = self.place(inputs, delay(op, self.types, self.ranges))
 
     def _address_cost(self, op: Operation) -> float:
         return 0.0 if len(op.operands) <= 1 or op.name == "memref.store" and len(op.operands) <= 2 else 4.0
@@ -214,18 +228,22 @@ def constant_values(func: Function) -> set[str]:
     return out
 
 
-def chaining_budget(func: Function, clock_period_ns: float) -> float:
+def chaining_budget(func: Function, clock_period_ns: float, ranges: dict[str, Interval] | None = None) -> float:
     """The delay one cycle may chain: the clock period less its uncertainty, or, where one operation alone is
     slower (a combinational divider), that operation and the multiplexer in front of a register: the clock
     cannot be faster than that operation, so filling its cycle up to it costs no frequency."""
     types = func.types()
-    slowest = max((delay(op, types) for b in func.blocks.values() for op in b.ops
+    slowest = max((delay(op, types, ranges) for b in func.blocks.values() for op in b.ops
                    if op.result and not op.type.startswith("memref")), default=0.0)
     return max(clock_period_ns * (1 - CLOCK_UNCERTAINTY), slowest + MUX)
 
 
 def schedule_region(func: Function, region: Region, clock_period_ns: float, constants: set[str],
-                    prefetched: dict[str, int] | None = None) -> RegionSchedule:
+                    prefetched: dict[str, int] | None = None,
+                    ranges: dict[str, Interval] | None = None) -> RegionSchedule:
     """Place ``region``'s operations (see the module docstring); ``prefetched``: loads read while entering the
-    region (:mod:`hls.static.prefetch`), by result, with the port their data is on."""
-    return _Placer(func, region, chaining_budget(func, clock_period_ns), constants, prefetched or {}).run()
+    region (:mod:`hls.static.prefetch`), by result, with the port their data is on; ``ranges``: the value
+    ranges (:mod:`hls.static.ranges`), which narrow the operators and so their delays."""
+    ranges = ranges or {}
+    return _Placer(func, region, chaining_budget(func, clock_period_ns, ranges), constants, prefetched or {},
+                   ranges).run()
