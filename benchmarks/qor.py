@@ -12,9 +12,9 @@ through the same steps on the task's own vectors: the co-simulation (cycles from
 checked) and yosys ``synth_ice40`` (LUT, FF, DSP; with ``--fmax`` also nextpnr-ice40's Fmax). The hand designs
 take the generated C's port mapping (``python`` and ``c`` stages of the reference), so their testbench is the
 one a backend's design gets. ``polyphony`` is Polyphony 0.4.2's design of the scalar kernels, from Python
-written for it (:mod:`benchmarks.polyphony_design`), compared on cycles with each backend. One record per kernel and backend (resumable: a kernel already measured at this
-commit is skipped); the report prints the table, each backend's ratio to hand per kernel and the geometric
-means, the figures of ``docs/results/qor.md``.
+written for it (:mod:`benchmarks.polyphony_design`), compared on cycles with each backend. One record per kernel and
+backend (resumable: a kernel already measured at this commit is skipped); the report prints the table, each
+backend's ratio to hand per kernel and the geometric means, the figures of ``docs/results/qor.md``.
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def merge_repeated(func: Function) -> tuple[Function, dict[str, str]]:
         block = func.blocks[b]
         term = block.term
         assert term is not None
+        edges = [Edge(e.target, [rename(a) for a in e.args]) for e in term.edges]
         blocks[b] = replace(block, ops=[replace(op, operands=[rename(x) for x in op.operands]) for op in ops],
-                            term=Terminator(term.kind, [Edge(e.target, [rename(a) for a in e.args]) for e in term.edges],
-                                            rename(term.cond) if term.cond else "", [rename(v) for v in term.values]))
+                            term=Terminator(term.kind, edges, rename(term.cond) if term.cond else "",
+                                            [rename(v) for v in term.values]))
     return replace(func, blocks={b: blocks[b] for b in func.blocks if b in blocks}), names

@@ -86,7 +86,8 @@ def plan(func: Function, regions: list[Region], clock_period_ns: float, constant
     ports: dict[int, dict[str, int]] = {r: {name: 0 for name in names if name} for r, names in wanted.items()}
     loads = {op.result: op for b in func.blocks.values() for op in b.ops if op.name == "memref.load"}
     while True:
-        scheds = [schedule_region(func, reg, clock_period_ns, constants, ports[r], ranges) for r, reg in enumerate(regions)]
+        scheds = [schedule_region(func, reg, clock_period_ns, constants, ports[r], ranges)
+                  for r, reg in enumerate(regions)]
         taken: dict[tuple[int, str], set[int]] = {}
         dropped = False
         for r in range(len(regions)):
