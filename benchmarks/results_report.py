@@ -15,7 +15,8 @@ Each page is made from one folder of records under ``benchmarks/results/``:
 * ``dafnybench/records.jsonl`` -> ``dafnybench.md``: :mod:`benchmarks.dafnybench_verify`'s records;
 * ``public/<suite>.jsonl`` -> ``public-funnel.md``: :mod:`benchmarks.public_funnel`'s records (the bench
   result lines of each public suite);
-* ``qor/records.jsonl`` -> ``qor.md``: :mod:`benchmarks.qor`'s records (kernels x backends against hand designs).
+* ``qor/records.jsonl`` -> ``qor.md``: :mod:`benchmarks.qor`'s records (kernels x backends against hand designs);
+* ``formal/<suite>.jsonl`` -> ``formal.md``: the result lines of a ``p2s bench`` with the formal stage.
 
 Every table names the command that produced its records and the commit they were measured at: the commit the
 record names where it names one, else the one in ``committed_at.txt`` beside the records (the commit that
@@ -381,15 +382,72 @@ def qor_page(folder: Path) -> str | None:
     rows = Journal(records).records()
     backends = [b for b in BACKENDS if any(r["backend"] == b for r in rows)]
     lines = header("Quality of results: generated designs against hand-written ones", f"`{rel(records)}`")
-    lines += ["## Eight core kernels, each backend against a hand-written design", "", "```bash",
+    lines += ["## Eight core kernels, each backend and Polyphony against a hand-written design", "", "```bash",
               ".venv/bin/python -m benchmarks.qor --fmax   # resumable; --fmax adds nextpnr-ice40's Fmax, "
               "--rerun measures again", "```", "",
               "Each kernel is a core task; `hand` is the design in `benchmarks/qor/` (the same algorithm written "
               "by hand, `ap_ctrl_hs` with `ap_memory` ports). Every design runs the task's own vectors in the same "
               "co-simulation and goes through the same yosys `synth_ice40` (and nextpnr-ice40 for Fmax). A ratio "
               "is the backend's figure over the hand design's (cycles: the mean over the vectors); a kernel whose "
-              "hand design has no flip-flops has no FF ratio.", ""]
+              "hand design has no flip-flops has no FF ratio. `polyphony` is Polyphony 0.4.2's design of the five "
+              "scalar kernels (it rejects list arguments), compiled from the Python in `benchmarks/qor/polyphony/` "
+              "and wrapped into `ap_ctrl_hs` by `benchmarks/polyphony_design.py` (one register, counted).", ""]
     return "\n".join(lines) + "\n" + report(rows, backends)
+
+
+# ============================================================================================ formal
+
+FORMAL_COMMAND = (".venv/bin/p2s bench core --llm reference --stages python,c,rtl,cosim,formal --formal auto "
+                  "--formal-timeout 120 --workers 2 --out runs/formal-core   # resumable")
+# how a formal stage's detail begins -> its verdict, in the order the page lists them
+FORMAL_VERDICTS = (("proven:", "proven"), ("bounded:", "bounded (proven for every input finishing in the bound)"),
+                   ("counterexample:", "counterexample"), ("unknown:", "no verdict (solver time limit or error)"),
+                   ("auto: the bound", "skipped: bound over the auto limit"),
+                   ("a requires cannot", "skipped: a requires not expressible"),
+                   ("no ensures", "skipped: no ensures expressible"))
+
+
+def formal_verdict(stage: dict | None) -> str:
+    """The formal stage's verdict from its journal entry (see :mod:`hls.formal.stage`)."""
+    if stage is None:
+        return "not reached (an earlier stage failed)"
+    detail = stage.get("detail", "")
+    for prefix, verdict in FORMAL_VERDICTS:
+        if detail.startswith(prefix):
+            return verdict
+    return "skipped: not modelled by the harness" if stage.get("status") == "skipped" else stage.get("status", "?")
+
+
+def formal_page(folder: Path) -> str | None:
+    """The formal stage over the suite: verdicts, clauses left unchecked, the solver's time."""
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        return None
+    lines = header("The formal stage over the suite", ", ".join(f"`{rel(f)}`" for f in files))
+    for path in files:
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        commits = sorted({r.get("commit", "")[:7] for r in rows if r.get("commit")})
+        phrase = ", ".join(f"commit `{c}`" for c in commits) or commit_phrase(None, [path])
+        verdicts: dict[str, list[str]] = {}
+        unchecked = seconds = 0.0
+        for r in rows:
+            stage = r["stages"].get("formal")
+            verdicts.setdefault(formal_verdict(stage), []).append(r["task"])
+            unchecked += bool(r["metrics"].get("formal.formal_unchecked"))
+            seconds += float(stage["seconds"]) if stage else 0.0
+        order = [v for _, v in FORMAL_VERDICTS]
+        ranked = sorted(verdicts, key=lambda v: order.index(v) if v in order else len(order))
+        lines += [f"## {path.stem}: {len(rows)} tasks", "", "```bash", FORMAL_COMMAND, "```", "",
+                  f"Command: `p2s bench` as above, measured at {phrase}. The reference programs (`--llm "
+                  "reference`), the static backend; `auto` checks where the bound is at most 40 steps. A proven "
+                  "task may still leave clauses unchecked (a function call, a quantifier the harness cannot "
+                  "express): they are listed in its formal detail, never dropped.", ""]
+        lines += table(["verdict", "tasks", "examples"],
+                       [[v, len(verdicts[v]), ", ".join(sorted(verdicts[v])[:6]) + (" …" if len(verdicts[v]) > 6
+                                                                                    else "")] for v in ranked])
+        lines += ["", f"Tasks with at least one unchecked clause: {int(unchecked)}. Formal stage time, summed: "
+                  f"{seconds / 60:.1f} min.", ""]
+    return "\n".join(lines)
 
 
 # ============================================================================================ pages
@@ -402,6 +460,7 @@ PAGES: dict[str, tuple[str, Callable[[Path], str | None]]] = {
     "dafnybench.md": ("dafnybench", dafnybench_page),
     "public-funnel.md": ("public", public_funnel_page),
     "qor.md": ("qor", qor_page),
+    "formal.md": ("formal", formal_page),
 }
 
 

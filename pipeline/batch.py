@@ -56,6 +56,7 @@ class BatchConfig:
     prompt_style: str = "auto"
     grammar: str = "auto"
     formal: str = "auto"  # the formal stage's mode (RunOptions.formal)
+    formal_timeout: float = 600.0  # RunOptions.formal_timeout
     seeds: list[int] | None = None  # one batch per seed in OUT/seed-N/ (``seed`` is then unused)
     rerun_failed: bool = False  # resume, but run again every task whose line is not a full pass
     llm_options: dict[str, Any] = field(default_factory=dict)  # timeout / retries of each LLM call
@@ -66,11 +67,12 @@ class BatchConfig:
     commit: str | None = None  # the code's commit, read when the batch starts (each journal line carries it)
 
     def run_options(self) -> RunOptions:
-        return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed, formal=self.formal)
+        return RunOptions(hls=self.hls, runner=self.runner, seed=self.seed, formal=self.formal,
+                          formal_timeout=self.formal_timeout)
 
 
 IDENTITY_FIELDS = ("llm", "agent", "attempts", "checkpoint", "hls", "runner", "seed", "temperature", "max_tokens",
-                   "stages", "prompt_style", "grammar", "formal")
+                   "stages", "prompt_style", "grammar", "formal", "formal_timeout")
 
 
 def batch_identity(config: BatchConfig) -> dict[str, Any]:

@@ -20,9 +20,15 @@ BATCH_OUTPUTS = ("results.jsonl", "summary.json", "report.md", "report.csv", "re
                  "config.json", IDENTITY_FILE, "tasks")
 
 
+# Fields added to the identity later, with the value every batch had before: an older folder that lacks one was
+# made with that value, so resuming it with the same value is no change of configuration.
+ADDED_FIELDS: dict[str, Any] = {"formal_timeout": 600.0}
+
+
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """``key: old -> new`` for every field that differs (tool versions compared one by one)."""
     out = []
+    old = {**{k: v for k, v in ADDED_FIELDS.items() if k not in old}, **old}
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
         if key == "tools" and isinstance(a, dict) and isinstance(b, dict):

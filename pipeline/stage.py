@@ -84,6 +84,7 @@ class RunOptions:
     exec_memory_mb: int = 1024
     seed: int = 0
     formal: str = "auto"  # the formal stage: auto (where cheap), bmc, prove or off
+    formal_timeout: float = 600.0  # the formal stage's solver limit (seconds); past it the stage is skipped
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -58,3 +58,11 @@ def test_kill_and_resume(tmp_path):
     assert summary["tasks"] == len(ids)
     assert summary["stages"]["verify"]["pass"] == len(ids)
     assert (out / "report.md").read_text().count("| ") > len(ids)
+
+
+def test_an_identity_field_added_later_is_no_difference_at_its_former_value():
+    from pipeline.identity import differences
+
+    old = {"llm": "reference", "formal": "auto"}  # written before formal_timeout was part of the identity
+    assert differences(old, {**old, "formal_timeout": 600.0}) == []
+    assert differences(old, {**old, "formal_timeout": 120.0}) == ["formal_timeout: 600.0 -> 120.0"]

@@ -201,3 +201,13 @@ def test_every_results_table_names_a_command_and_a_commit():
                 continue
             assert re.search(r"`(python|p2s) ", section) or "```bash" in section, (name, section[:80])
             assert re.search(r"commit `[0-9a-f]{7}`", section), (name, section[:80])
+
+
+def test_the_formal_page_reads_each_verdict_from_the_stage_detail():
+    verdict = results_report.formal_verdict
+    assert verdict({"status": "pass", "detail": "proven: for every input ..."}) == "proven"
+    assert verdict({"status": "pass", "detail": "bounded: for every input ..."}).startswith("bounded")
+    assert verdict({"status": "fail", "detail": "counterexample: a=1: ..."}) == "counterexample"
+    assert verdict({"status": "skipped", "detail": "unknown: yosys-smtbmc timed out"}).startswith("no verdict")
+    assert verdict({"status": "skipped", "detail": "array results are not modelled"}).endswith("not modelled by the harness")
+    assert verdict(None).startswith("not reached")

@@ -71,7 +71,7 @@ def formal_stage(ctx: RunContext) -> StageResult:
     out = ctx.stage_dir(STAGE)
     harness_path = out / "harness.sv"
     harness_path.write_text(harness.text, encoding="utf-8")
-    timeout = float(ctx.options.extra.get("formal_timeout", 600))
+    timeout = ctx.options.formal_timeout
     outcome = tool.check_design(harness_path, rtl.verilog_files, out, depth + 1, timeout,
                                 induction=mode == "prove")
     record: dict[str, Any] = {

@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         prompt_style=args.prompt,
         grammar=args.grammar,
         formal=args.formal,
+        formal_timeout=args.formal_timeout,
         limit=args.limit,
         stages=stages,
         rerun_failed=args.rerun_failed,

@@ -19,3 +19,16 @@ def add_formal_argument(p: argparse.ArgumentParser) -> None:
                    help="the formal stage: prove the RTL meets the pinned contract for every input with "
                         "yosys-smtbmc (auto: bounded check where cheap, scalar designs; bmc: always, to the "
                         "bound; prove: k-induction; off)")
+    p.add_argument("--formal-timeout", type=_positive_seconds, default=600.0, metavar="SECONDS",
+                   help="the solver's time limit per task (default 600); past it the formal stage is skipped, "
+                        "with the reason")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value

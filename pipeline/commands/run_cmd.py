@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     check_replay_file(args.llm)
     llm_options = llm_call_options(args)
     options = RunOptions(hls=args.hls, runner=args.runner, seed=args.seed, verify_timeout=args.verify_timeout,
-                         formal=args.formal)
+                         formal=args.formal, formal_timeout=args.formal_timeout)
     progress = Progress()
     try:
         ctx, extra = run_task_from_spec(
