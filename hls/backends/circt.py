@@ -30,7 +30,7 @@ class Circt(HlsBackend):
         "buffer_strategy": Setting(str, "cycles", "handshake-insert-buffers strategy: cycles (buffers on loops "
                                    "only; measured 4x smaller and 5x fewer cycles than all) or all (every channel)",
                                    ("all", "cycles", "allFIFO")),
-        "buffer_size": Setting(int, 2, "slots per inserted buffer"),
+        "buffer_size": Setting(int, 1, "slots per inserted buffer"),
         "pre_pipeline": Setting(str, "", "MLIR passes run before the handshake flow, e.g. 'func.func(cse)'"),
     }
 
