@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -398,20 +399,21 @@ def qor_page(folder: Path) -> str | None:
 # ============================================================================================ formal
 
 FORMAL_COMMAND = (".venv/bin/p2s bench core --llm reference --stages python,c,rtl,cosim,formal --formal auto "
-                  "--formal-timeout 120 --workers 2 --out runs/formal-core   # resumable")
+                  "--formal-timeout 120 --workers 1 --out runs/formal-core   # resumable")
 # how a formal stage's detail begins -> its verdict, in the order the page lists them
 FORMAL_VERDICTS = (("proven:", "proven"), ("bounded:", "bounded (proven for every input finishing in the bound)"),
                    ("counterexample:", "counterexample"), ("unknown:", "no verdict (solver time limit or error)"),
                    ("auto: the bound", "skipped: bound over the auto limit"),
+                   ("auto: array arguments", "skipped: array arguments (auto leaves them to --formal bmc)"),
                    ("a requires cannot", "skipped: a requires not expressible"),
                    ("no ensures", "skipped: no ensures expressible"))
 
 
 def formal_verdict(stage: dict | None) -> str:
     """The formal stage's verdict from its journal entry (see :mod:`hls.formal.stage`)."""
-    if stage is None:
+    detail = stage.get("detail", "") if stage else ""
+    if stage is None or re.fullmatch(r"\w+ (fail|error|skipped)", detail):  # the runner's "c fail": blocked
         return "not reached (an earlier stage failed)"
-    detail = stage.get("detail", "")
     for prefix, verdict in FORMAL_VERDICTS:
         if detail.startswith(prefix):
             return verdict
@@ -439,9 +441,9 @@ def formal_page(folder: Path) -> str | None:
         ranked = sorted(verdicts, key=lambda v: order.index(v) if v in order else len(order))
         lines += [f"## {path.stem}: {len(rows)} tasks", "", "```bash", FORMAL_COMMAND, "```", "",
                   f"Command: `p2s bench` as above, measured at {phrase}. The reference programs (`--llm "
-                  "reference`), the static backend; `auto` checks where the bound is at most 40 steps. A proven "
-                  "task may still leave clauses unchecked (a function call, a quantifier the harness cannot "
-                  "express): they are listed in its formal detail, never dropped.", ""]
+                  "reference`), the static backend; `auto` checks scalar designs whose bound is at most 40 "
+                  "steps. A proven task may still leave clauses unchecked (a function call, a quantifier the "
+                  "harness cannot express): they are listed in its formal detail, never dropped.", ""]
         lines += table(["verdict", "tasks", "examples"],
                        [[v, len(verdicts[v]), ", ".join(sorted(verdicts[v])[:6]) + (" …" if len(verdicts[v]) > 6
                                                                                     else "")] for v in ranked])
