@@ -20,8 +20,6 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +46,10 @@ class BatchConfig:
     hls: str = DEFAULT_HLS
     runner: str = "local"
     workers: int = 1
+    executor: str = "local"  # where tasks run (pipeline.executors): local processes or Ray tasks
+    address: str | None = None  # the Ray cluster (host:port or auto); None starts a local Ray instance
+    task_cpus: float = 1.0  # Ray: CPUs each task asks for
+    task_memory_mb: int | None = None  # Ray: memory each task asks for (the scheduler's limit)
     seed: int = 0
     temperature: float | None = None
     max_tokens: int | None = None
@@ -315,15 +317,21 @@ def run_seeds(config: BatchConfig, tasks: list[Task] | None = None, progress: bo
 
 
 def _execute(todo: list[Task], config: BatchConfig, journal: Journal, bar: BatchProgress) -> None:
+    """Run ``todo`` on the configured executor; every record is journalled here, by the driver."""
+    from functools import partial
+
+    from pipeline.executors import make_executor
+
+    executor = make_executor(config.executor, config.workers, config.address, config.task_cpus,
+                             config.task_memory_mb)
+
+    def crashed(task: Task, why: str) -> dict[str, Any]:
+        return _failure(task.id, "internal", why, task, status="error")
+
+    if config.executor == "ray":  # a Ray worker's working folder is its raylet's: give it the absolute path
+        config = replace(config, out_dir=str(Path(config.out_dir).resolve()))
     data = asdict(config)
-    if config.workers <= 1:
-        for task in todo:
-            _record(journal, bar, _worker(task.id, str(task.path), data))
-        return
-    crashes: Counter[str] = Counter()
-    remaining = list(todo)
-    while remaining:
-        remaining = _execute_pool(remaining, config, data, journal, bar, crashes)
+    executor.run(todo, partial(_worker, config_data=data), lambda r: _record(journal, bar, r), crashed)
 
 
 def _record(journal: Journal, bar: BatchProgress, record: dict[str, Any]) -> None:
@@ -331,32 +339,3 @@ def _record(journal: Journal, bar: BatchProgress, record: dict[str, Any]) -> Non
     record["finished"] = round(time.time(), 3)
     journal.append(record)
     bar.update(record)
-
-
-def _execute_pool(
-    todo: list[Task], config: BatchConfig, data: dict, journal: Journal, bar: BatchProgress, crashes: Counter[str]
-) -> list[Task]:
-    """Run ``todo`` on a process pool; if a worker dies (OOM killer, segfault), return what is left to run.
-
-    The tasks in flight when the pool broke are retried once in a fresh pool; a task that kills its worker
-    twice is recorded as a failure so the batch always ends.
-    """
-    recorded: set[str] = set()
-    with ProcessPoolExecutor(max_workers=config.workers) as pool:
-        futures: dict[Future, Task] = {pool.submit(_worker, t.id, str(t.path), data): t for t in todo}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                try:
-                    record = fut.result()
-                except BrokenProcessPool:
-                    task = futures[fut]
-                    crashes[task.id] += 1
-                    if crashes[task.id] < 2:
-                        continue
-                    record = _failure(task.id, "internal", "the worker process died twice running this task", task,
-                                      status="error")
-                _record(journal, bar, record)
-                recorded.add(record["task"])
-    return [t for t in todo if t.id not in recorded]

@@ -16,6 +16,7 @@ EPILOG = """examples:
   # a trained agent: verified rate with a 95% CI over 3 seeds, attempts and tokens per verified task
   p2s bench core --split test --llm embedded --agent preface-lite --checkpoint runs/lite --seeds 0,1,2 --stages verify
   p2s bench path/to/suite_dir --hls circt --runner docker
+  p2s bench core --llm reference --executor ray --address 10.0.0.5:6379 --out /shared/runs/core
 Re-running the same command resumes: tasks already in OUT/results.jsonl are not run again, except tasks
 whose YAML changed since, tasks that met an infrastructure error (an LLM outage, a crashed worker: listed
 in the report, left out of every figure) and, with --rerun-failed, those that did not pass every stage.
@@ -38,7 +39,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
     add_hls_argument(p)
     p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
-    p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    p.add_argument("--workers", type=int, default=1,
+                   help="parallel worker processes (with --executor ray and no --address: the local Ray's CPUs)")
+    p.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="where tasks run: local processes (default) or Ray tasks (docs/cluster.md)")
+    p.add_argument("--address", help="with --executor ray: the cluster (HOST:PORT, or auto); default a local Ray")
+    p.add_argument("--task-cpus", type=float, default=1.0, help="with --executor ray: CPUs each task asks for")
+    p.add_argument("--task-memory-mb", type=int, default=None,
+                   help="with --executor ray: memory each task asks for (MB; Ray schedules by it)")
     p.add_argument("--seed", type=int, default=None, help="sampling seed of a single run (default 0)")
     p.add_argument("--seeds", help="comma-separated seeds: one batch each in OUT/seed-N/, CI over seeds (e.g. 0,1,2)")
     p.add_argument("--temperature", type=float, default=None,
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    check_executor(args)
     stages = list(STAGE_ORDER)
     if args.stages:
         stages = [STAGES.check(s.strip()) for s in args.stages.split(",") if s.strip()]
@@ -98,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
         hls=args.hls,
         runner=args.runner,
         workers=args.workers,
+        executor=args.executor,
+        address=args.address,
+        task_cpus=args.task_cpus,
+        task_memory_mb=args.task_memory_mb,
         seed=args.seed or 0,
         seeds=seeds,
         temperature=args.temperature,
@@ -129,6 +142,21 @@ def check_agent(agent: str, checkpoint: str | None) -> None:
         raise UserError(f"unknown agent {agent!r}; valid agents: {', '.join(POLICY_NAMES)}")
     if checkpoint is not None:
         make_policy(agent, checkpoint)  # loads it once: a missing file or another agent's checkpoint stops here
+
+
+def check_executor(args: argparse.Namespace) -> None:
+    """Ray's options without Ray, or resources that no scheduler could meet, are one error up front."""
+    from pipeline.errors import UserError
+
+    if args.executor != "ray":
+        used = [flag for flag, value in (("--address", args.address), ("--task-memory-mb", args.task_memory_mb))
+                if value is not None] + (["--task-cpus"] if args.task_cpus != 1.0 else [])
+        if used:
+            raise UserError(f"{', '.join(used)} apply to --executor ray; add --executor ray or leave them out")
+    if args.task_cpus <= 0:
+        raise UserError(f"--task-cpus {args.task_cpus}: give a positive number of CPUs, e.g. --task-cpus 1")
+    if args.task_memory_mb is not None and args.task_memory_mb <= 0:
+        raise UserError(f"--task-memory-mb {args.task_memory_mb}: give a positive size in MB, e.g. 4096")
 
 
 def parse_seeds(text: str) -> list[int]:
