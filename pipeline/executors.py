@@ -111,8 +111,9 @@ class RayExecutor:
         common = {"log_to_driver": False, "logging_level": logging.WARNING,
                   "runtime_env": {"env_vars": env} if env else None}
         if self.address is None:
-            ray.init(num_cpus=max(1, int(self.workers * self.task_cpus + 0.999)), include_dashboard=False,
-                     _node_ip_address="127.0.0.1", **common)
+            # "local": a new instance of our own, never one some other program left running on this machine
+            ray.init(address="local", num_cpus=max(1, int(self.workers * self.task_cpus + 0.999)),
+                     include_dashboard=False, _node_ip_address="127.0.0.1", **common)
             return
         _check_reachable(self.address)
         try:

@@ -45,3 +45,27 @@ needs_verilator = pytest.mark.skipif(shutil.which("verilator") is None, reason=V
 needs_clover = pytest.mark.skipif(not CLOVER_DIR.is_dir(), reason=CLOVER_MISSING)
 needs_mbpp_dev = pytest.mark.skipif(not MBPP_DEV_DIR.is_dir(),
                                     reason=f"MBPP-DFY data not found at {MBPP_DEV_DIR} (the shared data folder)")
+
+
+def journal_lines(out: Path) -> list[str]:
+    """A batch folder's ``results.jsonl`` lines (none before its first record)."""
+    path = out / "results.jsonl"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def kill_bench_mid_run(command: list[str], out: Path, cwd: Path, env: dict[str, str]) -> list[str]:
+    """Start ``p2s bench`` (``command``), SIGKILL its process group once it has journalled a task, and return the
+    journal as the kill left it (the resumption tests compare the rerun's journal with it)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not journal_lines(out) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return journal_lines(out)

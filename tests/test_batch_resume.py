@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import EXAMPLES, REPO, needs_dafny
+from tests.support import EXAMPLES, REPO, journal_lines, kill_bench_mid_run, needs_dafny
 
 pytestmark = needs_dafny
 
@@ -21,11 +19,6 @@ pytestmark = needs_dafny
 def bench_cmd(suite: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "pipeline.cli", "bench", str(suite), "--llm", "reference",
             "--stages", "verify,python", "--workers", "1", "--out", str(out)]
-
-
-def journal_lines(out: Path) -> list[str]:
-    path = out / "results.jsonl"
-    return path.read_text().splitlines() if path.exists() else []
 
 
 @pytest.mark.slow
@@ -38,14 +31,7 @@ def test_kill_and_resume(tmp_path):
     assert len(ids) >= 4
     out = tmp_path / "out"
     env = {**os.environ, "P2S_NO_VERIFY_CACHE": "1"}
-    proc = subprocess.Popen(bench_cmd(suite, out), cwd=REPO, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while len(journal_lines(out)) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    before = journal_lines(out)
+    before = kill_bench_mid_run(bench_cmd(suite, out), out, REPO, env)
     assert 1 <= len(before) < len(ids), "the batch must be killed mid-run for this test to mean anything"
 
     done = subprocess.run(bench_cmd(suite, out), cwd=REPO, env=env, capture_output=True, text=True, timeout=600)

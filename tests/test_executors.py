@@ -21,7 +21,7 @@ import pytest
 
 from pipeline.errors import UserError
 from pipeline.executors import DIED_TWICE, PoolExecutor, RayExecutor, SerialExecutor, make_executor
-from tests.support import EXAMPLES, REPO, needs_dafny
+from tests.support import EXAMPLES, REPO, journal_lines, kill_bench_mid_run, needs_dafny
 
 
 def test_the_executor_named_is_the_one_made():
@@ -123,11 +123,6 @@ def _outcomes(out: Path) -> dict[str, tuple]:
     return {r["task"]: (r["ok"], {s: v["status"] for s, v in r["stages"].items()}) for r in records}
 
 
-def _journal(out: Path) -> list[str]:
-    path = out / "results.jsonl"
-    return path.read_text().splitlines() if path.exists() else []
-
-
 @needs_dafny
 @pytest.mark.slow
 def test_a_ray_run_gives_the_local_runs_outcomes(ray_head, tmp_path):
@@ -174,7 +169,7 @@ def test_a_killed_worker_is_retried_once_and_a_second_death_recorded(ray_head, t
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert _kill_workers(2, time.monotonic() + 300) == 2
     assert bench.wait(timeout=600) == 1, bench.stderr.read()[-3000:]
-    record = json.loads(_journal(out)[0])
+    record = json.loads(journal_lines(out)[0])
     assert record["error"] is True and record["first_failure"]["detail"] == DIED_TWICE, record
 
 
@@ -187,18 +182,23 @@ def test_a_killed_driver_resumes_losing_and_redoing_nothing(ray_head, tmp_path):
     ids = {f.stem for f in suite.glob("*.yaml")}
     out = tmp_path / "out"
     command = _bench(suite, out, "--executor", "ray", "--address", address)
-    driver = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while len(_journal(out)) < 1 and driver.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    os.killpg(driver.pid, signal.SIGKILL)
-    driver.wait()
-    before = _journal(out)
+    before = kill_bench_mid_run(command, out, tmp_path, env)
     assert 1 <= len(before) < len(ids), "the driver must be killed mid-run for this test to mean anything"
 
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    after = _journal(out)
+    after = journal_lines(out)
     assert after[: len(before)] == before, "records written before the kill were changed"
     assert sorted(json.loads(line)["task"] for line in after) == sorted(ids), "each task once"
+
+
+@needs_dafny
+@pytest.mark.slow
+def test_without_an_address_a_local_ray_of_its_own_runs_the_tasks(tmp_path):
+    suite = _suite(tmp_path, ["square", "max2"])
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    done = subprocess.run(_bench(suite, tmp_path / "out", "--executor", "ray", "--workers", "2"), cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(_outcomes(tmp_path / "out")) == {"square", "max2"}
+    assert all(ok for ok, _ in _outcomes(tmp_path / "out").values())
