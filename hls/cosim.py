@@ -235,7 +235,7 @@ def run_cosim(
 
     Args:
         simulator: a name from :data:`~hls.simulators.SIMULATORS`, or a simulator object.
-        launcher: where a named simulator's tools run (local by default; ``--runner docker``: the image).
+        launcher: where a named simulator's tools run (local by default; ``--runner container``: the image).
 
     Raises:
         ToolMissingError: the simulator is not installed.

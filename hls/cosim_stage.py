@@ -4,7 +4,7 @@ Reads ``rtl_json`` (how to drive the design), ``interface`` (how task values map
 reference values (:mod:`hls.expected`); writes ``cosim_results``. Passes only when every vector completed
 and every output (results, result arrays, final contents of array arguments) matched. Simulator:
 ``RunOptions.simulator`` (a name of :data:`hls.simulators.SIMULATORS`: ``icarus`` default, or ``verilator``),
-run through the launcher of ``RunOptions.runner`` (``--runner docker``: the toolchain image).
+run through the launcher of ``RunOptions.runner`` (``--runner container``: the open image).
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ def cosim_stage(ctx: RunContext) -> StageResult:
     out = ctx.stage_dir(STAGE)
     simulator = ctx.options.simulator
     vectors = port_vectors(hw, [t.inputs for t in ctx.task.tests], expected)
+    launcher = get_launcher(ctx.options.runner)
     result = run_cosim(rtl, hw, vectors, out, simulator=simulator,
-                       timeout=float(ctx.options.extra.get("cosim_timeout", 600)),
-                       launcher=get_launcher(ctx.options.runner))
+                       timeout=float(ctx.options.extra.get("cosim_timeout", 600)), launcher=launcher)
     results_path = out / "cosim_results.json"
     results_path.write_text(json.dumps({**result.to_dict(), "reference": source}, indent=2, default=str))
     cycles = [c for c in result.cycles if c is not None]
@@ -48,5 +48,7 @@ def cosim_stage(ctx: RunContext) -> StageResult:
         "simulator": simulator,
     }
     status = Status.PASS if result.passed else Status.FAIL
-    detail = f"{result.summary()} (reference: {source})"
+    detail = f"{result.summary()} (reference: {source}){launcher.provenance()}"
+    if launcher.note:  # asked for containers, ran locally: said where it ran
+        detail += f"; {launcher.note}"
     return StageResult(STAGE, status, detail=detail, artifacts={"cosim_results": str(results_path)}, metrics=metrics)

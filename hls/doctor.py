@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 
-from hls.launchers import INSTALL_HINTS, DockerLauncher
+from hls.launchers import INSTALL_HINTS
 from hls.toolenv import CIRCT_VERSION, SETUP_HINT, hls_python
 from pipeline.tools import ToolStatus, simple_check
 
@@ -43,13 +43,20 @@ def _versioned(name: str, argv: list[str], pattern: str, hint: str, required: bo
     return ToolStatus(name, True, m.group(0) if m else "version unknown", required=required)
 
 
-def check_docker() -> ToolStatus:
-    if shutil.which("docker") is None:
-        hint = "install Docker to run HLS tools from images (--runner docker)"
-    else:
-        hint = "start the Docker engine (the client is installed) to use --runner docker"
-    ok, why = DockerLauncher().available()
-    return ToolStatus("docker engine", ok, "answers" if ok else "", detail="" if ok else why, hint=hint, required=False)
+def check_container_engine() -> ToolStatus:
+    """Docker's engine if it answers, else Podman if installed (its service starts on demand, not here)."""
+    from hls.container_engine import PODMAN_HINT, docker_answers
+
+    if docker_answers():
+        return ToolStatus("container engine", True, "docker answers", required=False)
+    if shutil.which("podman") is not None:
+        out = _run(["podman", "--version"]) or ""
+        m = re.search(r"\d+\.\d+(\.\d+)?", out)
+        return ToolStatus("container engine", True, f"podman {m.group(0) if m else '(version unknown)'}",
+                          detail="its Docker-compatible service starts when --runner container needs it",
+                          required=False)
+    return ToolStatus("container engine", False, hint=f"{PODMAN_HINT} to run the tools from images "
+                                                      f"(--runner container, p2s images build)", required=False)
 
 
 def checks() -> list[ToolStatus]:
@@ -64,5 +71,5 @@ def checks() -> list[ToolStatus]:
         _versioned("bambu", ["bambu", "--version"], r"PandA [\w.\-]+", INSTALL_HINTS["bambu"], False),
         _versioned("vitis_hls", ["vitis_hls", "-version"], r"v?20\d\d\.\d", INSTALL_HINTS["vitis_hls"], False),
         _versioned("vivado_hls", ["vivado_hls", "-version"], r"v?20\d\d\.\d", INSTALL_HINTS["vivado_hls"], False),
-        check_docker(),
+        check_container_engine(),
     ]

@@ -2,7 +2,7 @@
 
 Simulators (:mod:`hls.simulators`) and estimators (:mod:`hls.estimators`) subclass :class:`EdaTool`, so a missing
 executable is reported the same way everywhere (with its install hint, before any work) and every command goes
-through one :class:`~hls.launchers.Launcher` (local, or a container with ``--runner docker``).
+through one :class:`~hls.launchers.Launcher` (local, or a container with ``--runner container``).
 """
 
 from __future__ import annotations

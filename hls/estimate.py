@@ -44,7 +44,7 @@ def estimate(
 
     Args:
         timeout: the synthesis time limit in seconds; ``fmax_timeout`` is place and route's.
-        launcher: where the tools run (local by default; ``--runner docker``: the toolchain image).
+        launcher: where the tools run (local by default; ``--runner container``: the open image).
 
     Raises:
         ToolMissingError: yosys is not installed.
@@ -57,7 +57,7 @@ def estimate(
     work.mkdir(parents=True, exist_ok=True)
     log = work / "estimate.log"
     log.write_text("")
-    key = cache_key(verilog_files, top, family, fmax)
+    key = cache_key(verilog_files, top, family, fmax, launcher.identity("yosys"))
     cached = _cached(key)
     if cached is not None:
         log.write_text(f"# the estimate of this exact RTL, flow and family, from {cache_file(key)}\n")
@@ -76,9 +76,11 @@ def estimate(
 CACHE_VERSION = "2"  # bump when the flow's scripts change what an estimate counts
 
 
-def cache_key(verilog_files: list[str], top: str, family: str, fmax: bool) -> str:
-    """The estimate's identity: the RTL text, the top, the family, whether it was placed and routed, the flow."""
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{top}|{family}|{fmax}".encode())
+def cache_key(verilog_files: list[str], top: str, family: str, fmax: bool, where: str = "local") -> str:
+    """The estimate's identity: the RTL text, the top, the family, whether it was placed and routed, the flow,
+    and what ran the tools (``local``, or the image by digest: a container run is never served a local result)."""
+    where_part = "" if where == "local" else f"|{where}"  # local keys as before: the cache stays valid
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{top}|{family}|{fmax}{where_part}".encode())
     for f in verilog_files:
         digest.update(b"\0" + Path(f).read_bytes())
     return digest.hexdigest()

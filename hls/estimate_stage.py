@@ -4,7 +4,7 @@ Reads ``verilog_files``/``verilog`` and ``rtl_json`` (the top module); writes ``
 yosys is ``skipped`` with how to install it; the estimate never fails a correct design for a missing
 optional tool. Options (``RunOptions.extra``): ``estimate_family`` (ice40, xilinx, generic),
 ``fmax`` (place and route, default on), ``fmax_timeout`` and ``estimate_timeout`` in seconds. The tools
-(:mod:`hls.estimators`) run through the launcher of ``RunOptions.runner`` (``--runner docker``: the image).
+(:mod:`hls.estimators`) run through the launcher of ``RunOptions.runner`` (``--runner container``: the image).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ def estimate_stage(ctx: RunContext) -> StageResult:
     extra = ctx.options.extra
     family = str(extra.get("estimate_family", "ice40"))
     out = ctx.stage_dir(STAGE)
+    launcher = get_launcher(ctx.options.runner)
     result = estimate(rtl.verilog_files, rtl.top_module, out, family=family, fmax=bool(extra.get("fmax", True)),
                       timeout=float(extra.get("estimate_timeout", 900)),
-                      fmax_timeout=float(extra.get("fmax_timeout", 120)),
-                      launcher=get_launcher(ctx.options.runner))
+                      fmax_timeout=float(extra.get("fmax_timeout", 120)), launcher=launcher)
     path = out / "estimate.json"
     path.write_text(json.dumps(result.to_dict(), indent=2))
     metrics = {"family": family, "lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram": result.bram,
@@ -39,4 +39,5 @@ def estimate_stage(ctx: RunContext) -> StageResult:
     detail = f"{family}: {result.lut} LUT, {result.ff} FF, {result.dsp} DSP, {result.bram} BRAM{fmax}"
     if result.cached:
         detail += " (cached: the same RTL was estimated before)"
+    detail += launcher.provenance() + (f"; {launcher.note}" if launcher.note else "")
     return StageResult(STAGE, Status.PASS, detail=detail, artifacts={"estimate_json": str(path)}, metrics=metrics)

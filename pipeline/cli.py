@@ -14,7 +14,7 @@ import sys
 
 from pipeline.errors import UserError
 
-COMMANDS = ["doctor", "verify", "translate", "synth", "run", "bench", "train", "import"]
+COMMANDS = ["doctor", "verify", "translate", "synth", "run", "bench", "train", "import", "images"]
 
 
 def _module(name: str):

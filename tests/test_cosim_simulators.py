@@ -9,7 +9,7 @@ import pytest
 
 from hls.ap_ctrl import VITIS_NAMING
 from hls.cosim import run_cosim
-from hls.launchers import DockerLauncher
+from hls.launchers import CONTAINER_MEMORY_MB, ContainerLauncher
 from hls.simulators import DEFAULT_SIMULATOR, SIMULATORS, Simulator, get_simulator
 from hls.simulators.icarus import Icarus
 from hls.simulators.verilator import Verilator
@@ -91,17 +91,17 @@ def test_the_commands_are_todays(tmp_path):
 
 @needs_iverilog
 def test_cosim_through_the_docker_launcher(tmp_path):
-    """``--runner docker`` reaches the simulator: both commands go to the toolchain image, the RTL's folder is
+    """``--runner container`` reaches the simulator: both commands go to the open image, the RTL's folder is
     bound read-only and the simulation run is memory-limited (the fake client runs the real tools)."""
     client = FakeClient()
     p, rtl = ap_design(tmp_path, "max_array", "vitis_MaxArray.v", VITIS_NAMING)
     result = run_cosim(rtl, p.hw, port_vectors(p.hw, p.inputs, p.expected), tmp_path / "sim",
-                       launcher=DockerLauncher(client))
+                       launcher=ContainerLauncher(client))
     assert result.passed and result.simulator == "icarus", result.summary()
     (build_image, build), (_, run) = client.runs
-    assert build_image == "proof2silicon/toolchain:latest"
+    assert build_image == "proof2silicon/open:latest"
     assert build["command"][0] == "iverilog" and run["command"] == ["vvp", "-n", "p2s_sim.vvp"]
     work = str((tmp_path / "sim").resolve())
     assert build["volumes"][work]["mode"] == "rw" and build["volumes"][str(tmp_path.resolve())]["mode"] == "ro"
-    assert run["mem_limit"] == "4096m" and "mem_limit" not in build
+    assert run["mem_limit"] == "4096m" and build["mem_limit"] == f"{CONTAINER_MEMORY_MB}m"  # every container: a limit
     assert "docker run --rm --network none" in (tmp_path / "sim" / "cosim.log").read_text()

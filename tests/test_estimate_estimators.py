@@ -11,7 +11,7 @@ import pytest
 from hls.estimators import DEFAULT_ESTIMATOR, ESTIMATORS, EstimateResult, Estimator, get_estimator
 from hls.estimators.nextpnr import NextpnrIce40
 from hls.estimators.yosys import Yosys
-from hls.launchers import DockerLauncher, LocalLauncher
+from hls.launchers import CONTAINER_CPUS, CONTAINER_MEMORY_MB, ContainerLauncher, LocalLauncher
 from pipeline.errors import ToolMissingError, UserError
 from tests.support import needs_yosys
 from tests.test_hls_backends import FakeClient
@@ -92,12 +92,12 @@ def test_a_missing_yosys_names_the_fix(monkeypatch, tmp_path):
 
 @needs_yosys
 def test_yosys_through_the_docker_launcher(tmp_path):
-    """``--runner docker`` reaches yosys: the toolchain image, the RTL's folder bound read-only (the fake
+    """``--runner container`` reaches yosys: the open image, the RTL's folder bound read-only (the fake
     client runs the real yosys in the work folder)."""
     client = FakeClient()
-    r = Yosys(DockerLauncher(client)).estimate(counter(tmp_path), "counter", tmp_path / "e", 300)
+    r = Yosys(ContainerLauncher(client)).estimate(counter(tmp_path), "counter", tmp_path / "e", 300)
     assert r.ff == 8
     [(image, kw)] = client.runs
-    assert image == "proof2silicon/toolchain:latest" and kw["command"][:3] == ["yosys", "-q", "-l"]
+    assert image == "proof2silicon/open:latest" and kw["command"][:3] == ["yosys", "-q", "-l"]
     assert kw["volumes"][str((tmp_path / "rtl").resolve())]["mode"] == "ro"
-    assert "mem_limit" not in kw
+    assert kw["mem_limit"] == f"{CONTAINER_MEMORY_MB}m" and kw["nano_cpus"] == int(CONTAINER_CPUS * 1e9)

@@ -12,11 +12,11 @@ def test_every_hardware_tool_has_a_line():
     assert all(isinstance(s, ToolStatus) for s in statuses)
     names = [s.name for s in statuses]
     for tool in ("iverilog", "verilator", "yosys", "nextpnr-ice40", "bambu", "vitis_hls", "vivado_hls",
-                 "docker engine"):
+                 "container engine"):
         assert tool in names
     assert any(n.startswith("hls-venv") for n in names)
     optional = {s.name for s in statuses if not s.required}
-    assert {"bambu", "vitis_hls", "vivado_hls", "docker engine", "nextpnr-ice40"} <= optional
+    assert {"bambu", "vitis_hls", "vivado_hls", "container engine", "nextpnr-ice40"} <= optional
     assert all(s.hint for s in statuses if not s.found)
 
 

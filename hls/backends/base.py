@@ -134,6 +134,8 @@ class HlsBackend:
         reports = {"launcher": launcher.name, "tool_seconds": round(result.seconds, 3), **self._parse_report(ctx)}
         if launcher.note:
             reports["launcher_note"] = launcher.note
+        if launcher.provenance():
+            reports["launcher_note"] = launcher.provenance().lstrip("; ")
         interface = self._describe_interface(ctx, files)
         return RtlResult(
             backend=self.name,

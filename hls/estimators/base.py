@@ -3,7 +3,7 @@
 As with the simulators (:mod:`hls.simulators`) and the HLS backends, each EDA tool is a class with a name,
 the tools it needs (:meth:`Estimator.check` reports a missing one with its install hint) and one method,
 :meth:`Estimator.estimate`, whose commands go through a :class:`~hls.launchers.Launcher` so that
-``--runner docker`` reaches them. Synthesis (:class:`~hls.estimators.yosys.Yosys`) counts the cells; place
+``--runner container`` reaches them. Synthesis (:class:`~hls.estimators.yosys.Yosys`) counts the cells; place
 and route (:class:`~hls.estimators.nextpnr.NextpnrIce40`) wraps a synthesis estimator and adds Fmax, so a
 caller holds one object whichever figures it asked for.
 """

@@ -4,7 +4,7 @@ Co-simulation (:mod:`hls.cosim`) writes the testbench and compares what it print
 simulators is only how a testbench and the design's sources become a running simulation. That part lives
 here, as in edalize: a :class:`Simulator` names the tools it needs (so a missing one is reported with its
 install hint before any work), lists its build and run commands, and :meth:`Simulator.run` sends them
-through a :class:`~hls.launchers.Launcher`, so ``--runner docker`` runs the simulator in the toolchain image
+through a :class:`~hls.launchers.Launcher`, so ``--runner container`` runs the simulator in the open image
 exactly as it runs the HLS tools.
 """
 

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from agents.env import DEFAULT_BUDGET
-from pipeline.commands.hw_args import add_formal_argument, add_hls_argument
+from pipeline.commands.hw_args import add_formal_argument, add_hls_argument, add_runner_argument
 from pipeline.commands.llm_args import add_grammar_argument, add_llm_call_arguments, llm_call_options
 
 HELP = "run a suite of tasks in batch (resumable) and write summary.json and report.md"
@@ -15,7 +15,7 @@ EPILOG = """examples:
   p2s bench core --split test --llm embedded --agent repair --attempts 3 --out runs/bench-repair
   # a trained agent: verified rate with a 95% CI over 3 seeds, attempts and tokens per verified task
   p2s bench core --split test --llm embedded --agent preface-lite --checkpoint runs/lite --seeds 0,1,2 --stages verify
-  p2s bench path/to/suite_dir --hls circt --runner docker
+  p2s bench path/to/suite_dir --hls circt --runner container
   p2s bench core --llm reference --executor ray --address 10.0.0.5:6379 --out /shared/runs/core
 Re-running the same command resumes: tasks already in OUT/results.jsonl are not run again, except tasks
 whose YAML changed since, tasks that met an infrastructure error (an LLM outage, a crashed worker: listed
@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"attempt budget per task (default {DEFAULT_BUDGET}; none uses one)")
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
     add_hls_argument(p)
-    p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
+    add_runner_argument(p)
     p.add_argument("--workers", type=int, default=1,
                    help="parallel worker processes (with --executor ray and no --address: the local Ray's CPUs)")
     p.add_argument("--executor", default="local", choices=["local", "ray"],

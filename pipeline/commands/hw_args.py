@@ -14,6 +14,12 @@ def add_hls_argument(p: argparse.ArgumentParser) -> None:
                    help=f"HLS backend (default {DEFAULT_HLS}; static: our scheduler, FSM + datapath)")
 
 
+def add_runner_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runner", default="local", choices=["local", "container", "docker"],
+                   help="run the hardware chain's tools locally or in their container images (docker: the same as "
+                        "container; build the images with p2s images build; without an engine: local, said so)")
+
+
 def add_formal_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formal", default="auto", choices=FORMAL_MODES,
                    help="the formal stage: prove the RTL meets the pinned contract for every input with "

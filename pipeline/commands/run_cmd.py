@@ -6,7 +6,7 @@ import argparse
 import time
 
 from agents.env import DEFAULT_BUDGET
-from pipeline.commands.hw_args import add_formal_argument, add_hls_argument
+from pipeline.commands.hw_args import add_formal_argument, add_hls_argument, add_runner_argument
 from pipeline.commands.llm_args import add_grammar_argument, add_llm_call_arguments, llm_call_options
 
 HELP = "generate verified Dafny from a task with an LLM, then run the hardware stages (python, c, rtl, cosim, estimate)"
@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="episode seed: each LLM call's sampling seed and the policy's own sampling derive from it")
     p.add_argument("--checkpoint", help="policy checkpoint for a trained agent")
     add_hls_argument(p)
-    p.add_argument("--runner", default="local", choices=["local", "docker"], help="where the toolchain stages run")
+    add_runner_argument(p)
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds per verifier call")
     add_formal_argument(p)
     p.add_argument("--out", help="run folder (default runs/{task}__{llm}__{seed}__{time})")

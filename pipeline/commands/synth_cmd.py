@@ -8,8 +8,8 @@ HELP = "take a Dafny file to verified, co-simulated RTL: verify, python, c, rtl,
 EPILOG = """examples:
   p2s synth benchmarks/examples/max_array.dfy --task benchmarks/examples/max_array.yaml
   p2s synth F.dfy --task T.yaml --hls circt --set buffer_strategy=all     # a CIRCT backend setting
-  p2s synth F.dfy --task T.yaml --hls vitis --part xc7z020clg400-1       # needs vitis_hls (or --runner docker)
-  p2s synth F.dfy --task T.yaml --hls bambu --runner docker              # the toolchain image
+  p2s synth F.dfy --task T.yaml --hls vitis --part xc7z020clg400-1       # needs vitis_hls (or --runner container)
+  p2s synth F.dfy --task T.yaml --hls bambu --runner container              # the bambu image (p2s images build bambu)
   p2s synth F.dfy --task T.yaml --simulator verilator --family xilinx --no-fmax
 The run folder holds report.json (every stage's status, seconds, detail, artifacts; cycles and resources)
 and one folder per stage. Exit status 0 only when every stage passed.
@@ -17,13 +17,12 @@ and one folder per stage. Exit status 0 only when every stage passed.
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from pipeline.commands.hw_args import add_hls_argument
+    from pipeline.commands.hw_args import add_hls_argument, add_runner_argument
 
     p.add_argument("file", metavar="FILE.dfy", help="the Dafny program")
     p.add_argument("--task", required=True, help="task YAML file (signature, pinned spec, test vectors)")
     add_hls_argument(p)
-    p.add_argument("--runner", default="local", choices=["local", "docker"],
-                   help="run HLS tools locally or in their container image (falls back to local without an engine)")
+    add_runner_argument(p)
     p.add_argument("--simulator", default="icarus", choices=["icarus", "verilator"], help="RTL simulator")
     p.add_argument("--out", help="run folder (default runs/{task}__{hls}__{seed}__{time})")
     p.add_argument("--seed", type=int, default=0, help="recorded in the run (the hardware stages are deterministic)")
