@@ -192,6 +192,8 @@ def ensure_base(engine: Engine, say: Callable[[str], None] = print) -> str:
     repository, tag = BASE_IMAGE.rsplit(":", 1)
     engine.client.api.import_image_from_file(str(archive), repository=repository, tag=tag)
     archive.unlink()
+    if _image(engine, BASE_IMAGE) is None:  # Podman's Docker API drops the tag of an import: it is "latest"
+        engine.client.images.get(f"{repository}:latest").tag(repository, tag)
     say(f"{BASE_IMAGE}: imported")
     return BASE_IMAGE
 
