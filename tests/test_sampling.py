@@ -30,9 +30,10 @@ def test_drawn_values_fit_their_types_and_bounds():
 
 
 @needs_dafny
-def test_sampled_vectors_meet_the_requires_and_carry_the_reference_outputs(tmp_path, capsys):
+def test_sampled_vectors_meet_the_requires_and_carry_the_reference_outputs(tmp_path, capsys, monkeypatch):
     outs = []
     for run in ("a", "b"):
+        monkeypatch.setenv("P2S_HOME", str(tmp_path / f"home-{run}"))  # drawn afresh both times: no sample cache
         code = p2s(["import", "dafnybench", str(DATA), "--out", str(tmp_path / run), "--sample-vectors", "3"])
         assert code == 0
         outs.append(capsys.readouterr().out)
@@ -48,6 +49,26 @@ def test_sampled_vectors_meet_the_requires_and_carry_the_reference_outputs(tmp_p
     never = load_task(tmp_path / "a" / "never.yaml")
     assert never.tests == [] and "vectors_from" not in never.metadata
     assert "never: no sampled vectors: none of 9 drawn inputs provably meets the requires" in outs[0]
+
+
+@needs_dafny
+def test_an_interrupted_sampling_resumes_from_its_cache(tmp_path, capsys, monkeypatch):
+    """Each task's sampled outcome is kept: a second import (an interrupted one run again) runs no Dafny for
+    the tasks already sampled and gives them the same vectors, and the import shows its progress."""
+    from benchmarks.importers import sampling
+
+    monkeypatch.setenv("P2S_HOME", str(tmp_path / "home"))
+    assert p2s(["import", "dafnybench", str(DATA), "--out", str(tmp_path / "a"), "--sample-vectors", "3"]) == 0
+    assert "sampling: " in capsys.readouterr().err
+
+    def no_dafny(*args, **kwargs):
+        raise AssertionError("sampled again although its outcome was kept")
+
+    monkeypatch.setattr(sampling, "sample_task", no_dafny)
+    assert p2s(["import", "dafnybench", str(DATA), "--out", str(tmp_path / "b"), "--sample-vectors", "3"]) == 0
+    for name in ("first_at_least", "never"):
+        assert load_task(tmp_path / "b" / f"{name}.yaml").tests == load_task(tmp_path / "a" / f"{name}.yaml").tests
+    assert "never: no sampled vectors: none of 9 drawn inputs provably meets the requires" in capsys.readouterr().out
 
 
 def test_a_printed_space_is_a_value():

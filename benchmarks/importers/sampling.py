@@ -10,12 +10,18 @@ met often, and loops over the inputs end quickly when the reference runs. The ve
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import random
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from benchmarks.importers.common import ImportResult
+from pipeline.home import p2s_home
 from pipeline.task import Task, TestVector
 from pipeline.types import DafnyType
 
@@ -102,13 +108,53 @@ def sample_task(task: Task, wanted: int, seed: int) -> str | None:
     return None
 
 
-def sample_vectors(result: ImportResult, wanted: int, seed: int = 0, workers: int = 2) -> int:
+SAMPLER_VERSION = "1"  # bump when drawing or checking changes what a task's sampled vectors are
+
+
+def sample_vectors(result: ImportResult, wanted: int, seed: int = 0, workers: int = 2,
+                   progress: Callable[[int, int], None] | None = None) -> int:
     """Give every task without vectors up to ``wanted`` sampled ones; a task that gets none keeps none, with a
-    warning saying why. Returns how many tasks got vectors."""
+    warning saying why. Returns how many tasks got vectors.
+
+    Each task's outcome is kept in ``$P2S_HOME/sample-cache`` under the hash of the task as imported, the count
+    and the seed: an import stopped halfway (hundreds of Dafny runs) picks up where it stopped when run again.
+    ``progress(done, total)`` is called as tasks finish."""
     todo = [t for t in result.tasks if t.reference and not t.tests]
+    done = [0]
+
+    def one(task: Task) -> str | None:
+        why = cached_sample(task, wanted, seed)
+        done[0] += 1
+        if progress:
+            progress(done[0], len(todo))
+        return why
+
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        reasons = list(pool.map(lambda t: sample_task(t, wanted, seed), todo))
+        reasons = list(pool.map(one, todo))
     for task, why in zip(todo, reasons, strict=True):
         if why:
             result.warnings.append(f"{task.id}: no sampled vectors: {why}")
     return sum(1 for why in reasons if why is None)
+
+
+def cached_sample(task: Task, wanted: int, seed: int) -> str | None:
+    """:func:`sample_task`, its outcome (the vectors, or why there are none) kept by the task's hash."""
+    key = hashlib.sha256(f"{SAMPLER_VERSION}|{task.fingerprint()}|{wanted}|{seed}".encode()).hexdigest()
+    path = p2s_home() / "sample-cache" / key[:2] / f"{key}.json"
+    try:
+        kept = json.loads(path.read_text())
+        if kept.get("why"):
+            return kept["why"]
+        task.tests = [TestVector(v["inputs"], v["expected"]) for v in kept["tests"]]
+        task.metadata["vectors_from"] = kept["vectors_from"]
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    why = sample_task(task, wanted, seed)
+    kept = {"why": why} if why else {"tests": [{"inputs": v.inputs, "expected": v.expected} for v in task.tests],
+                                     "vectors_from": task.metadata["vectors_from"]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(kept))
+    tmp.replace(path)  # whole or not at all: an interrupted write is never read back
+    return why

@@ -58,6 +58,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print skipped tasks and the summary, not the warnings")
 
 
+def _every(step: int, what: str):
+    """A progress callback printing ``what: done/total`` to stderr every ``step`` tasks (long imports run
+    hundreds of Dafny processes; a rerun resumes from the sample cache)."""
+    import sys
+
+    def show(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            print(f"{what}: {done}/{total}", file=sys.stderr, flush=True)
+
+    return show
+
+
 def _int_width(text: str) -> str | int:
     from benchmarks.importers.common import INT_WIDTHS
 
@@ -91,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sample_vectors:
         from benchmarks.importers.sampling import sample_vectors
 
-        got = sample_vectors(result, args.sample_vectors, args.seed, args.workers)
+        got = sample_vectors(result, args.sample_vectors, args.seed, args.workers, progress=_every(25, "sampling"))
         print(f"sampled vectors for {got} task(s)")
     if args.int_width is not None:
         from benchmarks.importers.common import fitted_int_width
