@@ -267,6 +267,21 @@ def double(auto: int, p2s_x: int) -> int:
     gcc_ok(tmp_path, prog.source)
 
 
+@needs_gcc
+def test_verilog_keywords_are_renamed_too(tmp_path):
+    """The C names become the RTL's (a DafnyBench method `join` made a module Icarus could not parse)."""
+    src = '''
+def join(wire: int, input: int) -> int:
+    reg: int = wire + input
+    return reg
+'''
+    prog = compile_to_c(src, task("method join(wire: int, input: int) returns (r: int)"))
+    assert prog.top == "join_"
+    assert "int32_t join_(int32_t wire_, int32_t input_)" in prog.source and "reg_" in prog.source
+    assert [p.dafny_name for p in prog.interface.ports] == ["wire", "input", "r"]
+    gcc_ok(tmp_path, prog.source)
+
+
 def test_output_is_deterministic():
     t = task("method Split(a: array<int>, k: int, flag: bool) returns (b: array<int>, n: int, f: bool)")
     assert compile_to_c(MIXED, t).source == compile_to_c(MIXED, t).source

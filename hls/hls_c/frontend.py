@@ -39,6 +39,28 @@ C_RESERVED = {
     "_Bool", "_Complex", "_Imaginary", "bool", "true", "false", "main", "NULL",
     "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
 }
+# A C name becomes an RTL name (the top module, its ports, registers), so SystemVerilog's keywords are kept out
+# too: a DafnyBench method named `join` made a module Icarus cannot parse.
+VERILOG_RESERVED = set("""
+    alias always always_comb always_ff always_latch and assert assign assume automatic before begin bind bins binsof
+    bit buf bufif0 bufif1 byte casex casez cell chandle checker class clocking cmos config constraint context cover
+    covergroup coverpoint cross deassign defparam design disable dist edge end endcase endchecker endclass
+    endclocking endconfig endfunction endgenerate endgroup endinterface endmodule endpackage endprimitive endprogram
+    endproperty endsequence endspecify endtable endtask event eventually expect export extends final first_match
+    force foreach forever fork forkjoin function generate genvar global highz0 highz1 iff ifnone ignore_bins
+    illegal_bins implements implies import incdir include initial inout input inside instance integer interconnect
+    interface intersect join join_any join_none large let liblist library local localparam logic longint
+    macromodule matches medium modport module nand negedge nettype new nexttime nmos nor noshowcancelled not notif0
+    notif1 null or output package packed parameter pmos posedge primitive priority program property protected pull0
+    pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent pure rand randc randcase randsequence rcmos real
+    realtime ref reg reject_on release repeat restrict rnmos rpmos rtran rtranif0 rtranif1 s_always s_eventually
+    s_nexttime s_until s_until_with scalared sequence shortint shortreal showcancelled small soft solve specify
+    specparam string strong strong0 strong1 super supply0 supply1 sync_accept_on sync_reject_on table tagged task
+    this throughout time timeprecision timeunit tran tranif0 tranif1 tri tri0 tri1 triand trior trireg type unique
+    unique0 until until_with untyped use uwire var vectored virtual wait wait_order wand weak weak0 weak1 wildcard
+    wire with within wor xnor xor accept_on
+""".split())
+C_RESERVED |= VERILOG_RESERVED
 
 UNSUPPORTED_NODES = {
     "Set": "set displays (sets have no fixed-size hardware form)",
@@ -58,7 +80,7 @@ UNSUPPORTED_NODES = {
 
 
 def sanitize(name: str) -> str:
-    """A Python name as a C name that cannot clash with C keywords or the compiler's ``p2s_`` names."""
+    """A Python name as a C name that cannot clash with C or Verilog keywords or the compiler's ``p2s_`` names."""
     if name.startswith(("p2s_", "P2S_")):
         name = "u_" + name
     if name in C_RESERVED:
