@@ -346,6 +346,8 @@ method Main()
     ("iterator It() {}", "iterator"),
     ("method M() { var a: array<int> := new int[2]; print [a]; }", "print of an array or function value"),
     ("method M() returns (r: char) { r := 'a' + 'b'; }", "arithmetic on characters"),
+    ("method M(a: array) modifies a { if a.Length > 1 { a[0], a[1] := a[1], a[0]; } }",
+     "array without an element type"),  # a DafnyBench program: it was an IndexError
 ])
 def test_unsupported_constructs_are_refused_with_name_and_line(text: str, construct: str) -> None:
     with pytest.raises(UnsupportedConstruct) as info:

@@ -190,6 +190,8 @@ class Checker:
             return STR
         if n in ("bool", "char", "real") or t.bv_width is not None:
             return A.Type(n)
+        if t.array_dims and not args:  # `a: array`: Dafny infers the element type, we do not
+            raise UnsupportedConstruct("array without an element type", 0, f"{n} (write {n}<int>, say)")
         if n in ("seq", "set", "multiset", "map", "tuple", "->", "-->", "~>") or t.array_dims:
             if n in ("-->", "~>"):
                 n = "->"
