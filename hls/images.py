@@ -20,6 +20,7 @@ import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hls.container_engine import Engine, connect
 from pipeline.errors import ToolMissingError, UserError
@@ -81,7 +82,7 @@ def build_image(kind: str, engine: Engine | None = None, force: bool = False,
         args["INSTALLER"] = supplied[0].name
     context = _context(spec, say)
     digest = recipe_hash(spec, args, supplied)
-    found = _image(engine, spec.tag)
+    found = find_image(engine.client, spec.tag)
     if found is not None and found.labels.get(RECIPE_LABEL) == digest and not force:
         say(f"{spec.tag}: up to date ({found.id[:19]})")
         return f"{spec.tag}@{found.id}"
@@ -141,11 +142,12 @@ def _supplied_files(spec: ImageRecipe) -> list[Path]:
     return found
 
 
-def _image(engine: Engine, tag: str):
+def find_image(client: Any, tag: str) -> Any:
+    """The engine's image ``tag``, or None when it is not there (any other engine error is raised)."""
     import docker
 
     try:
-        return engine.client.images.get(tag)
+        return client.images.get(tag)
     except docker.errors.ImageNotFound:
         return None
 
@@ -170,7 +172,7 @@ def _build(engine: Engine, spec: ImageRecipe, context: Path, args: dict[str, str
                                 f"(log: {log_path})")
             if "aux" in chunk and "ID" in chunk["aux"]:
                 image_id = chunk["aux"]["ID"]
-    found = _image(engine, spec.tag)
+    found = find_image(engine.client, spec.tag)
     if found is None:
         raise UserError(f"p2s images build {spec.kind}: the engine reported no image (log: {log_path})")
     return image_id or found.id
@@ -178,7 +180,7 @@ def _build(engine: Engine, spec: ImageRecipe, context: Path, args: dict[str, str
 
 def ensure_base(engine: Engine, say: Callable[[str], None] = print) -> str:
     """The ``open`` image's base: ours if imported before, else Debian's from a registry, else debootstrapped."""
-    if _image(engine, BASE_IMAGE) is not None:
+    if find_image(engine.client, BASE_IMAGE) is not None:
         return BASE_IMAGE
     try:
         engine.client.images.pull(REGISTRY_BASE)
@@ -192,7 +194,7 @@ def ensure_base(engine: Engine, say: Callable[[str], None] = print) -> str:
     repository, tag = BASE_IMAGE.rsplit(":", 1)
     engine.client.api.import_image_from_file(str(archive), repository=repository, tag=tag)
     archive.unlink()
-    if _image(engine, BASE_IMAGE) is None:  # Podman's Docker API drops the tag of an import: it is "latest"
+    if find_image(engine.client, BASE_IMAGE) is None:  # Podman's Docker API drops the tag of an import: it is "latest"
         engine.client.images.get(f"{repository}:latest").tag(repository, tag)
     say(f"{BASE_IMAGE}: imported")
     return BASE_IMAGE

@@ -110,8 +110,9 @@ class Launcher:
         return "local"
 
     def provenance(self) -> str:
-        """For a stage's detail: which images ran its tools ("" when they ran locally)."""
-        return ""
+        """For a stage's detail: which images ran its tools, or why they ran locally when containers were asked
+        for (the fallback note); "" for a plain local run."""
+        return f"; {self.note}" if self.note else ""
 
 
 class LocalLauncher(Launcher):
@@ -179,13 +180,13 @@ class ContainerLauncher(Launcher):
 
     def _digest(self, image: str) -> str:
         if image not in self.images:
-            try:
-                self.images[image] = str(self.client.images.get(image).id)
-            except Exception as exc:
-                if type(exc).__name__ != "ImageNotFound":
-                    raise
+            from hls.images import find_image
+
+            found = find_image(self.client, image)
+            if found is None:
                 raise UserError(f"container image {image} is not here: build it with `p2s images build "
-                                f"{image_kind(image)}` (docker/README.md)") from None
+                                f"{image_kind(image)}` (docker/README.md)")
+            self.images[image] = str(found.id)
         return self.images[image]
 
     def run(self, tool, args, cwd, timeout, log_path, env=None, *, memory_mb=None, mounts=()) -> CommandResult:

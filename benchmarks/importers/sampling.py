@@ -11,17 +11,16 @@ met often, and loops over the inputs end quickly when the reference runs. The ve
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-import os
 import random
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from benchmarks.importers.common import ImportResult
-from pipeline.home import p2s_home
+from pipeline.home import p2s_home, write_cache_entry
 from pipeline.task import Task, TestVector
 from pipeline.types import DafnyType
 
@@ -120,13 +119,13 @@ def sample_vectors(result: ImportResult, wanted: int, seed: int = 0, workers: in
     and the seed: an import stopped halfway (hundreds of Dafny runs) picks up where it stopped when run again.
     ``progress(done, total)`` is called as tasks finish."""
     todo = [t for t in result.tasks if t.reference and not t.tests]
-    done = [0]
+    finished = itertools.count(1)  # next() on it is atomic under the GIL: one count per finished task
 
     def one(task: Task) -> str | None:
         why = cached_sample(task, wanted, seed)
-        done[0] += 1
+        done = next(finished)
         if progress:
-            progress(done[0], len(todo))
+            progress(done, len(todo))
         return why
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -153,8 +152,5 @@ def cached_sample(task: Task, wanted: int, seed: int) -> str | None:
     why = sample_task(task, wanted, seed)
     kept = {"why": why} if why else {"tests": [{"inputs": v.inputs, "expected": v.expected} for v in task.tests],
                                      "vectors_from": task.metadata["vectors_from"]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(kept))
-    tmp.replace(path)  # whole or not at all: an interrupted write is never read back
+    write_cache_entry(path, json.dumps(kept))
     return why

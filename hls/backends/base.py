@@ -132,10 +132,8 @@ class HlsBackend:
         if not files:
             raise UserError(f"{self.name}: {tool} produced no Verilog for '{top}' (log: {ctx.log_path})")
         reports = {"launcher": launcher.name, "tool_seconds": round(result.seconds, 3), **self._parse_report(ctx)}
-        if launcher.note:
-            reports["launcher_note"] = launcher.note
-        if launcher.provenance():
-            reports["launcher_note"] = launcher.provenance().lstrip("; ")
+        if launcher.provenance():  # the fallback note, or the images that ran the tool
+            reports["launcher_note"] = launcher.provenance().removeprefix("; ")
         interface = self._describe_interface(ctx, files)
         return RtlResult(
             backend=self.name,

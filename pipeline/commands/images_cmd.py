@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hls.container_engine import connect
-    from hls.images import RECIPES, build_image, recipe
+    from hls.images import RECIPES, build_image, find_image, recipe
 
     if args.action == "build":
         recipe(args.kind)  # an unknown kind or a missing supplied file is an error before any engine starts
@@ -34,9 +34,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     engine = connect()
     for kind, spec in RECIPES.items():
-        try:
-            found = engine.client.images.get(spec.tag)
-            print(f"{kind:6} {spec.tag:30} {found.id}")
-        except Exception:  # ImageNotFound
-            print(f"{kind:6} {spec.tag:30} not built (p2s images build {kind})")
+        found = find_image(engine.client, spec.tag)
+        print(f"{kind:6} {spec.tag:30} {found.id if found else f'not built (p2s images build {kind})'}")
     return 0
