@@ -75,7 +75,7 @@ def run_stage(ctx: RunContext, name: str) -> StageResult:
 
 def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageResult]:
     """Run ``names`` in order on ``ctx``; after a stage that does not pass (or, optional, skip), the rest
-    are skipped.
+    are skipped, unless the result says it blocks nothing (a check with no vectors to run).
 
     Args:
         ctx: the run context; its ``results`` and ``artifacts`` grow as stages finish.
@@ -91,7 +91,7 @@ def run_stages(ctx: RunContext, names: list[str], on_stage=None) -> list[StageRe
             if on_stage:
                 on_stage(name, None)
             result = run_stage(ctx, name)
-            if not holds(result):  # an optional stage's skip blocks nothing
+            if not holds(result) and result.blocks:  # an optional stage's skip blocks nothing
                 blocker = result
         ctx.results.append(result)
         if on_stage:

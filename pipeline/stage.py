@@ -42,6 +42,9 @@ class StageResult:
     detail: str = ""
     artifacts: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    # A skip that leaves sound artifacts for the stages after it (nothing to check against, the output is
+    # still right): the run goes on, and still does not count as passed. The runner reads it; not recorded.
+    blocks: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {

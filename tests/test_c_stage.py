@@ -111,8 +111,8 @@ def test_missing_python_artifact(tmp_path):
 @needs_gcc
 def test_no_vectors_is_not_a_pass(tmp_path):
     r = run_stage(context(tmp_path, tests=[]))
-    assert r.status is Status.FAIL and "no test vectors" in r.detail
-    assert "c" in r.artifacts
+    assert r.status is Status.SKIPPED and "no test vectors" in r.detail and "compiled" in r.detail
+    assert "c" in r.artifacts and not r.blocks  # the C is sound (width proof, gcc): RTL may follow
 
 
 def test_missing_gcc_is_skipped_with_the_fix(tmp_path, monkeypatch):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.runner import prepare_run, run_stage
+from pipeline.runner import prepare_run, run_passed, run_stage, run_stages
 from pipeline.stage import RunOptions, Status
 from pipeline.task import load_task, task_from_dict
 from pipeline.types import parse_type
 from pipeline.vectors import CallSpec, canonical, from_python, run_vectors, to_python, values_equal
-from tests.support import REPO, needs_dafny
+from tests.support import REPO, needs_dafny, needs_gcc, needs_iverilog
 
 SORT = """
 method BubbleSort(a: array<int>) returns (swaps: nat)
@@ -150,7 +150,7 @@ def test_missing_dafny_is_skipped_with_the_fix(tmp_path: Path, monkeypatch: pyte
 def test_no_vectors_is_not_a_pass(tmp_path: Path) -> None:
     result = run_stage(context(tmp_path, sort_task(tests=[]), SORT), "python")
     assert result.status is Status.SKIPPED and "no test vectors" in result.detail
-    assert Path(result.artifacts["python"]).is_file()
+    assert Path(result.artifacts["python"]).is_file() and not result.blocks
 
 
 @needs_dafny
@@ -263,3 +263,52 @@ def test_harness_survives_a_module_that_does_not_import(tmp_path: Path) -> None:
 
     report = run_vectors(module, CallSpec("F", [], [("r", "r", "int")]), [V()], timeout=30)
     assert not report.ok and "broken at import" in report.error and report.results[0].passed is False
+
+
+# ------------------------------------------------------------------------------------------ what the chain needs
+
+DRIVEN = """
+method max(a: int, b: int) returns (m: int)
+  ensures m >= a && m >= b && (m == a || m == b)
+{
+  if a > b { m := a; } else { m := b; }
+}
+
+method Main() {
+  if * { print 1; }
+  var m := max(1, 2);
+  print m, "\\n";
+}
+"""
+
+
+def driven_task(tests: list[dict]) -> object:
+    return task_from_dict({
+        "id": "driven_max", "description": "The larger of two integers.",
+        "signature": "method max(a: int, b: int) returns (m: int)", "requires": [],
+        "ensures": ["m >= a && m >= b && (m == a || m == b)"], "tests": tests,
+    })
+
+
+@needs_dafny
+@needs_gcc
+@needs_iverilog
+def test_only_what_the_target_reaches_is_compiled(tmp_path: Path) -> None:
+    """A test driver (``if *`` is refused by the compiler) is not the target's concern; a target named like a
+    Python builtin (max -> max_) is found by the C stage too."""
+    ctx = context(tmp_path, driven_task([{"inputs": {"a": 1, "b": 2}, "expected": {"m": 2}},
+                                         {"inputs": {"a": -3, "b": -7}, "expected": {"m": -3}}]), DRIVEN)
+    results = run_stages(ctx, ["python", "c", "rtl", "cosim"])
+    assert [r.status for r in results] == [Status.PASS] * 4, [r.detail for r in results]
+    module = Path(results[0].artifacts["python"]).read_text()
+    assert "def max_(" in module and "def Main" not in module
+
+
+@needs_dafny
+@needs_gcc
+def test_a_task_without_vectors_still_reaches_rtl_and_does_not_pass(tmp_path: Path) -> None:
+    ctx = context(tmp_path, driven_task([]), DRIVEN)
+    results = run_stages(ctx, ["python", "c", "rtl", "cosim"])
+    assert [r.status for r in results] == [Status.SKIPPED, Status.SKIPPED, Status.PASS, Status.SKIPPED]
+    assert all("no test vectors" in r.detail for r in results if r.status is Status.SKIPPED)
+    assert not run_passed(results)

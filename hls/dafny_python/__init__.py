@@ -8,6 +8,7 @@ is the contract in DESIGN.md, section "The Python reference model".
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from hls.dafny_python.emit import emit_module
@@ -15,6 +16,7 @@ from verifiers.front import ast
 from verifiers.front.checker import Checker, check_program
 from verifiers.front.errors import DafnySyntaxError, UnsupportedConstruct
 from verifiers.front.parser import parse_expression, parse_program, parse_type, source_dialect
+from verifiers.front.walk import reachable_part
 
 __all__ = [
     "DafnySyntaxError", "FunctionSig", "PythonModule", "UnsupportedConstruct", "ast", "check_source_bodies",
@@ -73,8 +75,8 @@ def _signatures(checker: Checker) -> dict[str, FunctionSig]:
     return out
 
 
-def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3", calls_kept: bool = False
-                     ) -> PythonModule:
+def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3", calls_kept: bool = False,
+                     roots: Collection[str] = ()) -> PythonModule:
     """Compile a resolved, ghost-free Dafny program (what ``dafny /rprint:- /printMode:NoGhost`` prints).
 
     Hand-written text in that form works too (every local with its type); ``dialect`` ``dafny4`` reads a plain
@@ -88,6 +90,8 @@ def compile_resolved(text: str, source_name: str = "", dialect: str = "dafny3", 
         UnsupportedConstruct: a construct this compiler does not translate (name and line in the message).
     """
     program = parse_program(text, dialect, printed=True)
+    if roots:
+        program = reachable_part(program, roots)
     if not calls_kept:
         _reject_ghost_out_calls(program)
     checker = check_program(program)

@@ -2,7 +2,8 @@
 
 Dafny compiles ``forall i :: 0 <= i < n ==> P`` and ``set x | x in s && Q`` only when it finds a finite bound for
 every variable: an integer range, membership in a collection, or a ``bool``. This module finds the same kinds of
-bounds in the range's conjuncts; the full range is still checked as the loop's filter, so a loose bound is fine.
+bounds in the range's conjuncts (and a single value, ``x == e``); the full range is still checked as the loop's
+filter, so a loose bound is fine.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verifiers.front import ast as A
+from verifiers.front import printer
 from verifiers.front.walk import walk
 
 
@@ -66,6 +68,26 @@ def implied(e: A.Expr | None) -> list[A.Expr]:
     return out
 
 
+def forall_antecedent(body: A.Expr) -> A.Expr | None:
+    """What bounds a ``forall``'s variables from its body: ``A`` in ``A ==> B``, and the conjuncts shared by
+    every antecedent in ``(A1 ==> B1) && (A2 ==> B2)`` (Dafny's resolver splits ``A ==> B && C`` so).
+
+    Sound as a domain: where a shared conjunct is false every antecedent is, and the body holds there.
+    """
+    parts = _all_conjunct_nodes(body)
+    if not parts or not all(isinstance(p, A.Binary) and p.op == "==>" for p in parts):
+        return None
+    keyed = [{printer.expr(c): c for c in conjuncts(p.left)} for p in parts]  # type: ignore[attr-defined]
+    shared = [c for key, c in keyed[0].items() if all(key in other for other in keyed[1:])]
+    if not shared:
+        return None
+    out = shared[0]
+    for c in shared[1:]:
+        out = A.Binary("&&", out, c, line=c.line)
+        out.ty = A.BOOL
+    return out
+
+
 def _all_conjunct_nodes(e: A.Expr | None) -> list[A.Expr]:
     if e is None:
         return []
@@ -99,6 +121,11 @@ def find_domain(var: A.BoundVar, norm: A.Type, constraints: list[A.Expr], forbid
         return Domain("bool")
     if norm.name != "int" and norm.bv_width is None:
         return None
+    for c in constraints:  # `x == e` (Dafny's own trigger variables: `_t#0 == i + 1`): the one value e
+        if isinstance(c, A.Binary) and c.op == "==":
+            other = c.right if _is_var(c.left, name) else c.left if _is_var(c.right, name) else None
+            if other is not None and not _mentions(other, forbidden):
+                return Domain("range", lo=other, hi=other, hi_inclusive=True, used=[c])
     lo: tuple[A.Expr, bool] | None = None
     hi: tuple[A.Expr, bool] | None = None
     used: list[A.Expr] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from hls.dafny_python import runtime
-from hls.dafny_python.bounds import Domain, conjuncts, find_domain, implied
+from hls.dafny_python.bounds import Domain, conjuncts, find_domain, forall_antecedent, implied
 from verifiers.front import ast as A
 from verifiers.front.checker import Checker, CtorRef, MethodInfo, Var, decl_label, py_name
 from verifiers.front.errors import UnsupportedConstruct
@@ -1013,7 +1013,8 @@ class Emitter:
         if e.kind == "exists":
             loops = self.generators(e.vars, rng, e.line, extra=body)
             return f"any({_wrap(self.expr(body), LAMBDA + 1)} {loops})", ATOM
-        loops = self.generators(e.vars, rng, e.line)
+        # `forall x | R :: A ==> B`: A bounds x too (outside A the body holds), so it feeds the domains
+        loops = self.generators(e.vars, rng, e.line, extra=forall_antecedent(body))
         return f"all({_wrap(self.expr(body), LAMBDA + 1)} {loops})", ATOM
 
     def expr_SetComp(self, e: A.SetComp) -> tuple[str, int]:

@@ -18,13 +18,11 @@ from hls.hls_c.module import ModuleInfo, TypeResolver, reachable_order, read_mod
 from hls.hls_c.recursion import eliminate_recursion
 from pipeline.task import Signature, Task
 from pipeline.types import DafnyType
+from verifiers.front.checker import py_name
 
 SUPPORTED_WIDTHS = (8, 16, 32, 64)
 
 
-def mangle(name: str) -> str:
-    """A Dafny name as the Python compiler spells it."""
-    return name.replace("'", "_q").replace("#", "_h")
 
 
 def dafny_ctype(t: DafnyType, int_width: int) -> CType:
@@ -68,7 +66,7 @@ def _results(t: CType) -> list[CType]:
 
 
 def find_top(info: ModuleInfo, sig: Signature) -> str:
-    name = mangle(sig.name)
+    name = py_name(sig.name)
     if name in info.functions:
         return name
     names = ", ".join(sorted(info.functions)) or "none"
@@ -165,7 +163,7 @@ class ProgramCompiler:
         sig = self.task.signature
         w = self.task.hardware.int_width
         names = [a.arg for a in fn.args.args]
-        want = [mangle(p.name) for p in sig.params]
+        want = [py_name(p.name) for p in sig.params]
         if len(names) != len(want):  # names may differ (the Python compiler renames builtins: len -> len_)
             raise NotSynthesizable(
                 f"top function {fn.name}", fn.lineno, f"parameters {names} differ from the task's {want}"
@@ -187,7 +185,7 @@ class ProgramCompiler:
             if not _compatible(t, tt):
                 raise NotSynthesizable(f"result {p.name}", fn.lineno, f"annotated {t} but the task says {p.type}")
             new_r.append(tt)
-        return new_p, new_r, [mangle(p.name) for p in sig.returns]
+        return new_p, new_r, [py_name(p.name) for p in sig.returns]
 
 
 def interface_pragmas(top: ir.Function) -> list[str]:
@@ -216,4 +214,4 @@ def compile_ir(source: str, task: Task) -> ir.Program:
     return ProgramCompiler(source, task).compile()
 
 
-__all__ = ["compile_ir", "mangle", "dafny_ctype", "sanitize"]
+__all__ = ["compile_ir", "dafny_ctype", "sanitize"]

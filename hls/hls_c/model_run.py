@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hls.hls_c.compiler import mangle
 from pipeline.task import Task, TestVector
+from verifiers.front.checker import py_name
 
 
 @dataclass
@@ -55,16 +55,16 @@ def run_reference(
     from pipeline.vectors import CallSpec, canonical, run_vectors
 
     sig = task.signature
-    function = mangle(sig.name)
+    function = py_name(sig.name)
     text = Path(module_path).read_text(encoding="utf-8")
-    names = python_params(text, function) or [mangle(p.name) for p in sig.params]
+    names = python_params(text, function) or [py_name(p.name) for p in sig.params]
     if len(names) != len(sig.params):
         why = f"the model's {function} takes {len(names)} parameters, the task's signature {len(sig.params)}"
         return ReferenceRun([None] * len(vectors), [why] * len(vectors), failure=why)
     spec = CallSpec(
         function,
         [(p.name, py, str(p.type)) for p, py in zip(sig.params, names, strict=True)],
-        [(p.name, mangle(p.name), str(p.type)) for p in sig.returns],
+        [(p.name, py_name(p.name), str(p.type)) for p in sig.returns],
     )
     unexpected = [TestVector(v.inputs, {}) for v in vectors]  # actual outputs only: no comparison there
     work = Path(work_dir)
