@@ -601,3 +601,40 @@ def test_forall_statements_assign_in_parallel(tmp_path):
     program, report = run(FORALL, "method Step(a: array<int>, k: int) returns (ok: bool)", tests, tmp_path)
     assert "p2s_vals" in program.source  # the second forall reads a[i + 1]: values first, then stores
     assert_pass(report, tests)
+
+
+def test_membership_in_a_set_display_and_a_char_appended_to_a_string(tmp_path):
+    """Public programs write ``month in {1, 3, 5}``, ``s' := s' + [ch]`` and ``s' + [Up(c)]`` (the model: a set
+    display, and a char as a one-character string)."""
+    src = '''
+char = str
+
+
+class _Set(frozenset):
+    pass
+
+
+def Up(c: char) -> char:
+    return chr((ord(c) - 32) % 128)
+
+
+def Fix(s: str, ch: char, month: int) -> tuple[str, bool]:
+    v: str = ""
+    i: int = 0
+    while i < len(s):
+        if s[i] == " ":
+            v = v + (ch)
+        elif s[i] == "q":
+            v = v + (Up(s[i]))
+        else:
+            v = v + (s[i])
+        i = i + 1
+    long_: bool = month in _Set((1, 3, 5, 7, 8, 10, 12))
+    return (v, long_)
+'''
+    tests = [({"s": "q b", "ch": "_", "month": 3}, {"v": "Q_b", "l": True}),
+             ({"s": "  ", "ch": "x", "month": 4}, {"v": "xx", "l": False}),
+             ({"s": "", "ch": "x", "month": 12}, {"v": "", "l": True})]
+    sig = "method Fix(s: string, ch: char, month: int) returns (v: string, l: bool)"
+    _program, report = run(src, sig, tests, tmp_path, max_array_length=4)
+    assert_pass(report, tests)

@@ -234,3 +234,60 @@ def test_an_unsupported_construct_is_reported_not_passed(tmp_path):
 """
     proof = prove_widths(verified(source), "M", 32, 64, 16)
     assert proof.status == "error" and "lambda" in proof.summary() and proof.proven_width is None
+
+
+UNTYPED_LOCAL = """method IndexOfMax(a: array<int>, n: int) returns (r: int)
+  requires 0 < n <= a.Length
+  ensures 0 <= r < n
+{
+  var mi;
+  var i;
+  mi := 0;
+  i := 0;
+  while i < n
+    invariant 0 <= i <= n && 0 <= mi < n
+  {
+    if a[i] > a[mi] { mi := i; }
+    i := i + 1;
+  }
+  return mi;
+}
+
+method TestIt() {
+  var a: array<int> := new [] [1, 2, 3];
+  var r := IndexOfMax(a, 3);
+}
+"""
+
+
+def test_locals_typed_only_by_later_uses_and_an_untyped_array_display_elsewhere():
+    """``var mi;`` gets Dafny's own type; a test method's ``new [] [..]`` (element type inferred) parses."""
+    result = prove_widths(verified(UNTYPED_LOCAL), "IndexOfMax", 32, 32, 64)
+    assert result.status == "pass", result.report()
+
+
+BUILT = """method Evens(a: array<int>) returns (result: seq<int>)
+  ensures forall x :: x in result ==> x % 2 == 0
+{
+  var res: seq<int> := [];
+  var i := 0;
+  while i < a.Length
+    invariant 0 <= i <= a.Length
+    invariant forall x :: x in res ==> x % 2 == 0
+  {
+    if a[i] % 2 == 0 {
+      res := res + [a[i]];
+    }
+    i := i + 1;
+  }
+  result := res;
+}
+"""
+
+
+def test_a_sequence_built_one_element_per_iteration_is_bounded_by_a_checked_guess():
+    """Nothing in the program bounds |res|; the guessed ``|res| <= i`` (checked by Dafny) bounds the result by
+    the input's length, so the result fits the hardware's buffer."""
+    proof = prove_widths(verified(BUILT), "Evens", 32, 32, 64)
+    assert proof.status == "pass" and proof.proven_width == 32, proof.report()
+    assert "`|res| <= i`" in proof.summary() and "invariant |res| <= i" in proof.attempts[-1].variant

@@ -370,14 +370,17 @@ def _visible(scope: Scope) -> list:
 
 
 def _literal_locals(program: A.Program) -> bool:
-    """Whether some local is declared without a type and initialized by integer literals only (``var c := 0xFF;``):
-    Dafny types it from later uses (a bit-vector, say), which the checker's initializer rule cannot see."""
+    """Whether some local is declared without a type and initialized by integer literals only (``var c := 0xFF;``)
+    or not at all (``var m;``): Dafny types it from later uses (a bit-vector, say), which the checker's
+    initializer rule cannot see."""
     from verifiers.front.checker import _is_literal_expr
     from verifiers.front.walk import walk
 
     for d in program.decls:
         if isinstance(d, A.Method) and d.body is not None:
             for n in walk(d.body):
+                if isinstance(n, A.VarDecl) and not n.rhss and any(v.type is None for v in n.vars):
+                    return True
                 if isinstance(n, A.VarDecl) and len(n.rhss) == len(n.vars) and any(
                         v.type is None and isinstance(r, A.Expr) and _is_literal_expr(r)
                         for v, r in zip(n.vars, n.rhss, strict=True)):

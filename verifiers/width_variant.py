@@ -29,7 +29,8 @@ value the compiled code computes or stores leaves ``[-2^(W-1), 2^(W-1) - 1]``":
   could only fail on prover instability (``free_original``; Dafny 2.x/3.x only);
 * declarations the hardware does not run (lemmas, ghost and unreachable functions and methods) get
   ``{:verify false}``: they were verified by the verify stage, and the width proof is about the hardware;
-* on request (``candidates``), guessed loop bounds for counters (``c <= i``, ``i <= a.Length``) and for
+* on request (``candidates``), guessed loop bounds for counters (``c <= i``, ``i <= a.Length``), for built
+  sequences (``|v| <= i``) and for
   accumulators (``s <= B * i``, ``-B * i <= s`` with ``B`` the width's share per element, ``HI //
   max_array_length``), ordinary checked invariants that :func:`verifiers.width_proof.prove_widths` keeps only when
   Dafny accepts them.
@@ -510,6 +511,10 @@ class VariantBuilder:
         does not change. The program's own invariants often relate a counter to a spec function only; its bound
         by the index is what the width needs.
 
+        A *built sequence* (set only to ``v + [e]`` or ``[]``) gets ``|v| <= i`` for each index ``i`` (and the
+        ``for`` loop's variable): the buffer a loop fills one element per iteration at most is no longer than the
+        inputs it walks, which the width and the hardware's buffer need.
+
         An *accumulator* (set only to ``s + e``, ``s - e``, ``s + 1`` or a non-negative constant, at least once
         to ``s +- e``) gets ``s <= B * i`` and ``-B * i <= s`` with ``B = HI // max_array_length``: where each
         ``e`` is provably within ``[-B, B]`` (a sum of bytes, digits, bounded inputs) and the index is bounded by
@@ -529,6 +534,10 @@ class VariantBuilder:
             f"|{v.name}|" for v in scope if v.norm.name == "seq" and id(v) not in assigned]
         forms = [f"{c.name} <= {i.name}" for c in counters for i in indexes]
         forms += [f"{v.name} <= {b}" for v in counters + indexes for b in bounds]
+        steps = [i.name for i in indexes] + ([s.var.name] if isinstance(s, A.ForLoop) and not s.down else [])
+        built = [v for v in scope if v.norm.name == "seq" and "append" in shapes.get(id(v), set())
+                 and shapes[id(v)] <= {"append", "const"}]
+        forms += [f"|{v.name}| <= {i}" for v in built for i in steps]  # one element per iteration at most
         share = self.rng.hi // self.max_len if self.max_len > 0 else 0
         if share > 0:
             accumulators = [v for v in scope if v.norm.name == "int" and "acc" in shapes.get(id(v), set())
@@ -710,7 +719,11 @@ def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
                 if not isinstance(ref, Var):
                     continue
                 value = _literal_value(rhs) if isinstance(rhs, A.Expr) else None
-                if isinstance(rhs, A.Binary) and rhs.op == "+" and _literal_value(rhs.right) == 1 and \
+                if _appends(lhs.name, rhs):
+                    shape = "append"
+                elif isinstance(rhs, A.SeqDisplay) and not rhs.items:
+                    shape = "const"
+                elif isinstance(rhs, A.Binary) and rhs.op == "+" and _literal_value(rhs.right) == 1 and \
                         isinstance(rhs.left, A.Name) and rhs.left.name == lhs.name:
                     shape = "step" if id(n) in top else "inc"
                 elif value is not None and value >= 0:
@@ -727,6 +740,12 @@ def _assignment_shapes(stmts: list[A.Stmt]) -> dict[int, set[str]]:
             kinds = {"inc"}  # stepped twice per iteration: a counter, not an index
         out[key] = kinds if kinds != {"step", "inc"} else {"inc"}
     return out
+
+
+def _appends(name: str, rhs: A.Expr | object) -> bool:
+    """``rhs`` is ``name + [e]``: one element appended to the sequence ``name``."""
+    return (isinstance(rhs, A.Binary) and rhs.op == "+" and isinstance(rhs.left, A.Name) and rhs.left.name == name
+            and isinstance(rhs.right, A.SeqDisplay) and len(rhs.right.items) == 1)
 
 
 def _accumulates(name: str, rhs: A.Expr | object) -> bool:

@@ -981,6 +981,21 @@ class FunctionCompiler:
                     return ir.Const(bool(yes), BOOL)
         return ir.Bin(cop, a, b, BOOL)
 
+    def display_membership(self, item: ast.expr, elems: list[ast.expr]) -> ir.Expr:
+        """``x in {a, b, c}``: a set display of scalars needs no buffer; it is ``x == a || x == b || x == c``."""
+        if not elems:
+            return ir.Const(False, BOOL)
+        x = self.scalar(item)
+        if not isinstance(x, (ir.Ref, ir.Const)):
+            tmp = self.temp(x.t, "p2s_x")  # type: ignore[arg-type]
+            self.emit(ir.Assign(ir.Ref(tmp), x))
+            x = ir.Ref(tmp)
+        out: ir.Expr | None = None
+        for e in elems:
+            test = self.compare("==", x, self.coerce(self.scalar(e, x.t), x.t))
+            out = test if out is None else ir.Bin("||", out, test, BOOL)
+        return out  # type: ignore[return-value]
+
     def membership(self, item: ast.expr, container: ast.expr, node: ast.AST) -> ir.Expr:
         if isinstance(container, ast.Constant) and isinstance(container.value, str):
             x = self.scalar(item, CHAR)
@@ -996,8 +1011,11 @@ class FunctionCompiler:
                 test = ir.Bin("==", self.coerce(x, CHAR), ir.Const(ord(c), CHAR), BOOL)
                 out = test if out is None else ir.Bin("||", out, test, BOOL)
             return out  # type: ignore[return-value]
+        elems = _set_display(container)
+        if elems is not None:
+            return self.display_membership(item, elems)
         if not self.is_array_node(container):
-            raise self.err("'in'", "membership needs a sequence or an array", node)
+            raise self.err("'in'", "membership needs a sequence, an array or a set display", node)
         seq = self.array_sym(container)
         elem = seq.type.elem  # type: ignore[union-attr]
         x = self.scalar(item, elem)
@@ -1230,6 +1248,8 @@ class FunctionCompiler:
         elem_want = want.elem if isinstance(want, (ArrT, Arr2T)) else None
         if isinstance(node, ast.Name):
             sym = self.lookup(node.id, node)
+            if not sym.is_array and self.is_string_char(node):  # `s + ch`: the model's char is a 1-string
+                return ir.ALit([self.coerce(ir.Ref(sym), CHAR)], line)
             if not sym.is_array:
                 raise self.err(f"{node.id}", "is a scalar where a sequence is expected", node)
             return ir.ARef(sym, line)
@@ -1303,6 +1323,8 @@ class FunctionCompiler:
             if sig is not None and len(sig.results) == 1 and sig.outs:
                 (tmp,) = self.call_into_temps(node, sig)
                 return ir.ARef(tmp, line)
+            if sig is not None and sig.results == [CHAR]:  # `s + [Lower(c)]`: the model's char is a 1-string
+                return ir.ALit([self.coerce(self.scalar(node, CHAR), CHAR)], line)
             raise self.err(f"call of {f}", "does not return a sequence that can be synthesized", node)
         if self.is_string_char(node) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             return ir.ALit([self.coerce(self.scalar(node, CHAR), CHAR)], line)
@@ -1386,6 +1408,14 @@ def _is_element(node: ast.expr) -> bool:
 
 def _is_str_literal(node: ast.expr, multi: bool = False) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str) and (not multi or len(node.value) != 1)
+
+
+def _set_display(node: ast.expr) -> list[ast.expr] | None:
+    """The elements of a set display as the Python model writes it (``_Set((a, b))``), else ``None``."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_Set", "frozenset")
+            and len(node.args) == 1 and isinstance(node.args[0], (ast.Tuple, ast.List))):
+        return list(node.args[0].elts)
+    return None
 
 
 def _flatten_add(node: ast.expr) -> list[ast.expr]:

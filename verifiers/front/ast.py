@@ -65,6 +65,9 @@ REAL = Type("real")
 STRING = Type("string")
 
 
+INFERRED = Type("_")  # an element type left to Dafny's inference: `new [3] [a, b, c]`
+
+
 def seq_of(t: Type) -> Type:
     return Type("seq", (t,))
 

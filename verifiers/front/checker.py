@@ -423,12 +423,17 @@ class Checker:
 
     def rhs(self, r: A.Rhs, scope: Scope, expected: A.Type | None) -> A.Type:
         if isinstance(r, A.NewArray):
-            return self.new_array(r, scope)
+            return self.new_array(r, scope, expected)
         if isinstance(r, A.NewObject):
             raise UnsupportedConstruct("new object", r.line)
         return self.expr(r, scope, expected)
 
-    def new_array(self, r: A.NewArray, scope: Scope) -> A.Type:
+    def new_array(self, r: A.NewArray, scope: Scope, expected: A.Type | None = None) -> A.Type:
+        if r.elem is A.INFERRED:
+            if expected is None or expected.array_dims != len(r.dims):
+                raise UnsupportedConstruct("new array without its element type", r.line,
+                                           "write new int[n] [...], say, or declare the variable's type")
+            r.elem = expected.args[0]
         et = self.norm(r.elem)
         for d in r.dims:
             if d is None:

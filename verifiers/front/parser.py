@@ -666,8 +666,8 @@ class Parser:
 
     def new_rhs(self) -> A.Rhs:
         line = self.expect_word("new").line
-        # element type, possibly followed by array dimensions
-        typ = self._type_atom_no_array()
+        # element type (Dafny infers it in `new [3] [a, b, c]`), possibly followed by array dimensions
+        typ = A.INFERRED if self.at_op("[") else self._type_atom_no_array()
         if self.at_op("["):
             self.advance()
             dims: list[A.Expr | None] = []
