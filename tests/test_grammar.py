@@ -254,6 +254,23 @@ def test_sampled_constrained_decoding_stays_in_the_language_and_repeats_per_seed
         assert Recognizer(grammar).accepts(a.text.rstrip()), a.text
 
 
+@pytest.mark.llm
+def test_a_reply_near_its_token_limit_is_closed_not_cut(max2):
+    """Close to ``max_tokens`` the guide prefers the tokens that close what is open, so a reply the limit would
+    have cut mid-statement ends with the fence and is in the language (it reaches the verifier)."""
+    from agents.llm import get_llm
+
+    _need_llama_model()
+    grammar = task_grammar(max2, "completion", comments=False)
+    llm = get_llm("embedded:smollm2")
+    header = max2.reference.strip().split("{", 1)[0]  # the header and clauses, as the completion prompt ends
+    prompt = f"// Dafny: a long method with many loops and variables.\n```dafny\n{header}{{"
+    # the model's own body is 18 tokens here: cut at 16 unless the guide closes from token 12 on
+    params = GenParams(max_tokens=16, temperature=0.0, stop=("```",), style="completion", grammar=grammar)
+    out = llm.complete([{"role": "user", "content": prompt}], params)
+    assert Recognizer(grammar).accepts(out.text + "```"), out.text  # closed in time (cut: `max(m, a, b)`)
+
+
 def test_the_runaway_watch_ends_a_repeating_reply_and_spares_honest_code():
     from agents.llm.grammar_guide import REPEATS, RepeatWatch
 
@@ -266,3 +283,10 @@ def test_the_runaway_watch_ends_a_repeating_reply_and_spares_honest_code():
               "    }\n    i := i + 1;\n  }\n}\n" + "  }\n" * 10 + "    i := i + 1;\n" * 10)
     watch = RepeatWatch()
     assert not any(watch.feed(ch) for ch in honest)
+    one_line = "    invariant x as int" + "".join(f" as invariant{i}" for i in range(1, 60))
+    watch = RepeatWatch()
+    ended_at = next(i for i, ch in enumerate(one_line) if watch.feed(ch))
+    assert ended_at < len(" as invariant00") * (REPEATS + 2) + 22
+    long_honest = "    invariant forall k :: 0 <= k < i ==> a[k] <= a[k + 1] && a[k] + a[k] >= 0 && b[k] == a[k] * 2"
+    watch = RepeatWatch()
+    assert not any(watch.feed(ch) for ch in long_honest)

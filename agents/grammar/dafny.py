@@ -204,7 +204,10 @@ _CORE = [
     ("ite-expr", '"if" cond ws "then" wsp expr wsp "else" wsp expr'),
     ("let-expr", '"var" wsp ident ws ":=" ws expr ws ";" ws expr'),
     ("unary", '"!" ws unary | "-" ws unary | primary suffix*'),
-    ("suffix", '"[" ws index ws "]" | "." field | "(" ( ws args )? ws ")" | wsp "as" wsp type'),
+    ("suffix", '"[" ws index ws "]" | "." field | "(" ( ws args )? ws ")" | wsp "as" wsp conv-type'),
+    # what a conversion may target: the numeric and char types (a name here let the model write `as invariant19
+    # as invariant20 ...` until its token limit)
+    ("conv-type", '"int" | "nat" | "real" | "char" | "ORDINAL" | "bv" [0-9]+'),
     ("field", "ident | [0-9]+"),
     ("index", '".." ( ws expr )? | expr ( ws ".." ( ws expr )? )? | expr ws ":=" ws expr | expr ( ws "," ws expr )+'),
     ("args", 'expr ( ws "," ws expr )*'),

@@ -11,7 +11,11 @@ command-line sampler does:
   distribution), one draw at the temperature; a draw the grammar refuses is removed and the draw repeated. That
   is exactly sampling from the kept set restricted to the allowed tokens.
 
-A reply that has turned into a loop (:class:`RepeatWatch`) is ended with the end-of-text token.
+A reply that has to end early is *closed*, not cut: when it has turned into a loop (:class:`RepeatWatch`), when
+it nears its token limit, and at a step where the model wants to end (the fence or end-of-text) but the grammar
+does not allow it yet, the guide prefers, among the tokens the grammar allows, the ones that close what is open
+(``;``, ``}``, ``)``, ``]``, the closing fence; :func:`closer_tokens`). A cut reply never parsed; a closed one
+reaches the verifier, whose message is one the repair prompt can use.
 
 Only when no kept candidate (or, greedy, none of the best :data:`SCAN` tokens) is allowed does it mask the whole
 vocabulary, as llama.cpp would. It then returns logits where only the chosen token is finite, so llama's own
@@ -32,6 +36,24 @@ TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)],
 SCAN = 256  # greedy: how many of the best tokens are checked one by one before the whole vocabulary is masked
 REPEATS = 6  # a reply that writes the same line (digits aside) this often is a runaway: it is ended there
 MIN_LINE = 8  # shorter lines (a brace, `i := i + 1;`) repeat in honest code
+CHUNKS = range(6, 41)  # lengths of a chunk whose back-to-back repeats inside a line are a runaway too
+CLOSE_MARGIN = 48  # tokens before the reply's limit where the guide starts closing (a quarter of a short limit)
+CLOSE_SCAN = 16  # how many closing tokens (best first) are checked against the grammar at one step
+FENCE = "```"
+
+
+def closer_tokens(n_vocab: int, detokenize: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the tokens that close (text made of ``;`` ``}`` ``)`` ``]`` and blanks, or holding the fence),
+    and of those the fence among them; computed once per model (a pass over the vocabulary)."""
+    closing, fences = [], []
+    for token in range(n_vocab):
+        text = detokenize(token)
+        if FENCE in text:
+            closing.append(token)
+            fences.append(token)
+        elif text.strip() and not text.strip(";})] \n\t"):
+            closing.append(token)
+    return np.array(closing, dtype=np.int64), np.array(fences, dtype=np.int64)
 
 
 def grammar_sampler(llama_cpp, vocab, grammar: str, root: str = "root"):
@@ -44,7 +66,8 @@ def grammar_sampler(llama_cpp, vocab, grammar: str, root: str = "root"):
 
 
 class RepeatWatch:
-    """Says when a reply has become a loop: the same line, up to its numbers, :data:`REPEATS` times.
+    """Says when a reply has become a loop: the same line, up to its numbers, :data:`REPEATS` times (or, inside
+    one line, the same chunk that many times back to back).
 
     A small model held inside a grammar can no longer end with the text it wanted, and then writes
     ``var a1 := a * a1; var b1 := ...`` until its token limit (15 of 82 grammar-held replies in the first
@@ -61,6 +84,8 @@ class RepeatWatch:
         for ch in piece:
             if ch != "\n":
                 self.line += ch
+                if self._chunk_repeats():
+                    return True
                 continue
             shape = "".join("0" if c.isdigit() else c for c in self.line.strip())
             self.line = ""
@@ -70,16 +95,34 @@ class RepeatWatch:
                     return True
         return False
 
+    def _chunk_repeats(self) -> bool:
+        """The line ends with one chunk (digits aside) written :data:`REPEATS` times back to back: ``x as
+        invariant19 as invariant20 as ...`` never ends a line, so the line count above never sees it."""
+        tail = "".join("0" if c.isdigit() else c for c in self.line[-CHUNKS[-1] * REPEATS:])
+        for n in CHUNKS:
+            if len(tail) < n * REPEATS:
+                return False
+            chunk = tail[-n:]
+            if chunk.strip() and tail[-n * REPEATS:] == chunk * REPEATS:
+                return True
+        return False
+
 
 class GrammarGuide:
     """A logits processor (``(input_ids, logits) -> logits``) that keeps the reply inside a grammar."""
 
     def __init__(self, llama_cpp: Any, base_sampler: Any, n_vocab: int, temperature: float, seed: int,
-                 detokenize: Any = None, end_token: int | None = None) -> None:
+                 detokenize: Any = None, end_token: int | None = None,
+                 closers: tuple[np.ndarray, np.ndarray] | None = None, max_tokens: int | None = None) -> None:
         self.lib = llama_cpp
         self.detokenize = detokenize  # token -> text, for the runaway watch (None: no watch)
         self.end_token = end_token
         self.watch = RepeatWatch()
+        self.closers, self.fences = closers if closers is not None else (np.zeros(0, np.int64),) * 2
+        self.enders = set(self.fences.tolist()) | ({end_token} if end_token is not None else set())
+        self.max_tokens = max_tokens
+        self.produced = 0
+        self.closing = False  # set once the reply must end soon: closing tokens are preferred from then on
         self.sampler = llama_cpp.llama_sampler_clone(base_sampler)
         self.n_vocab = n_vocab
         self.temperature = temperature
@@ -99,22 +142,42 @@ class GrammarGuide:
         return self.one[0].logit != -math.inf
 
     def __call__(self, input_ids: Any, logits: np.ndarray) -> np.ndarray:
+        self.produced += 1
+        if self.max_tokens is not None and self.produced >= self.max_tokens - min(CLOSE_MARGIN, self.max_tokens // 4):
+            self.closing = True
         token = self._choose(np.asarray(logits, dtype=np.float64))
         self.lib.llama_sampler_accept(self.sampler, int(token))
-        if self.detokenize is not None and self.end_token is not None and self.watch.feed(self.detokenize(token)):
-            token = self.end_token  # end the reply here (the grammar is not consulted: the reply stops)
+        if self.detokenize is not None and self.watch.feed(self.detokenize(token)):
+            if len(self.closers):
+                self.closing = True  # a loop: close what is open from the next token on
+            elif self.end_token is not None:
+                token = self.end_token  # nothing to close with: end the reply here
         out = np.full(len(logits), -np.inf, dtype=np.float32)
         out[token] = 0.0
         return out
 
+    def _close(self, logits: np.ndarray) -> int | None:
+        """The best closing token the grammar allows now (the fence first), or ``None``."""
+        if not len(self.closers):
+            return None
+        for group in (self.fences, self.closers):
+            for token in group[np.argsort(-logits[group], kind="stable")][:CLOSE_SCAN]:
+                if self.allowed(token):
+                    return int(token)
+        return None
+
     # ------------------------------------------------------------------------------------------------
 
     def _choose(self, logits: np.ndarray) -> int:
+        if self.closing and (token := self._close(logits)) is not None:
+            return token
         if self.temperature <= 0:
             top = np.argpartition(-logits, SCAN)[:SCAN]
             for token in top[np.argsort(-logits[top], kind="stable")]:
                 if self.allowed(token):
                     return int(token)
+                if int(token) in self.enders and (closing := self._close(logits)) is not None:
+                    return closing  # the model wants to end: close what is open instead of wandering on
             return self._masked_choice(logits)
         kept = self._kept(logits)
         weights = np.exp((logits[kept] - logits[kept].max()) / self.temperature)
@@ -124,6 +187,8 @@ class GrammarGuide:
             i = int(self.rng.choice(len(kept), p=p / p.sum()))
             if self.allowed(kept[i]):
                 return int(kept[i])
+            if int(kept[i]) in self.enders and (closing := self._close(logits)) is not None:
+                return closing
             alive[i] = False
         return self._masked_choice(logits)
 

@@ -239,6 +239,7 @@ def _load(request: dict[str, Any]):
 
 
 _GRAMMARS: dict[str, Any] = {}  # grammar text's sha256 -> llama.cpp grammar sampler, parsed once per text
+_CLOSERS: dict[int, Any] = {}  # id(llama) -> its closing tokens (agents.llm.grammar_guide.closer_tokens)
 
 
 def _grammar_guide(llama: Any, params: dict[str, Any]):
@@ -247,7 +248,7 @@ def _grammar_guide(llama: Any, params: dict[str, Any]):
 
     llama.cpp returns no sampler for a grammar it cannot parse; that is an error answer here, not a crash.
     """
-    from agents.llm.grammar_guide import GrammarGuide, grammar_sampler
+    from agents.llm.grammar_guide import GrammarGuide, closer_tokens, grammar_sampler
 
     llama_cpp = import_runtime()
     key = params["grammar_sha256"]
@@ -262,8 +263,11 @@ def _grammar_guide(llama: Any, params: dict[str, Any]):
     def detokenize(token: int) -> str:
         return llama.detokenize([int(token)]).decode("utf-8", errors="replace")
 
+    if id(llama) not in _CLOSERS:
+        _CLOSERS[id(llama)] = closer_tokens(llama.n_vocab(), detokenize)
     return GrammarGuide(llama_cpp, base, llama.n_vocab(), float(params["temperature"]), int(params["seed"]),
-                        detokenize=detokenize, end_token=llama.token_eos())
+                        detokenize=detokenize, end_token=llama.token_eos(), closers=_CLOSERS[id(llama)],
+                        max_tokens=int(params["max_tokens"]))
 
 
 _PREFIXES: dict[int, Any] = {}  # id(llama) -> its PrefixStates (or None: the store is off)
