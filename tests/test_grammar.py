@@ -11,7 +11,7 @@ from agents.grammar.recognize import GrammarSyntaxError, Recognizer, accepts
 from agents.llm.base import GenParams
 from agents.llm.embedded import worker_params
 from pipeline.task import load_task
-from tests.support import EXAMPLES
+from tests.support import EXAMPLES, REPO
 
 MAX2 = """method Max(a: int, b: int) returns (m: int)
   ensures m >= a && m >= b
@@ -290,3 +290,53 @@ def test_the_runaway_watch_ends_a_repeating_reply_and_spares_honest_code():
     long_honest = "    invariant forall k :: 0 <= k < i ==> a[k] <= a[k + 1] && a[k] + a[k] >= 0 && b[k] == a[k] * 2"
     watch = RepeatWatch()
     assert not any(watch.feed(ch) for ch in long_honest)
+
+
+# ------------------------------------------------------------------------------ what the grammar cannot say
+
+
+def _refusals(check, program: str, seed: int = 0) -> list[str]:
+    """Feed ``program`` in random pieces of 1-5 characters (as tokens come); the places the check refused."""
+    import random
+
+    rng, i, out = random.Random(seed), 0, []
+    while i < len(program):
+        piece = program[i:i + rng.randint(1, 5)]
+        if not check.allows(piece):
+            out.append(program[max(0, i - 30):i + len(piece)])
+        check.feed(piece)
+        i += len(piece)
+    return out
+
+
+def test_the_name_check_lets_every_reference_and_cloverbench_program_through():
+    """No false refusal on 139 references (with their task's names line) and CloverBench's verified programs."""
+    from agents.grammar.dafny import task_names
+    from agents.grammar.names import NameCheck
+    from pipeline.suites import task_files
+
+    checked = 0
+    for root in ("benchmarks/suites/core", "benchmarks/examples"):
+        for path in task_files(REPO / root):
+            task = load_task(path)
+            if task.reference:
+                assert not _refusals(NameCheck.from_grammar(task_names(task)), task.reference), path.name
+                checked += 1
+    assert checked >= 130
+    for path in sorted((REPO.parent / "shared" / "data" / "cloverbench").glob("textbook_algo/*/*_strong.dfy")):
+        assert not _refusals(NameCheck({}), path.read_text()), path.name
+
+
+def test_the_name_check_refuses_what_dafny_would_not_resolve():
+    from agents.grammar.names import NameCheck, names_comment
+
+    line = names_comment({"b": "array<bool>", "k": "int"}, {"n": "nat"}, {"Val", "BitsToNat"})
+    body = "\n  n := 0;\n  var i := 0;\n  while i < b.Length\n    invariant 0 <= i <= b.Length\n"
+    measured = body + "    invariant n <==> Val(b[..i])\n"  # the 0.5B model's reply, a `nat` in `<==>`
+    refused = _refusals(NameCheck.from_grammar(line), measured)
+    assert refused and all(r.endswith("<=") or r.endswith("<==") or "<==>" in r for r in refused), refused
+    assert not _refusals(NameCheck.from_grammar(line), body + "    invariant (k > 0) <==> b[0]\n")
+    assert _refusals(NameCheck.from_grammar(line), body + "    total := total + 1;\n")  # never declared
+    assert _refusals(NameCheck.from_grammar(line), body + "    k := k + 1;\n")  # an in-parameter
+    fine = body + "    var total := BitsToNat(b[..i]) + k;\n    b[i] := total > 0;\n    n := Helper(i);\n"
+    assert not _refusals(NameCheck.from_grammar(line), fine)  # a helper may be declared after its call

@@ -31,6 +31,8 @@ import hashlib
 import re
 import string
 
+from agents.grammar.names import identifiers, names_comment
+
 KEYWORDS = (
     "method", "function", "predicate", "lemma", "returns", "requires", "ensures", "modifies", "reads",
     "decreases", "invariant", "var", "if", "then", "else", "while", "for", "return", "assert", "assume", "break",
@@ -287,7 +289,16 @@ def task_grammar(task, style: str = "chat", comments: bool = True) -> str:
     _core(rules, comments)
     # the root first: llama.cpp does not care, but a reader does
     rules.rules = {"root": rules.rules.pop("root"), **rules.rules}
-    return rules.text()
+    return task_names(task) + "\n" + rules.text()
+
+
+def task_names(task) -> str:
+    """The names line (:func:`agents.grammar.names.names_comment`) of a task's grammar: what the reply may use
+    without declaring it, so the decoding guide can refuse what Dafny's resolver would."""
+    sig = task.signature
+    texts = [sig.text, *task.requires, *task.ensures, task.definitions or ""]
+    return names_comment({p.name: str(p.type) for p in sig.params}, {p.name: str(p.type) for p in sig.returns},
+                         set().union(*(identifiers(t) for t in texts)))
 
 
 def _clauses(rules: Rules, task) -> str:

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from agents.grammar.names import NameCheck
+
 TOP_K, TOP_P, MIN_P = 40, 0.95, 0.05  # llama-cpp-python's create_completion defaults
 TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)  # llama_token_data
 SCAN = 256  # greedy: how many of the best tokens are checked one by one before the whole vocabulary is masked
@@ -113,8 +115,10 @@ class GrammarGuide:
 
     def __init__(self, llama_cpp: Any, base_sampler: Any, n_vocab: int, temperature: float, seed: int,
                  detokenize: Any = None, end_token: int | None = None,
-                 closers: tuple[np.ndarray, np.ndarray] | None = None, max_tokens: int | None = None) -> None:
+                 closers: tuple[np.ndarray, np.ndarray] | None = None, max_tokens: int | None = None,
+                 names: NameCheck | None = None) -> None:
         self.lib = llama_cpp
+        self.names = names  # what the grammar cannot say: undeclared names, `param :=`, `int <==>`
         self.detokenize = detokenize  # token -> text, for the runaway watch (None: no watch)
         self.end_token = end_token
         self.watch = RepeatWatch()
@@ -135,7 +139,9 @@ class GrammarGuide:
             self.sampler = None
 
     def allowed(self, token: int) -> bool:
-        """Whether the grammar, in its current state, allows ``token`` next."""
+        """Whether the grammar, in its current state, allows ``token`` next (and the name check, if any)."""
+        if self.names is not None and self.detokenize is not None and not self.names.allows(self.detokenize(token)):
+            return False
         self.one[0].id, self.one[0].logit, self.one[0].p = int(token), 0.0, 0.0
         arr = self.lib.llama_token_data_array(self.one, 1, -1, False)
         self.lib.llama_sampler_apply(self.sampler, ctypes.byref(arr))
@@ -147,7 +153,10 @@ class GrammarGuide:
             self.closing = True
         token = self._choose(np.asarray(logits, dtype=np.float64))
         self.lib.llama_sampler_accept(self.sampler, int(token))
-        if self.detokenize is not None and self.watch.feed(self.detokenize(token)):
+        piece = self.detokenize(token) if self.detokenize is not None else ""
+        if self.names is not None:
+            self.names.feed(piece)
+        if self.detokenize is not None and self.watch.feed(piece):
             if len(self.closers):
                 self.closing = True  # a loop: close what is open from the next token on
             elif self.end_token is not None:

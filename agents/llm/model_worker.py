@@ -248,6 +248,7 @@ def _grammar_guide(llama: Any, params: dict[str, Any]):
 
     llama.cpp returns no sampler for a grammar it cannot parse; that is an error answer here, not a crash.
     """
+    from agents.grammar.names import NameCheck
     from agents.llm.grammar_guide import GrammarGuide, closer_tokens, grammar_sampler
 
     llama_cpp = import_runtime()
@@ -267,7 +268,7 @@ def _grammar_guide(llama: Any, params: dict[str, Any]):
         _CLOSERS[id(llama)] = closer_tokens(llama.n_vocab(), detokenize)
     return GrammarGuide(llama_cpp, base, llama.n_vocab(), float(params["temperature"]), int(params["seed"]),
                         detokenize=detokenize, end_token=llama.token_eos(), closers=_CLOSERS[id(llama)],
-                        max_tokens=int(params["max_tokens"]))
+                        max_tokens=int(params["max_tokens"]), names=NameCheck.from_grammar(params["grammar"]))
 
 
 _PREFIXES: dict[int, Any] = {}  # id(llama) -> its PrefixStates (or None: the store is off)
