@@ -106,17 +106,18 @@ def record(out: Path, name: str, records: Path) -> None:
         Journal(target).compact()
 
 
-def reached(stage: dict) -> bool:
+def reached(row: dict, stage: str) -> bool:
     """A stage the chain got through: it passed, or it had no vectors to check against (a sampled suite's task
     whose requires no drawn input met) and left its output to the next stage."""
-    unchecked = stage.get("status") == "skipped" and (stage.get("metrics") or {}).get("vectors_total") == 0
-    return stage.get("status") == "pass" or unchecked
+    status = (row.get("stages") or {}).get(stage, {}).get("status")
+    unchecked = status == "skipped" and (row.get("metrics") or {}).get(f"{stage}.vectors_total") == 0
+    return status == "pass" or unchecked
 
 
 def unchecked(rows: list[dict]) -> int:
     """How many tasks went through without vectors (their python, c and cosim checks had nothing to run)."""
-    return sum((r.get("stages") or {}).get("python", {}).get("status") == "skipped"
-               and reached(r["stages"]["python"]) for r in rows)
+    return sum((r.get("stages") or {}).get("python", {}).get("status") == "skipped" and reached(r, "python")
+               for r in rows)
 
 
 def funnel(rows: list[dict], stages: tuple[str, ...]) -> list[int]:
@@ -126,8 +127,8 @@ def funnel(rows: list[dict], stages: tuple[str, ...]) -> list[int]:
     alive = rows
     for i, stage in enumerate(stages):
         last = i == len(stages) - 1
-        alive = [r for r in alive if (st := (r.get("stages") or {}).get(stage, {})) and (
-            st.get("status") == "pass" if last else reached(st))]
+        alive = [r for r in alive if ((r.get("stages") or {}).get(stage, {}).get("status") == "pass" if last
+                                      else reached(r, stage))]
         counts.append(len(alive))
     return counts
 
@@ -140,7 +141,7 @@ def failures(rows: list[dict], stages: tuple[str, ...]) -> Counter:
     for r in rows:
         for stage in stages:
             st = (r.get("stages") or {}).get(stage, {})
-            if not reached(st):
+            if not reached(r, stage):
                 out[(stage, reason_kind(st.get("detail") or st.get("status") or "not run")[:110])] += 1
                 break
     return out

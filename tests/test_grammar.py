@@ -338,5 +338,6 @@ def test_the_name_check_refuses_what_dafny_would_not_resolve():
     assert not _refusals(NameCheck.from_grammar(line), body + "    invariant (k > 0) <==> b[0]\n")
     assert _refusals(NameCheck.from_grammar(line), body + "    total := total + 1;\n")  # never declared
     assert _refusals(NameCheck.from_grammar(line), body + "    k := k + 1;\n")  # an in-parameter
+    assert _refusals(NameCheck.from_grammar(line), body + "    var a1 := k * a1;\n")  # in its own initializer
     fine = body + "    var total := BitsToNat(b[..i]) + k;\n    b[i] := total > 0;\n    n := Helper(i);\n"
     assert not _refusals(NameCheck.from_grammar(line), fine)  # a helper may be declared after its call

@@ -129,7 +129,7 @@ class NameCheck:
                 continue
             if nxt == ":=" and self.known.get(word, ("", ""))[0] == "in":
                 return False
-            if nxt != "(" and word not in self.known and word not in declared:
+            if nxt != "(" and word not in self.known and (word not in declared or _own_initializer(toks, k)):
                 return False
         return True
 
@@ -222,4 +222,19 @@ def _in_attribute(toks: list, k: int) -> bool:
             return False
         if toks[j][1] == ":" and toks[j - 1][1] == "{":
             return True
+    return False
+
+
+def _own_initializer(toks: list, k: int) -> bool:
+    """The identifier at ``k`` is used in the initializer of the ``var`` that declares it (``var a1 := a *
+    a1;``: Dafny resolves the right side before the new name exists)."""
+    assign = None
+    for j in range(k - 1, -1, -1):
+        word = toks[j][1]
+        if word in (";", "{", "}"):
+            return False
+        if word == ":=":
+            assign = j
+        elif word == "var":
+            return assign is not None and any(t[1] == toks[k][1] for t in toks[j + 1:assign])
     return False

@@ -17,10 +17,12 @@ does not allow it yet, the guide prefers, among the tokens the grammar allows, t
 (``;``, ``}``, ``)``, ``]``, the closing fence; :func:`closer_tokens`). A cut reply never parsed; a closed one
 reaches the verifier, whose message is one the repair prompt can use.
 
-Only when no kept candidate (or, greedy, none of the best :data:`SCAN` tokens) is allowed does it mask the whole
-vocabulary, as llama.cpp would. It then returns logits where only the chosen token is finite, so llama's own
-sampler chain takes that token whatever its settings, and it advances the grammar by that token. A guide is
-built per call from a parsed base sampler that is cloned (parsing the grammar happens once per distinct text).
+"Allowed" means by the grammar and by the name check (:mod:`agents.grammar.names`). When no kept candidate is
+allowed it takes the best of the :data:`SCAN` likeliest tokens that is; only when none of those is does it mask
+the whole vocabulary, as llama.cpp would (and keep to the names where one of the best allowed tokens does). It
+returns logits where only the chosen token is finite, so llama's own sampler chain takes that token whatever its
+settings, and it advances the grammar by that token. A guide is built per call from a parsed base sampler that
+is cloned (parsing the grammar happens once per distinct text).
 """
 
 from __future__ import annotations
@@ -181,13 +183,7 @@ class GrammarGuide:
         if self.closing and (token := self._close(logits)) is not None:
             return token
         if self.temperature <= 0:
-            top = np.argpartition(-logits, SCAN)[:SCAN]
-            for token in top[np.argsort(-logits[top], kind="stable")]:
-                if self.allowed(token):
-                    return int(token)
-                if int(token) in self.enders and (closing := self._close(logits)) is not None:
-                    return closing  # the model wants to end: close what is open instead of wandering on
-            return self._masked_choice(logits)
+            return self._best_allowed(logits)
         kept = self._kept(logits)
         weights = np.exp((logits[kept] - logits[kept].max()) / self.temperature)
         alive = np.ones(len(kept), dtype=bool)
@@ -199,6 +195,17 @@ class GrammarGuide:
             if int(kept[i]) in self.enders and (closing := self._close(logits)) is not None:
                 return closing
             alive[i] = False
+        return self._best_allowed(logits)  # every kept candidate refused: the best the rules allow
+
+    def _best_allowed(self, logits: np.ndarray) -> int:
+        """The best of the :data:`SCAN` likeliest tokens that the grammar and the name check allow (closing
+        instead where the model wants to end), else :meth:`_masked_choice`."""
+        top = np.argpartition(-logits, SCAN)[:SCAN]
+        for token in top[np.argsort(-logits[top], kind="stable")]:
+            if self.allowed(token):
+                return int(token)
+            if int(token) in self.enders and (closing := self._close(logits)) is not None:
+                return closing  # the model wants to end: close what is open instead of wandering on
         return self._masked_choice(logits)
 
     def _kept(self, logits: np.ndarray) -> np.ndarray:
@@ -222,6 +229,10 @@ class GrammarGuide:
         allowed = np.flatnonzero(data["logit"] != -np.inf)
         if len(allowed) == 0:
             raise ValueError("the grammar allows no token here (a grammar that cannot be completed)")
+        if self.names is not None and self.detokenize is not None:  # the grammar's choice, kept to the names
+            named = [t for t in allowed[np.argsort(-logits[allowed], kind="stable")][:SCAN]
+                     if self.names.allows(self.detokenize(t))]
+            allowed = np.array(named[:1] or allowed)
         if self.temperature <= 0:
             return int(allowed[np.argmax(logits[allowed])])
         w = np.exp((logits[allowed] - logits[allowed].max()) / self.temperature)
